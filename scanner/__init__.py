@@ -1,0 +1,3 @@
+"""keysweep: find leaked secrets, gate commits, rotate what leaked."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,109 @@
+"""Pure data that flows through the scan: Fragment in, Finding out, plus secret identity helpers."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from dataclasses import dataclass, field, replace
+
+
+class Severity(enum.IntEnum):
+    """How bad a finding is; ordered so `>=` compares against the failing threshold."""
+
+    INFO = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            names = ", ".join(s.name.lower() for s in cls)
+            raise ValueError(f"unknown severity {text!r} (expected one of {names})") from None
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Fragment:
+    """A piece of text to scan and where it came from."""
+
+    path: str
+    """Path relative to the scanned root (POSIX separators); `-` for stdin."""
+    data: bytes = field(repr=False)
+    """The raw bytes; the engine never needs them decoded, so invalid UTF-8 cannot break a scan."""
+    commit: str | None = None
+    """The commit this content was read from (None for the working tree or stdin)."""
+    author: str | None = None
+    email: str | None = None
+    date: str | None = None
+    """ISO-8601 author date of `commit`."""
+    added_lines: frozenset[int] | None = None
+    """When set, only findings on these 1-based lines are reported (staged changes, commit ranges)."""
+    blob: str | None = None
+    """The git blob id, for sources that scan history by unique content."""
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One occurrence of one secret at one place."""
+
+    rule_id: str
+    severity: Severity
+    secret: str = field(repr=False)
+    """The secret value. Never printed unless the user asks with --reveal."""
+    path: str
+    line: int
+    """1-based line of the first character of the secret."""
+    column: int
+    """1-based column, in characters, of the first character of the secret."""
+    end_column: int
+    """1-based column one past the last character of the secret, on `line`."""
+    prefix: str = ""
+    """The rule's literal prefix of the secret (`sk-proj-`), kept visible in redacted output."""
+    identifier: bool = False
+    """True for identifiers (org IDs) that are reported but are not secrets; they are never redacted."""
+    commit: str | None = None
+    author: str | None = None
+    email: str | None = None
+    date: str | None = None
+    labels: tuple[str, ...] = ()
+    """Names given to this secret elsewhere in the scan (a key table's row name: `prod-default`)."""
+    related: tuple[str, ...] = ()
+    """secret_ids of findings that belong with this one (the org IDs beside a key)."""
+    decoded: str | None = None
+    """How the secret was reached when it was encoded in the source (`base64`, `url`, `json`)."""
+
+    @property
+    def secret_id(self) -> str:
+        return secret_id(self.secret)
+
+    @property
+    def redacted(self) -> str:
+        return self.secret if self.identifier else redact(self.secret, self.prefix)
+
+    def with_(self, **changes: object) -> Finding:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def secret_id(secret: str) -> str:
+    """A short, stable identity for a secret value: it names the secret without revealing it."""
+    return hashlib.sha256(secret.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+
+
+def redact(secret: str, prefix: str = "") -> str:
+    """`sk-proj-J1…3uyw`: the rule's prefix plus two characters, then the last four.
+
+    Short secrets show less, so that never more than a quarter of the random part is visible.
+    """
+    body = secret[len(prefix) :] if prefix and secret.startswith(prefix) else secret
+    shown = prefix if body is not secret else ""
+    if len(body) >= 24:
+        return f"{shown}{body[:2]}…{body[-4:]}"
+    if len(body) >= 8:
+        return f"{shown}{body[:2]}…"
+    return f"{shown}…"

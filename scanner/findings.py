@@ -67,6 +67,13 @@ class Finding:
     """The rule's literal prefix of the secret (`sk-proj-`), kept visible in redacted output."""
     identifier: bool = False
     """True for identifiers (org IDs) that are reported but are not secrets; they are never redacted."""
+    kind: str = "secret"
+    """What the secret is, for rotation: `project-key`, `service-account-key`, `admin-key`, `legacy-key`,
+    `webhook-secret`, `org-id`, `aws-access-key-id`, `github-token`, `private-key`, `generic`, …"""
+    provider: str | None = None
+    """The provider family that can rotate it (`openai-compatible`, `stripe`, `github`, `aws`); None if unknown."""
+    env_var: str | None = None
+    """The rule's conventional environment variable name (`OPENAI_API_KEY`); rewrites may pick a better one."""
     commit: str | None = None
     author: str | None = None
     email: str | None = None

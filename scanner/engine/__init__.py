@@ -1,0 +1,1 @@
+"""The detection engine: compiled rules, the one-pass keyword matcher, confirmation and decoding."""

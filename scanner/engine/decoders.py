@@ -1,0 +1,120 @@
+"""Encoded spans: base64 values of Kubernetes Secrets, JSON and URL escapes; decoded, scanned, mapped back."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+_B64_VALUE = re.compile(rb"^(\s*)([\w.-]+):\s*[\"']?([A-Za-z0-9+/]{12,}={0,2})[\"']?\s*$")
+_BLOCK = re.compile(rb"^(\s*)(?:data|stringData|binaryData):\s*$")
+_SECRET_KIND = re.compile(rb"^kind:\s*[\"']?Secret[\"']?\s*$", re.MULTILINE)
+_ESCAPE = re.compile(rb"\\u00[0-7][0-9a-fA-F]|\\/|%[2-7][0-9a-fA-F]")
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedSpan:
+    """Decoded text and, for each of its bytes, the offset in the original buffer it came from."""
+
+    data: bytes
+    offsets: tuple[int, ...]
+    """len(data) + 1 offsets: offsets[i] is where decoded byte i starts; the last is one past the end."""
+    how: str
+    whole: bool = False
+    """True when any secret inside stands for the whole original span (base64: one value, one location)."""
+
+
+def decoded_spans(data: bytes) -> Iterator[DecodedSpan]:
+    """Every span of `data` that needs decoding before it can be scanned."""
+    if _SECRET_KIND.search(data):
+        yield from _kubernetes_secret_values(data)
+    if b"\\" in data or b"%" in data:
+        yield from _escaped_lines(data)
+
+
+def _kubernetes_secret_values(data: bytes) -> Iterator[DecodedSpan]:
+    offset = 0
+    block_indent: int | None = None
+    for line in data.splitlines(keepends=True):
+        stripped = line.rstrip(b"\r\n")
+        block = _BLOCK.match(stripped)
+        if block:
+            block_indent = len(block.group(1))
+        elif block_indent is not None:
+            value = _B64_VALUE.match(stripped)
+            if value and len(value.group(1)) > block_indent:
+                decoded = _b64(value.group(3))
+                if decoded is not None:
+                    start = offset + value.start(3)
+                    end = offset + value.end(3)
+                    yield DecodedSpan(decoded, (start,) * len(decoded) + (end,), "base64", whole=True)
+            elif stripped.strip() and len(stripped) - len(stripped.lstrip()) <= block_indent:
+                block_indent = None
+        offset += len(line)
+
+
+def _b64(value: bytes) -> bytes | None:
+    if len(value) % 4:
+        return None
+    try:
+        decoded = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    try:
+        text = decoded.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return decoded if text.isprintable() or text.strip().isprintable() else None
+
+
+def _escaped_lines(data: bytes) -> Iterator[DecodedSpan]:
+    for m in _line_matches(data, _ESCAPE):
+        start, end = m
+        out = bytearray()
+        offsets: list[int] = []
+        i = start
+        while i < end:
+            esc = _ESCAPE.match(data, i, end)
+            if esc:
+                token = esc.group()
+                char = (
+                    b"/" if token == b"\\/"
+                    else bytes([int(token[2:], 16)]) if token.startswith(b"\\u")
+                    else bytes([int(token[1:], 16)])
+                )  # fmt: skip
+                out += char
+                offsets.append(i)
+                i = esc.end()
+            else:
+                out.append(data[i])
+                offsets.append(i)
+                i += 1
+        offsets.append(end)
+        how = "url" if b"%" in data[start:end] and b"\\" not in data[start:end] else "json"
+        yield DecodedSpan(bytes(out), tuple(offsets), how)
+
+
+def _line_matches(data: bytes, pattern: re.Pattern[bytes]) -> Iterator[tuple[int, int]]:
+    """(start, end) of every line that contains `pattern`, each once."""
+    pos = 0
+    while True:
+        m = pattern.search(data, pos)
+        if m is None:
+            return
+        start = data.rfind(b"\n", 0, m.start()) + 1
+        end = data.find(b"\n", m.end())
+        end = len(data) if end == -1 else end
+        yield start, end
+        pos = end + 1
+
+
+def map_span(span: DecodedSpan, start: int, end: int) -> tuple[int, int]:
+    """Original (start, end) offsets of decoded bytes [start, end)."""
+    if span.whole:
+        return span.offsets[0], span.offsets[-1]
+    return span.offsets[start], span.offsets[end]
+
+
+DetectFn = Callable[[bytes], list[object]]

@@ -1,0 +1,73 @@
+"""Loading the rule set: the bundled `rules/` folder, extra files from the config, minus disabled ids."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from scanner.engine.rule import Rule, compile_rule, rule_files
+from scanner.errors import RuleError
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """The rules of one scan, in a stable order, with their keywords indexed."""
+
+    rules: tuple[Rule, ...]
+
+    def by_id(self, rule_id: str) -> Rule:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+
+def bundled_rules_dir() -> Path:
+    """Where the bundled rules live: inside the installed wheel, else the repository's `rules/`."""
+    package = Path(__file__).resolve().parent.parent
+    installed = package / "_rules"
+    return installed if installed.is_dir() else package.parent / "rules"
+
+
+def load_rule_file(path: Path) -> list[Rule]:
+    """Compile every rule of one TOML file (keysweep's `[[rule]]` schema or a gitleaks config)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise RuleError(f"{path}: cannot read rule file: {exc.strerror}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise RuleError(f"{path}: not valid TOML: {exc}") from None
+    if "rule" in data:
+        tables = data["rule"]
+        if not isinstance(tables, list):
+            raise RuleError(f"{path}: `rule` must be an array of tables ([[rule]])")
+        return [compile_rule(t, str(path)) for t in tables]
+    if "rules" in data:
+        from scanner.engine.gitleaks import convert_gitleaks_rules
+
+        return [compile_rule(t, str(path)) for t in convert_gitleaks_rules(data, str(path))]
+    raise RuleError(f"{path}: no [[rule]] tables (keysweep) or [[rules]] tables (gitleaks) found")
+
+
+def load_ruleset(
+    extra: Iterable[Path] = (), disabled: Iterable[str] = (), *, bundled: bool = True
+) -> RuleSet:
+    """The bundled rules plus `extra` files or folders, without the `disabled` ids."""
+    files: list[Path] = rule_files(bundled_rules_dir()) if bundled else []
+    for path in extra:
+        files.extend(rule_files(path) if path.is_dir() else [path])
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for file in files:
+        for rule in load_rule_file(file):
+            if rule.id in seen:
+                raise RuleError(f"{file}: rule {rule.id!r} is already defined in {seen[rule.id]}")
+            seen[rule.id] = str(file)
+            rules.append(rule)
+    disabled_set = set(disabled)
+    unknown = sorted(disabled_set - seen.keys())
+    if unknown:
+        raise RuleError(f"disabled rule id(s) not found: {', '.join(unknown)} (see `keysweep rules list`)")
+    return RuleSet(tuple(r for r in rules if r.id not in disabled_set))

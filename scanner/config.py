@@ -35,3 +35,115 @@ class Settings:
     """The raw `rotation` table, validated by scanner.rotation."""
     jobs: int = 0
     """Worker processes for large scans; 0 picks from the CPU count."""
+
+
+_KEYS = {
+    "rules": "extra rule files or folders (list of paths, relative to the config file)",
+    "disable": "rule ids not to run (list)",
+    "allow_paths": "glob patterns of paths never scanned (list)",
+    "allow_values": "regular expressions of values never reported (list)",
+    "fail_on": "severity that fails the gate: info, low, medium, high, critical",
+    "max_file_size": "bytes; larger files are skipped",
+    "baseline": "path of the baseline file, relative to the config file",
+    "rotation": "rotation providers and Vault settings (table)",
+}
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest `.keysweep.toml`, or `pyproject.toml` with a `[tool.keysweep]` table, walking up."""
+    import tomllib
+
+    folder = start.resolve()
+    if not folder.is_dir():
+        folder = folder.parent
+    for candidate in (folder, *folder.parents):
+        own = candidate / ".keysweep.toml"
+        if own.is_file():
+            return own
+        pyproject = candidate / "pyproject.toml"
+        if pyproject.is_file():
+            try:
+                if "keysweep" in tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {}):
+                    return pyproject
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                continue  # NOTE: someone else's broken pyproject is not ours to fail on
+        if (candidate / ".git").exists():
+            return None
+    return None
+
+
+def load_settings(start: Path | str = ".", config_file: Path | str | None = None, **overrides: Any) -> Settings:
+    """Settings from the config file (given, or found from `start`) with `overrides` (CLI flags) on top."""
+    import tomllib
+
+    from scanner.errors import ConfigError
+
+    path = Path(config_file) if config_file else find_config(Path(start))
+    table: dict[str, Any] = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        table = data.get("tool", {}).get("keysweep", {}) if path.name == "pyproject.toml" else data
+        if path.name != "pyproject.toml" and "keysweep" in table and len(table) == 1:
+            table = table["keysweep"]
+    values = _validate(table, path) if path else {}
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings(config_file=path, **values)
+
+
+def _validate(table: dict[str, Any], path: Path) -> dict[str, Any]:
+    from scanner.errors import ConfigError
+
+    def fail(key: str, message: str) -> ConfigError:
+        return ConfigError(f"{path}: `{key}`: {message}")
+
+    unknown = sorted(set(table) - _KEYS.keys())
+    if unknown:
+        raise fail(unknown[0], f"unknown key (known keys: {', '.join(_KEYS)})")
+
+    def strings(key: str) -> list[str]:
+        value = table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise fail(key, "must be a list of strings")
+        return value
+
+    out: dict[str, Any] = {}
+    base = path.parent
+    if "rules" in table:
+        out["rule_paths"] = tuple(base / p for p in strings("rules"))
+    if "disable" in table:
+        out["disabled_rules"] = frozenset(strings("disable"))
+    if "allow_paths" in table:
+        out["allow_paths"] = tuple(strings("allow_paths"))
+    if "allow_values" in table:
+        import re
+
+        for pattern in strings("allow_values"):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise fail("allow_values", f"{pattern!r} does not compile: {exc}") from None
+        out["allow_values"] = tuple(strings("allow_values"))
+    if "fail_on" in table:
+        try:
+            out["fail_on"] = Severity.parse(str(table["fail_on"]))
+        except ValueError as exc:
+            raise fail("fail_on", str(exc)) from None
+    if "max_file_size" in table:
+        size = table["max_file_size"]
+        if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+            raise fail("max_file_size", "must be a positive number of bytes")
+        out["max_file_size"] = size
+    if "baseline" in table:
+        if not isinstance(table["baseline"], str):
+            raise fail("baseline", "must be a path")
+        out["baseline"] = base / table["baseline"]
+    if "rotation" in table:
+        if not isinstance(table["rotation"], dict):
+            raise fail("rotation", "must be a table")
+        out["rotation"] = table["rotation"]
+    return out

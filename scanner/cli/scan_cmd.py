@@ -1,0 +1,138 @@
+"""`keysweep scan`: choose sources from the flags, scan, render the report, exit 0/1/2."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from scanner.findings import Severity
+
+SEVERITIES = [str(s) for s in Severity]
+
+
+@click.command("scan")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
+@click.option("--reveal", is_flag=True, help="Include secret values in the report (never the default).")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), help="Exit 1 for findings at or above this severity.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Config file.")
+@click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), help="Ignore findings in it.")
+@click.option("--history", is_flag=True, help="Also scan every commit reachable from any ref.")
+@click.option("--staged", is_flag=True, help="Scan only what is staged for the next commit.")
+@click.option("--since", metavar="REF", help="Scan only lines added by commits after REF (REF..HEAD).")
+@click.option("--range", "rev_range", metavar="A..B", help="Scan only lines added by the commits A..B.")
+@click.option("--max-file-size", type=int, metavar="BYTES", help="Skip larger files.")
+@click.option("--engine", type=click.Choice(["auto", "hyperscan", "python"]), default="auto", hidden=True)
+@click.option("-q", "--quiet", is_flag=True, help="No progress, no summary when clean.")
+def scan(
+    paths: tuple[str, ...],
+    fmt: str,
+    output: Path | None,
+    reveal: bool,
+    fail_on: str | None,
+    config_file: Path | None,
+    baseline: Path | None,
+    history: bool,
+    staged: bool,
+    since: str | None,
+    rev_range: str | None,
+    max_file_size: int | None,
+    engine: str,
+    quiet: bool,
+) -> int:
+    """Scan PATHS (folders, files, `-` for stdin; default: the current folder) for secrets.
+
+    Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 error.
+    """
+    from scanner.config import load_settings
+    from scanner.errors import UsageError
+
+    modes = sum(bool(m) for m in (history, staged, since, rev_range))
+    if modes > 1:
+        raise UsageError("choose one of --history, --staged, --since and --range")
+    targets = list(paths) or ["."]
+    settings = load_settings(
+        targets[0] if targets[0] != "-" else ".",
+        config_file,
+        reveal=reveal or None,
+        fail_on=Severity.parse(fail_on) if fail_on else None,
+        max_file_size=max_file_size,
+        baseline=baseline,
+    )
+    result = _run(targets, settings, engine, history=history, staged=staged, since=since, rev_range=rev_range)
+    if settings.baseline is not None:
+        from scanner.filters.baseline import apply_baseline
+
+        apply_baseline(result, settings.baseline)
+    text = _render(fmt, result, settings, colour=output is None and sys.stdout.isatty())
+    if output is not None:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            from scanner.errors import KeysweepError
+
+            raise KeysweepError(f"{output}: cannot write report: {exc.strerror}") from None
+        if fmt != "text" and not quiet:
+            from scanner.report.text import summary_line
+
+            click.echo(summary_line(result, settings), err=True)
+    elif not (quiet and not result.findings):
+        click.echo(text, nl=False)
+    return 1 if any(f.severity >= settings.fail_on for f in result.findings) else 0
+
+
+def _run(targets: list[str], settings: object, engine: str, **git: object) -> object:
+    from scanner.scan import scan, scan_paths
+
+    if not any(git.values()):
+        result = scan_paths(targets, settings, backend=engine)  # type: ignore[arg-type]
+        _note_unscanned_history(targets, result)
+        return result
+    from scanner.errors import UsageError
+
+    if len(targets) > 1 or targets[0] == "-":
+        raise UsageError("git modes take one repository path")
+    repo = Path(targets[0])
+    if git["history"]:
+        from scanner.sources.git_history import HistorySource
+
+        source = HistorySource(repo, settings)  # type: ignore[arg-type]
+    elif git["staged"]:
+        from scanner.sources.staged import StagedSource
+
+        source = StagedSource(repo, settings)  # type: ignore[arg-type,assignment]
+    else:
+        from scanner.sources.commit_range import RangeSource
+
+        rev_range = str(git["rev_range"] or f"{git['since']}..HEAD")
+        source = RangeSource(repo, rev_range, settings)  # type: ignore[arg-type,assignment]
+    return scan([source], settings, backend=engine, root=str(repo))  # type: ignore[arg-type]
+
+
+def _note_unscanned_history(targets: list[str], result: object) -> None:
+    if len(targets) != 1 or targets[0] == "-" or not Path(targets[0], ".git").exists():
+        return
+    try:
+        from scanner.sources._git import unscanned_commit_count
+    except ImportError:
+        return
+    count = unscanned_commit_count(Path(targets[0]))
+    if count:
+        result.notes.append(  # type: ignore[attr-defined]
+            f"{count} commit{'s' if count != 1 else ''} in this repository's history were not scanned; "
+            "add --history to include them"
+        )
+
+
+def _render(fmt: str, result: object, settings: object, colour: bool) -> str:
+    import importlib
+
+    from scanner.report import FORMATS
+
+    module = importlib.import_module(FORMATS[fmt])
+    if fmt == "text":
+        return str(module.render(result, settings, colour=colour))
+    return str(module.render(result, settings))

@@ -1,0 +1,70 @@
+"""The JSON report: stable, sorted, documented in README (`version` 1); values only with --reveal."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from scanner import __version__
+from scanner.config import Settings
+from scanner.findings import Finding
+from scanner.scan import ScanResult
+
+
+def finding_to_dict(f: Finding, reveal: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "rule_id": f.rule_id,
+        "severity": str(f.severity),
+        "kind": f.kind,
+        "provider": f.provider,
+        "env_var": f.env_var,
+        "secret_id": f.secret_id,
+        "redacted": f.redacted,
+        "prefix": f.prefix,
+        "identifier": f.identifier,
+        "path": f.path,
+        "line": f.line,
+        "column": f.column,
+        "end_column": f.end_column,
+        "commit": f.commit,
+        "author": f.author,
+        "email": f.email,
+        "date": f.date,
+        "labels": list(f.labels),
+        "related": list(f.related),
+        "decoded": f.decoded,
+    }
+    if reveal:
+        out["secret"] = f.secret
+    return out
+
+
+def summary(result: ScanResult, settings: Settings) -> dict[str, Any]:
+    findings = result.findings
+    by_severity: dict[str, int] = {}
+    for f in findings:
+        by_severity[str(f.severity)] = by_severity.get(str(f.severity), 0) + 1
+    return {
+        "findings": len(findings),
+        "unique_secrets": len({f.secret_id for f in findings if not f.identifier}),
+        "identifiers": len({f.secret_id for f in findings if f.identifier}),
+        "by_severity": dict(sorted(by_severity.items())),
+        "failing": sum(1 for f in findings if f.severity >= settings.fail_on),
+        "fail_on": str(settings.fail_on),
+        "files_scanned": result.files_scanned,
+        "bytes_scanned": result.bytes_scanned,
+        "skipped": [{"path": s.path, "reason": s.reason} for s in sorted(result.skipped, key=lambda s: s.path)],
+        "notes": list(result.notes),
+        "engine": result.engine,
+        "seconds": round(result.seconds, 3),
+    }
+
+
+def render(result: ScanResult, settings: Settings) -> str:
+    document = {
+        "version": 1,
+        "tool": {"name": "keysweep", "version": __version__},
+        "findings": [finding_to_dict(f, settings.reveal) for f in result.findings],
+        "summary": summary(result, settings),
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

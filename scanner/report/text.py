@@ -1,0 +1,85 @@
+"""The human report: one block per unique secret, its places, the fix; a summary line; colour on a TTY only."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import click
+
+from scanner.config import Settings
+from scanner.findings import Finding, Severity
+from scanner.report import group_by_secret
+from scanner.scan import ScanResult
+
+_COLOURS = {
+    Severity.CRITICAL: "red",
+    Severity.HIGH: "red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "blue",
+}
+
+
+def render(result: ScanResult, settings: Settings, *, colour: bool = False) -> str:
+    lines: list[str] = []
+
+    def style(text: str, **kw: object) -> str:
+        return click.style(text, **kw) if colour else text  # type: ignore[arg-type]
+
+    for group in group_by_secret(result.findings):
+        first = group[0]
+        value = first.secret if settings.reveal or first.identifier else first.redacted
+        places = f"{len(group)} place{'s' if len(group) != 1 else ''}"
+        label = f"  [{', '.join(first.labels)}]" if first.labels else ""
+        head = style(f"{str(first.severity).upper():8}", fg=_COLOURS[first.severity], bold=True)
+        lines.append(f"{head} {first.rule_id}  {style(value, bold=True)}  ({places}){label}")
+        for f in group:
+            lines.append(f"  {_place(f)}")
+        if not first.identifier:
+            lines.append(style(f"  fix: {fix_hint(first)}", dim=True))
+        lines.append("")
+    lines.append(summary_line(result, settings))
+    for note in result.notes:
+        lines.append(f"note: {note}")
+    reasons = Counter(s.reason.split(" (")[0] for s in result.skipped)
+    if reasons:
+        lines.append("skipped: " + ", ".join(f"{n} {r}" for r, n in sorted(reasons.items())))
+    return "\n".join(lines) + "\n"
+
+
+def _place(f: Finding) -> str:
+    where = f"{f.path}:{f.line}:{f.column}"
+    if f.decoded:
+        where += f" ({f.decoded}-encoded)"
+    if f.commit:
+        where += f"  {f.commit[:10]} {f.author or ''} {(f.date or '')[:10]}".rstrip()
+    return where
+
+
+def fix_hint(f: Finding) -> str:
+    """The one-line fix a blocked developer needs."""
+    name = f.env_var or "an environment variable"
+    return (
+        f"move the value to {name} (read it at run time), rotate it if it was ever pushed; "
+        f"if it is not a secret, add `keysweep:allow {f.rule_id}` in a comment on that line"
+    )
+
+
+def summary_line(result: ScanResult, settings: Settings) -> str:
+    findings = result.findings
+    secrets = len({f.secret_id for f in findings if not f.identifier})
+    idents = len({f.secret_id for f in findings if f.identifier})
+    failing = sum(1 for f in findings if f.severity >= settings.fail_on)
+    files = result.files_scanned
+    size = result.bytes_scanned / 1_000_000
+    found = (
+        f"{len(findings)} finding{'s' if len(findings) != 1 else ''}: {secrets} unique secret"
+        f"{'s' if secrets != 1 else ''}, {idents} identifier{'s' if idents != 1 else ''}"
+        f" ({failing} at or above {settings.fail_on})"
+        if findings
+        else "no secrets found"
+    )
+    return (
+        f"{found}. Scanned {files} file{'s' if files != 1 else ''} ({size:.1f} MB) in {result.seconds:.2f} s"
+        f"; skipped {len(result.skipped)}."
+    )

@@ -1,0 +1,421 @@
+"""Execute a plan as a journaled, resumable state machine: mint → store → verify → revoke → PR → done.
+
+Every step first asks the provider and Vault what is already true (so a resumed run never mints twice and
+never loses a minted key), writes its intent to the journal, acts, then writes the result. The old key is
+revoked only after the journal holds `verified` for its replacement.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from scanner.errors import AmbiguousKeyError, ProviderError, RotationError, VaultConflictError, VaultError
+from scanner.rotation.journal import CrashHook, Journal
+from scanner.rotation.plan import Action, Plan, Target
+from scanner.rotation.providers import Deletion, Liveness, MintedKey, Provider, is_redaction_of
+from scanner.rotation.remediation import RemediationStep
+from scanner.rotation.secret_store import SecretStore
+
+MANAGED_BY = "keysweep"
+MINT_ATTEMPTS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    rotation_id: str
+    status: str
+    """`done`, or `awaiting-revoke` when `--graceful` holds revocation until `--resume`."""
+    manual_steps: int
+    """Secrets that need a human (guided manual steps); non-zero means exit code 1."""
+
+
+@dataclass(slots=True)
+class Rotator:
+    """Runs (or resumes) one rotation; see the module docstring for the order and its guarantees."""
+
+    plan: Plan
+    journal: Journal
+    providers: Callable[[str], Provider]
+    """Provider by its configured name."""
+    store: SecretStore
+    env: Mapping[str, str]
+    remediation: RemediationStep | None = None
+    sleep: Callable[[float], None] = time.sleep
+    poll_attempts: int = 8
+    poll_interval: float = 0.5
+    crash: CrashHook = field(default_factory=CrashHook)
+
+    def run(self) -> Outcome:
+        plan, journal = self.plan, self.journal
+        journal.forbid(*(t.secret.value for t in plan.targets if not t.secret.identifier))
+        if not journal.events:
+            journal.append("plan", plan=plan.to_record())
+        journal.append("run", resumed=len(journal.events) > 1, graceful=plan.graceful)
+        keys = [t for t in plan.targets if t.action is Action.ROTATE_KEY]
+        for t in keys:
+            self._secure(t)
+        for t in plan.targets:
+            if t.action is Action.ROTATE_WEBHOOK:
+                self._rotate_webhook(t)
+            elif t.action is Action.MANUAL and not journal.has("manual", t.secret_id):
+                journal.append("manual", t.secret_id, instructions=list(t.instructions))
+            elif t.action in (Action.KEEP, Action.ALREADY_DEAD) and not journal.has("kept", t.secret_id):
+                journal.append("kept", t.secret_id, reason=t.action.value)
+        if not plan.graceful:
+            for t in keys:
+                self._revoke(t)
+        self._hand_over()
+        if plan.graceful:
+            if not journal.has("awaiting-revoke"):
+                journal.append(
+                    "awaiting-revoke",
+                    message="new keys are stored and verified; deploy them, then "
+                    f"run `keysweep rotate --resume {plan.rotation_id}` to revoke the exposed keys",
+                )
+                return self._outcome("awaiting-revoke")
+            for t in keys:
+                self._revoke(t)
+        if not journal.has("done"):
+            journal.append("done")
+        return self._outcome("done")
+
+    def _outcome(self, status: str) -> Outcome:
+        manual = sum(1 for t in self.plan.targets if t.action is Action.MANUAL)
+        return Outcome(self.plan.rotation_id, status, manual)
+
+    # -- mint, store, verify -------------------------------------------------------------------------
+
+    def _secure(self, t: Target) -> None:
+        if self.journal.has("verified", t.secret_id):
+            return
+        stored = self._ours_in_vault(t)
+        if stored is not None:
+            value, version, key_id = stored
+            if not self.journal.has("stored", t.secret_id):
+                self.journal.append(
+                    "stored",
+                    t.secret_id,
+                    mount=t.vault_mount,
+                    path=t.vault_path,
+                    version=version,
+                    key_id=key_id,
+                    recovered=True,
+                )
+        else:
+            minted = self._mint(t)
+            value, key_id = minted.value, minted.key_id
+            version = self._store(
+                t, value, {"key_id": key_id, "service_account_id": minted.service_account_id}
+            )
+        self._verify(t, value, version, key_id)
+
+    def _ours_in_vault(self, t: Target) -> tuple[str, int, str] | None:
+        """The value this rotation already stored for `t`, if a previous run got that far."""
+        assert t.vault_mount and t.vault_path
+        found = self.store.read(t.vault_mount, t.vault_path)
+        if (
+            found is None
+            or found.data.get("rotation_id") != self.plan.rotation_id
+            or found.data.get("old_fingerprint") != t.secret_id
+        ):
+            return None
+        self.journal.forbid(found.data.get("value"))
+        if found.custom_metadata.get("managed-by") != MANAGED_BY:  # died between the write and the label
+            self.store.write_metadata(t.vault_mount, t.vault_path, self._metadata(t))
+        return found.data["value"], found.version, found.data.get("key_id", "")
+
+    def _mint(self, t: Target) -> MintedKey:
+        provider = self.providers(t.provider or "")
+        assert t.project_id and t.new_name
+        for attempt in range(1, MINT_ATTEMPTS + 1):
+            self._revoke_orphans(t, provider)
+            self.journal.append(
+                "mint-intent", t.secret_id, project_id=t.project_id, name=t.new_name, attempt=attempt
+            )
+            try:
+                minted = provider.create_service_account(t.org, t.project_id, t.new_name)
+            except ProviderError as exc:
+                if (exc.status is not None and exc.status < 500) or attempt == MINT_ATTEMPTS:
+                    raise
+                # NOTE: after a timeout or 5xx the account may exist without us holding its value: the next
+                # pass lists by name, revokes it as an orphan and mints again.
+                self.journal.append("mint-failed", t.secret_id, status=exc.status, request_id=exc.request_id)
+                continue
+            self.crash.hit("call:mint")
+            self.journal.forbid(minted.value)
+            self.journal.append(
+                "minted",
+                t.secret_id,
+                service_account_id=minted.service_account_id,
+                key_id=minted.key_id,
+                request_id=minted.request_id,
+            )
+            return minted
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _revoke_orphans(self, t: Target, provider: Provider) -> None:
+        """A service account with our name whose key never reached Vault: its value is lost, so it must go."""
+        assert t.project_id
+        for sa in provider.list_service_accounts(t.org, t.project_id):
+            if sa.name != t.new_name:
+                continue
+            self.journal.append("orphan-revoke-intent", t.secret_id, service_account_id=sa.id)
+            gone = provider.delete_service_account(t.org, t.project_id, sa.id)
+            self.crash.hit("call:orphan-revoke")
+            self.journal.append(
+                "orphan-revoked",
+                t.secret_id,
+                service_account_id=sa.id,
+                already_gone=gone.already_gone,
+                request_id=gone.request_id,
+            )
+
+    def _metadata(self, t: Target) -> dict[str, str]:
+        return {
+            "managed-by": MANAGED_BY,
+            "rotation-id": self.plan.rotation_id,
+            "old-fingerprint": t.secret_id,
+            "kind": t.secret.kind,
+            "provider": t.provider or "",
+        }
+
+    def _store(self, t: Target, value: str, provenance: dict[str, str]) -> int:
+        assert t.vault_mount and t.vault_path
+        cas = self._cas_base(t)
+        self.journal.append("store-intent", t.secret_id, mount=t.vault_mount, path=t.vault_path, cas=cas)
+        data = {
+            "value": value,
+            "rotation_id": self.plan.rotation_id,
+            "old_fingerprint": t.secret_id,
+            **provenance,
+        }
+        version = self.store.write(
+            t.vault_mount, t.vault_path, data, cas=cas, custom_metadata=self._metadata(t)
+        )
+        self.crash.hit("call:vault-write")
+        self.journal.append(
+            "stored",
+            t.secret_id,
+            mount=t.vault_mount,
+            path=t.vault_path,
+            version=version,
+            **{k: v for k, v in provenance.items() if k != "value"},
+        )
+        return version
+
+    def _cas_base(self, t: Target) -> int:
+        assert t.vault_mount and t.vault_path
+        current = self.store.current_version(t.vault_mount, t.vault_path)
+        if t.vault_version is None or current == t.vault_version:
+            return current
+        latest = self.store.read(t.vault_mount, t.vault_path)
+        if latest is not None and latest.data.get("rotation_id") == self.plan.rotation_id:
+            return current  # our own earlier write (of a key since revoked as an orphan)
+        raise VaultConflictError(
+            f"Vault {self.store.display_path(t.vault_mount, t.vault_path)} moved from version {t.vault_version} "
+            f"(at plan time) to {current}: somebody else wrote it. Nothing was revoked; find out who wrote it, "
+            "then plan a new rotation"
+        )
+
+    def _verify(self, t: Target, value: str, version: int, key_id: str) -> None:
+        assert t.vault_mount and t.vault_path
+        provider = self.providers(t.provider or "")
+        liveness = self._poll(lambda: provider.liveness(value), lambda live: live.is_live)
+        self.crash.hit("call:verify-live")
+        if not liveness.is_live:
+            raise RotationError(
+                f"the new key {key_id} for {t.secret.redacted} is not accepted by {provider.config.base_url} "
+                f"(GET /models answered 401 {self.poll_attempts} times); the exposed key was NOT revoked"
+            )
+        back = self.store.read(t.vault_mount, t.vault_path, version)
+        if back is None or back.data.get("value") != value or back.version != version:
+            raise VaultError(
+                f"Vault {self.store.display_path(t.vault_mount, t.vault_path)} version {version} does "
+                "not read back what keysweep wrote; the exposed key was NOT revoked"
+            )
+        self.journal.append(
+            "verified", t.secret_id, key_id=key_id, liveness=liveness.value, vault_version=version
+        )
+
+    # -- revoke --------------------------------------------------------------------------------------
+
+    def _revoke(self, t: Target) -> None:
+        sid = t.secret_id
+        if self.journal.has("old-dead", sid):
+            return
+        if not self.journal.has("verified", sid):
+            raise RotationError(
+                f"refusing to revoke {t.secret.redacted}: its replacement is not stored and verified"
+            )
+        assert t.project_id and t.key_id
+        provider = self.providers(t.provider or "")
+        if not self.journal.has("revoked", sid):
+            if t.old_service_account_id:
+                self.journal.append(
+                    "revoke-intent",
+                    sid,
+                    how="delete-service-account",
+                    object_id=t.old_service_account_id,
+                    collateral=list(t.collateral),
+                )
+                gone = provider.delete_service_account(t.org, t.project_id, t.old_service_account_id)
+            else:
+                self.journal.append("revoke-intent", sid, how="delete-key", object_id=t.key_id)
+                try:
+                    gone = provider.delete_project_key(t.org, t.project_id, t.key_id)
+                except ProviderError as exc:
+                    if exc.status != 400:
+                        raise
+                    gone = self._revoke_owner(t, provider)
+            self.crash.hit("call:revoke")
+            self.journal.append(
+                "revoked",
+                sid,
+                object_id=gone.object_id,
+                already_gone=gone.already_gone,
+                request_id=gone.request_id,
+            )
+        self._confirm_dead(t, provider)
+
+    def _revoke_owner(self, t: Target, provider: Provider) -> Deletion:
+        """The plan saw a user key but the provider says a service account owns it (400): delete that account,
+        unless other keys would die with it that the plan did not list."""
+        assert t.project_id and t.key_id
+        key = provider.get_project_key(t.org, t.project_id, t.key_id)
+        if key is None or not key.service_account_id:
+            raise RotationError(
+                f"the provider refused to delete key {t.key_id} (400) and it has no service-account "
+                "owner; revoke it in the dashboard, then --resume"
+            )
+        others = [
+            k.id
+            for k in provider.list_project_keys(t.org, t.project_id)
+            if k.service_account_id == key.service_account_id and k.id != key.id
+        ]
+        if others:
+            raise RotationError(
+                f"key {t.key_id} belongs to service account {key.service_account_id}, and deleting "
+                f"it would also kill {', '.join(others)}, which the plan did not list; plan again"
+            )
+        self.journal.append(
+            "revoke-intent",
+            t.secret_id,
+            how="delete-service-account",
+            object_id=key.service_account_id,
+            collateral=[],
+        )
+        return provider.delete_service_account(t.org, t.project_id, key.service_account_id)
+
+    def _confirm_dead(self, t: Target, provider: Provider) -> None:
+        assert t.project_id and t.key_id
+        if t.secret.value:
+            value = t.secret.value
+            state = self._poll(lambda: provider.liveness(value), lambda live: live is Liveness.DEAD)
+            self.crash.hit("call:old-dead-poll")
+            if state is not Liveness.DEAD:
+                raise RotationError(
+                    f"{t.secret.redacted} was revoked but still answers GET /models after "
+                    f"{self.poll_attempts} checks; re-run with --resume to check again"
+                )
+            how = "GET /models answers 401"
+        else:
+            if provider.get_project_key(t.org, t.project_id, t.key_id) is not None:
+                raise RotationError(
+                    f"key {t.key_id} is still listed after revocation; --resume to check again"
+                )
+            how = "the admin API no longer lists the key id (the value was not at hand to check for 401)"
+        self.journal.append("old-dead", t.secret_id, confirmed_by=how)
+
+    def _poll(self, ask: Callable[[], Liveness], done: Callable[[Liveness], bool]) -> Liveness:
+        state = ask()
+        for attempt in range(1, self.poll_attempts):
+            if done(state):
+                break
+            self.sleep(min(8.0, self.poll_interval * 2 ** (attempt - 1)))
+            state = ask()
+        return state
+
+    # -- webhooks ------------------------------------------------------------------------------------
+
+    def _rotate_webhook(self, t: Target) -> None:
+        sid = t.secret_id
+        if self.journal.has("verified", sid):
+            return
+        assert t.vault_mount and t.vault_path
+        stored = self._ours_in_vault(t)
+        if stored is None:
+            provider = self.providers(t.provider or "")
+            credential = self._project_credential(t, provider)
+            endpoint_id = self._endpoint_id(t, provider, credential)
+            if self.journal.has("webhook-rotate-intent", sid):
+                # NOTE: the secret shown by the earlier rotate_secret never reached Vault, so it is lost; the
+                # only remedy is to rotate again (the old one is dead already).
+                self.journal.append("webhook-secret-lost", sid, endpoint_id=endpoint_id)
+            self.journal.append("webhook-rotate-intent", sid, endpoint_id=endpoint_id)
+            rotated = provider.rotate_webhook_secret(credential, endpoint_id)
+            self.crash.hit("call:webhook-rotate")
+            self.journal.forbid(rotated.signing_secret)
+            self.journal.append(
+                "webhook-rotated", sid, endpoint_id=endpoint_id, request_id=rotated.request_id
+            )
+            version = self._store(t, rotated.signing_secret, {"endpoint_id": endpoint_id})
+            value = rotated.signing_secret
+        else:
+            value, version, endpoint_id = stored[0], stored[1], str(t.key_id)
+        back = self.store.read(t.vault_mount, t.vault_path, version)
+        if back is None or back.data.get("value") != value:
+            raise VaultError(
+                f"Vault {self.store.display_path(t.vault_mount, t.vault_path)} version {version} does "
+                "not read back the new signing secret"
+            )
+        self.journal.append("verified", sid, endpoint_id=endpoint_id, vault_version=version)
+
+    def _project_credential(self, t: Target, provider: Provider) -> str:
+        env_name = provider.config.project_key_env
+        if env_name and self.env.get(env_name):
+            return self.env[env_name]
+        for other in self.plan.targets:
+            if other.action is Action.ROTATE_KEY and other.provider == t.provider:
+                found = self._ours_in_vault(other)
+                if found is not None:
+                    return found[0]
+        raise RotationError(
+            f"rotating webhook secret {t.secret.redacted} needs a project key of {t.provider}: set "
+            f"{env_name or 'project_key_env in [rotation.providers.' + str(t.provider) + ']'}"
+        )
+
+    def _endpoint_id(self, t: Target, provider: Provider, credential: str) -> str:
+        intent = self.journal.last("webhook-rotate-intent", t.secret_id)
+        if intent:
+            return str(intent["endpoint_id"])  # an earlier rotate changed the hint; trust the recorded id
+        if t.key_id:
+            return t.key_id
+        value = t.secret.value or ""
+        found = [
+            w
+            for w in provider.list_webhook_endpoints(credential)
+            if value and is_redaction_of(w.signing_secret_hint, value)
+        ]
+        if len(found) != 1:
+            raise AmbiguousKeyError(
+                f"{len(found)} webhook endpoints match {t.secret.redacted}; pass "
+                f"--key-id {t.secret_id[:8]}=we_… with a new plan"
+            )
+        return found[0].id
+
+    # -- hand-over -----------------------------------------------------------------------------------
+
+    def _hand_over(self) -> None:
+        if self.journal.has("pr") or self.journal.has("pr-skipped"):
+            return
+        if self.remediation is None:
+            self.journal.append(
+                "pr-skipped",
+                message="no pull-request step is installed: rewrite the references "
+                "listed in the plan to the Vault paths by hand",
+            )
+            return
+        result = self.remediation.run(self.plan, self.journal)
+        self.journal.append("pr", url=result.url, merged=result.merged, message=result.message)

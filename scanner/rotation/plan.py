@@ -1,0 +1,420 @@
+"""Build the rotation plan: classify each exposed secret, resolve its provider, org, key id and Vault path.
+
+Planning makes read-only calls only (list projects, keys, service accounts and webhook endpoints; `GET
+/models` for liveness; Vault metadata). Everything it decides is recorded, without secret values, as the first
+line of the journal, so that `--resume` works from the same decisions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+import secrets as _random
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from scanner.errors import AmbiguousKeyError, KeysweepError
+from scanner.rotation.config import ProviderConfig, RotationConfig
+from scanner.rotation.exposed import ExposedSecret, Occurrence
+from scanner.rotation.instructions import manual_instructions
+from scanner.rotation.providers import (
+    Liveness,
+    ProjectKey,
+    Provider,
+    is_compatible_redaction,
+    is_redaction_of,
+    split_redacted,
+)
+from scanner.rotation.secret_store import SecretStore
+
+KEY_KINDS = frozenset({"project-key", "service-account-key"})
+IDENTIFIER_KINDS = frozenset({"org-id", "project-id"})
+
+
+class Action(enum.StrEnum):
+    ROTATE_KEY = "rotate-key"
+    """Mint a service-account key, store it, verify it, revoke the exposed key."""
+    ROTATE_WEBHOOK = "rotate-webhook"
+    """`rotate_secret` on the webhook endpoint, store the new signing secret."""
+    MANUAL = "manual"
+    """No API can do it: print and record exact instructions."""
+    KEEP = "keep"
+    """An identifier (org ID): rewritten to a reference by the PR step, never revoked."""
+    ALREADY_DEAD = "already-dead"
+    """The provider already rejects the key and no longer lists it: nothing to revoke."""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What the rotation will do about one exposed secret."""
+
+    secret: ExposedSecret
+    action: Action
+    provider: str | None = None
+    org: str | None = None
+    project_id: str | None = None
+    key_id: str | None = None
+    """The exposed key's id at the provider (`key_…`), or the webhook endpoint id (`we_…`)."""
+    key_name: str | None = None
+    owner_type: str | None = None
+    old_service_account_id: str | None = None
+    """Set when the exposed key belongs to a service account: revoking means deleting that account."""
+    collateral: tuple[str, ...] = ()
+    """Other key ids that die with the old service account."""
+    liveness: str = Liveness.UNKNOWN.value
+    vault_mount: str | None = None
+    vault_path: str | None = None
+    vault_version: int | None = None
+    """The latest Vault version at plan time (0: empty); the check-and-set base. None: not checked."""
+    new_name: str | None = None
+    """The deterministic name of the service account to mint, so a resumed run finds it again."""
+    instructions: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def secret_id(self) -> str:
+        return self.secret.secret_id
+
+    def to_record(self) -> dict[str, Any]:
+        record = {name: getattr(self, name) for name in self.__dataclass_fields__ if name != "secret"}
+        record["action"] = self.action.value
+        record["collateral"] = list(self.collateral)
+        record["instructions"] = list(self.instructions)
+        record["notes"] = list(self.notes)
+        s = self.secret
+        record["secret"] = {
+            "secret_id": s.secret_id,
+            "rule_id": s.rule_id,
+            "kind": s.kind,
+            "family": s.family,
+            "redacted": s.redacted,
+            "prefix": s.prefix,
+            "env_var": s.env_var,
+            "identifier": s.identifier,
+            "labels": list(s.labels),
+            "related": list(s.related),
+            "occurrences": [asdict(o) for o in s.occurrences],
+        }
+        return record
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> Target:
+        s = dict(record["secret"])
+        s["labels"], s["related"] = tuple(s["labels"]), tuple(s["related"])
+        s["occurrences"] = tuple(Occurrence(**o) for o in s["occurrences"])
+        fields = {k: v for k, v in record.items() if k != "secret"}
+        fields["action"] = Action(fields["action"])
+        for name in ("collateral", "instructions", "notes"):
+            fields[name] = tuple(fields[name])
+        return cls(secret=ExposedSecret(**s), **fields)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    rotation_id: str
+    created_at: str
+    graceful: bool
+    targets: tuple[Target, ...]
+    has_values: bool = True
+    """False when planned from a report without values: liveness and the 401 poll cannot be checked."""
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "rotation_id": self.rotation_id,
+            "created_at": self.created_at,
+            "graceful": self.graceful,
+            "has_values": self.has_values,
+            "targets": [t.to_record() for t in self.targets],
+        }
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> Plan:
+        return cls(
+            rotation_id=record["rotation_id"],
+            created_at=record["created_at"],
+            graceful=record["graceful"],
+            has_values=record.get("has_values", True),
+            targets=tuple(Target.from_record(t) for t in record["targets"]),
+        )
+
+    def with_values(self, exposed: list[ExposedSecret]) -> Plan:
+        """Re-attach secret values (from a fresh scan on resume) by secret id."""
+        values = {e.secret_id: e.value for e in exposed if e.value}
+        targets = tuple(
+            replace(t, secret=replace(t.secret, value=values.get(t.secret_id))) for t in self.targets
+        )
+        return replace(
+            self,
+            targets=targets,
+            has_values=all(t.secret.value for t in targets if t.action is Action.ROTATE_KEY),
+        )
+
+
+def new_rotation_id(now: dt.datetime | None = None) -> str:
+    now = now or dt.datetime.now(dt.UTC)
+    return f"rot-{now.strftime('%Y%m%dT%H%M%SZ')}-{_random.token_hex(3)}"
+
+
+def service_account_name(rotation_id: str, secret_id: str) -> str:
+    """Deterministic from the rotation and the secret, so `--resume` finds what an earlier run minted."""
+    return f"keysweep-{rotation_id.rsplit('-', 1)[-1]}-{secret_id[:8]}"
+
+
+@dataclass(slots=True)
+class Planner:
+    """Turns exposed secrets into a Plan, asking providers and Vault read-only questions."""
+
+    config: RotationConfig
+    provider_for: Callable[[ProviderConfig], Provider]
+    store: SecretStore | None
+    env: Mapping[str, str]
+    key_ids: Mapping[str, str] = field(default_factory=dict)
+    """`--key-id`: secret id (or a prefix of it, 6+ characters) → key or webhook endpoint id."""
+    _keys: dict[tuple[str, str | None], list[ProjectKey]] = field(default_factory=dict)
+
+    def plan(self, exposed: list[ExposedSecret], *, rotation_id: str, graceful: bool = False) -> Plan:
+        by_id = {e.secret_id: e for e in exposed}
+        targets = [self._target(e, by_id, rotation_id) for e in exposed]
+        targets = self._with_webhooks(targets)
+        targets = self._with_vault(targets)
+        has_values = all(t.secret.value for t in targets if t.action is Action.ROTATE_KEY)
+        return Plan(
+            rotation_id=rotation_id,
+            created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            graceful=graceful,
+            targets=tuple(targets),
+            has_values=has_values,
+        )
+
+    # -- classification -----------------------------------------------------------------------------
+
+    def _target(self, e: ExposedSecret, by_id: Mapping[str, ExposedSecret], rotation_id: str) -> Target:
+        if e.identifier or e.kind in IDENTIFIER_KINDS:
+            return Target(
+                e,
+                Action.KEEP,
+                notes=("an identifier, not a secret: never revoked; the PR step rewrites it to a reference",),
+            )
+        cfg = self.config.provider_for(e.rule_id, e.kind, e.family)
+        if cfg is None or e.kind not in KEY_KINDS | {"webhook-secret"}:
+            return Target(
+                e, Action.MANUAL, provider=cfg.name if cfg else None, instructions=manual_instructions(e, cfg)
+            )
+        orgs = self._orgs(e, by_id, cfg)
+        if e.kind == "webhook-secret":
+            return Target(e, Action.ROTATE_WEBHOOK, provider=cfg.name, org=orgs[0])
+        provider = self.provider_for(cfg)
+        liveness = provider.liveness(e.value) if e.value else Liveness.UNKNOWN
+        org, key = self._match_key(e, cfg, orgs, liveness)
+        if key is None:
+            return Target(
+                e,
+                Action.ALREADY_DEAD,
+                provider=cfg.name,
+                org=org,
+                liveness=liveness.value,
+                notes=(
+                    "the provider answers 401 for this key and lists no matching key id: it is "
+                    "already revoked; only the references need replacing (PR step)",
+                ),
+            )
+        notes: list[str] = []
+        collateral: tuple[str, ...] = ()
+        if key.owner_type == "user":
+            notes.append(
+                "a user-owned project key cannot be re-issued through the API: its replacement is "
+                "minted as a service-account key"
+            )
+        else:
+            collateral = tuple(
+                k.id
+                for k in self._keys[(cfg.name, org)]
+                if k.service_account_id == key.service_account_id and k.id != key.id
+            )
+        if not e.value:
+            notes.append(
+                "planned from a report without values: liveness unknown, and revocation is confirmed "
+                "through the admin API (key id gone) instead of the key answering 401; re-scan or "
+                "pass a report written with --reveal for the full check"
+            )
+        return Target(
+            e,
+            Action.ROTATE_KEY,
+            provider=cfg.name,
+            org=org,
+            project_id=key.project_id,
+            key_id=key.id,
+            key_name=key.name,
+            owner_type=key.owner_type,
+            old_service_account_id=key.service_account_id,
+            collateral=collateral,
+            liveness=liveness.value,
+            new_name=service_account_name(rotation_id, e.secret_id),
+            notes=tuple(notes),
+        )
+
+    def _orgs(
+        self, e: ExposedSecret, by_id: Mapping[str, ExposedSecret], cfg: ProviderConfig
+    ) -> list[str | None]:
+        found = sorted(
+            {by_id[r].value for r in e.related if r in by_id and by_id[r].kind == "org-id" and by_id[r].value}
+        )
+        return list(found) if found else [cfg.org]  # type: ignore[list-item]
+
+    def _index(self, cfg: ProviderConfig, org: str | None) -> list[ProjectKey]:
+        if (cfg.name, org) not in self._keys:
+            provider = self.provider_for(cfg)
+            self._keys[(cfg.name, org)] = [
+                key
+                for project in provider.list_projects(org)
+                for key in provider.list_project_keys(org, project.id)
+            ]
+        return self._keys[(cfg.name, org)]
+
+    def _explicit(self, e: ExposedSecret) -> str | None:
+        for given, key_id in self.key_ids.items():
+            if given == e.secret_id or (len(given) >= 6 and e.secret_id.startswith(given)):
+                return key_id
+        return None
+
+    def _match_key(
+        self, e: ExposedSecret, cfg: ProviderConfig, orgs: list[str | None], liveness: Liveness
+    ) -> tuple[str | None, ProjectKey | None]:
+        explicit = self._explicit(e)
+        candidates: list[tuple[str | None, ProjectKey]] = []
+        for org in orgs:
+            for key in self._index(cfg, org):
+                if explicit is not None:
+                    if key.id == explicit:
+                        candidates.append((org, key))
+                elif _matches(key.redacted_value, e):
+                    candidates.append((org, key))
+        if len(candidates) == 1:
+            return candidates[0]
+        if not candidates and liveness is Liveness.DEAD and explicit is None:
+            return orgs[0], None
+        where = ", ".join(o or "the admin key's default org" for o in orgs)
+        if explicit is not None:
+            raise AmbiguousKeyError(
+                f"--key-id {explicit} for secret {e.redacted} (secret id {e.secret_id}) is not "
+                f"a key of any project in {where} at {cfg.base_url}"
+            )
+        if not candidates:
+            raise AmbiguousKeyError(
+                f"no key of any project in {where} at {cfg.base_url} matches {e.redacted} (secret id "
+                f"{e.secret_id}, liveness {liveness.value}); find its id in the provider's dashboard and pass "
+                f"--key-id {e.secret_id[:8]}=key_…"
+            )
+        listing = "; ".join(
+            f"{k.id} ({k.name or 'unnamed'}, project {k.project_id}, org {o or 'default'}, "
+            f"shown as {k.redacted_value})"
+            for o, k in candidates
+        )
+        raise AmbiguousKeyError(
+            f"{len(candidates)} keys match {e.redacted} (secret id {e.secret_id}): {listing}. keysweep never "
+            f"guesses: pass --key-id {e.secret_id[:8]}=<one of them>"
+        )
+
+    # -- webhooks ------------------------------------------------------------------------------------
+
+    def _with_webhooks(self, targets: list[Target]) -> list[Target]:
+        out = []
+        for t in targets:
+            if t.action is not Action.ROTATE_WEBHOOK:
+                out.append(t)
+                continue
+            cfg = self._cfg(t.provider)
+            credential = self.env.get(cfg.project_key_env or "") or next(
+                (
+                    o.secret.value
+                    for o in targets
+                    if o.action is Action.ROTATE_KEY
+                    and o.provider == cfg.name
+                    and o.secret.value
+                    and Liveness(o.liveness).is_live
+                ),
+                None,
+            )
+            explicit = self._explicit(t.secret)
+            if credential is None:
+                note = (
+                    "the webhook endpoint is found at apply time with the project key minted by this "
+                    "rotation (set project_key_env to resolve it now)"
+                )
+                out.append(replace(t, key_id=explicit, notes=(*t.notes, note)))
+                continue
+            endpoints = list(self.provider_for(cfg).list_webhook_endpoints(credential))
+            found = [
+                w
+                for w in endpoints
+                if (w.id == explicit if explicit else _matches(w.signing_secret_hint, t.secret))
+            ]
+            if len(found) != 1:
+                raise AmbiguousKeyError(
+                    f"{len(found)} webhook endpoints at {cfg.base_url} match {t.secret.redacted} (secret id "
+                    f"{t.secret_id})"
+                    + (": " + ", ".join(f"{w.id} ({w.url})" for w in found) if found else "")
+                    + f"; pass --key-id {t.secret_id[:8]}=we_…"
+                )
+            out.append(replace(t, key_id=found[0].id, notes=(*t.notes, f"endpoint {found[0].url}")))
+        return out
+
+    # -- Vault ---------------------------------------------------------------------------------------
+
+    def _with_vault(self, targets: list[Target]) -> list[Target]:
+        placed: list[Target] = []
+        for t in targets:
+            if t.action not in (Action.ROTATE_KEY, Action.ROTATE_WEBHOOK):
+                placed.append(t)
+                continue
+            cfg = self._cfg(t.provider)
+            placed.append(replace(t, vault_mount=cfg.vault_mount, vault_path=_vault_path(cfg, t)))
+        paths: dict[tuple[str | None, str | None], int] = {}
+        for t in placed:
+            if t.vault_path:
+                paths[(t.vault_mount, t.vault_path)] = paths.get((t.vault_mount, t.vault_path), 0) + 1
+        out = []
+        for t in placed:
+            if t.vault_path and paths[(t.vault_mount, t.vault_path)] > 1:
+                suffix = _slug(next(iter(t.secret.labels), None) or t.key_name or t.secret.short_id)
+                note = f"several secrets map to {t.vault_path}; this one is stored under its own suffix"
+                t = replace(t, vault_path=f"{t.vault_path}__{suffix}", notes=(*t.notes, note))
+            if t.vault_path and self.store is not None:
+                t = replace(t, vault_version=self.store.current_version(t.vault_mount or "", t.vault_path))
+            out.append(t)
+        return out
+
+    def _cfg(self, name: str | None) -> ProviderConfig:
+        return next(p for p in self.config.providers if p.name == name)
+
+
+def _matches(redacted: str, e: ExposedSecret) -> bool:
+    if e.value:
+        return is_redaction_of(redacted, e.value)
+    known = split_redacted(e.redacted)
+    return known is not None and is_compatible_redaction(redacted, *known)
+
+
+def _vault_path(cfg: ProviderConfig, t: Target) -> str:
+    e = t.secret
+    env_var = e.env_var or ("WEBHOOK_SECRET" if t.action is Action.ROTATE_WEBHOOK else "API_KEY")
+    try:
+        return cfg.vault_path_template.format(
+            provider=cfg.name,
+            env_var=env_var,
+            kind=e.kind,
+            label=_slug(next(iter(e.labels), "") or t.key_name or ""),
+            key_id=t.key_id or "",
+            project=t.project_id or "",
+            secret_id=e.short_id,
+        ).strip("/")
+    except (KeyError, IndexError, ValueError) as exc:
+        raise KeysweepError(
+            f"{cfg.source}: rotation vault path template {cfg.vault_path_template!r}: {exc}"
+        ) from None
+
+
+def _slug(text: str | None) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text or "").strip("-")

@@ -1,0 +1,1 @@
+"""Local emulators of the SaaS APIs keysweep talks to, for tests only."""

@@ -121,6 +121,8 @@ def detect_fragment(detector: Detector, fragment: Fragment) -> tuple[list[_Pendi
             if (start, end) in spans or (not span.whole and end - start == m.end - m.start):
                 continue  # the raw pass saw it already
             spans.add((start, end))
+            # A raw match cut short by the escape (`whsec_abc` of `whsec_abc\/def`) gives way to the decoded one.
+            matches = [o for o in matches if not (o.rule is m.rule and start <= o.start < end)]
             matches.append(Match(m.rule, start, end, m.secret, m.alternatives, m.cut, span.how))
     if not matches:
         return [], masked

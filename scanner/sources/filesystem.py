@@ -46,7 +46,10 @@ class FilesystemSource:
             self.skipped.append(Skipped(self._display(Path(exc.filename or top)), f"unreadable: {exc.strerror}"))
 
         for folder, dirs, files in os.walk(top, onerror=on_error):
-            dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
+            for name in dirs:
+                if os.path.islink(os.path.join(folder, name)):
+                    self.skipped.append(Skipped(self._display(Path(folder, name)), "symbolic link (not followed)"))
+            dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not os.path.islink(os.path.join(folder, d)))
             for name in sorted(files):
                 full = Path(folder, name)
                 fragment = self._read(full, self._display(full))

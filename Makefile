@@ -1,0 +1,8 @@
+# Short aliases; README gives the full commands.
+.PHONY: test lint bench
+test:
+	python3 -m venv .venv && .venv/bin/pip install -q -e '.[test]' && .venv/bin/python -m pytest
+lint:
+	.venv/bin/ruff check scanner tests && .venv/bin/ruff format --check scanner tests
+bench:
+	python3 bench/bench_scan.py

@@ -1,0 +1,296 @@
+"""The history source: the working tree plus every blob reachable from any ref, each unique blob scanned once,
+then each finding attributed to the commits that introduced it."""
+
+from __future__ import annotations
+
+import contextlib
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from scanner.config import Settings
+from scanner.findings import Finding, Fragment
+from scanner.sources import Skipped, _git
+
+
+@dataclass(frozen=True, slots=True)
+class _Introduction:
+    """A commit that put secrets at a path where no version it replaced had them."""
+
+    change: _git.Change
+    secrets: frozenset[str]
+
+
+class HistorySource:
+    """Scans the working tree and all of git history by unique content.
+
+    `fragments()` yields each working-tree file, then every reachable blob not already seen (by blob id),
+    named by the first path git gives it. `attribute()` then walks the commit graph's tree changes (no
+    content diffs) to find, for each secret, the commits whose new version of a file holds it while no
+    parent version did: those are the findings reported, with the path and author of that commit. A secret
+    still in the working tree is reported once, at its place in the tree, with its introducing commit as
+    provenance.
+    """
+
+    def __init__(self, repo: Path, settings: Settings) -> None:
+        self.repo = _git.toplevel(repo)
+        self.settings = settings
+        self.skipped: list[Skipped] = []
+        self.notes: list[str] = []
+        self._tree: dict[str, str] = {}
+        """Working-tree path -> blob id of its current content."""
+        self._named: dict[str, list[str]] = defaultdict(list)
+        """History path -> blob ids yielded under that name."""
+        self._skipped_names: set[tuple[str, str]] = set()
+
+    # -- scanning ------------------------------------------------------------------------------------
+
+    def fragments(self) -> Iterator[Fragment]:
+        seen: set[str] = set()
+        if not _git.is_bare(self.repo):
+            yield from self._working_tree(seen)
+        if not _git.has_commits(self.repo):
+            return
+        yield from self._history(seen)
+
+    def _working_tree(self, seen: set[str]) -> Iterator[Fragment]:
+        limit = self.settings.max_file_size
+        names = [(mode, path) for mode, _, path in _git.tracked_files(self.repo)]
+        names += [("100644", path) for path in _git.untracked_files(self.repo)]
+        for mode, path in names:
+            if mode == _git.GITLINK_MODE:
+                self.skipped.append(Skipped(path, "submodule (its history lives in another repository)"))
+                continue
+            file = self.repo / path
+            if mode == _git.SYMLINK_MODE or file.is_symlink() or not file.is_file():
+                continue
+            try:
+                size = file.stat().st_size
+                if size > limit:
+                    self.skipped.append(
+                        Skipped(path, f"too large ({size / 1048576:.1f} MB > {limit / 1048576:.1f} MB)")
+                    )
+                    continue
+                data = file.read_bytes()
+            except OSError as exc:
+                self.skipped.append(Skipped(path, f"unreadable: {exc.strerror}"))
+                continue
+            if _git.is_binary(data):
+                self.skipped.append(Skipped(path, "binary"))
+                continue
+            oid = _git.blob_id(data)
+            self._tree[path] = oid
+            seen.add(oid)
+            yield Fragment(path=path, data=data, blob=oid)
+
+    def _history(self, seen: set[str]) -> Iterator[Fragment]:
+        refs, missing = _git.reachable_blobs(self.repo)
+        if missing:
+            self.notes.append(
+                f"git could not read {len(missing)} object(s) of the history ({missing[-1]}); what could be "
+                "read was scanned; `git fsck --full` names the damage"
+            )
+        sizes = _git.object_sizes(self.repo, (r.oid for r in refs))
+        limit = self.settings.max_file_size
+        wanted: list[_git.BlobRef] = []
+        for ref in refs:
+            kind, size = sizes.get(ref.oid, ("missing", 0))
+            if kind != "blob":
+                continue
+            if ref.path == ".gitmodules" or ref.path.endswith("/.gitmodules"):
+                self._note_once(
+                    "submodules: the history has submodules; their commits live in other "
+                    "repositories and were not scanned (run keysweep inside each)"
+                )
+            if ref.oid in seen:
+                continue
+            seen.add(ref.oid)
+            if size > limit:
+                self._skip(ref, _git.too_large(size, limit))
+                continue
+            wanted.append(ref)
+        lfs = 0
+        unreadable = 0
+        for ref, read in zip(wanted, _git.read_blobs(self.repo, [r.oid for r in wanted]), strict=False):
+            if read.data is None:
+                unreadable += 1
+                self._skip(ref, read.reason(limit))
+                continue
+            if _git.is_binary(read.data):
+                self._skip(ref, "binary")
+                continue
+            if _git.is_lfs_pointer(read.data):
+                lfs += 1
+                continue
+            self._named[ref.path].append(ref.oid)
+            yield Fragment(path=ref.path, data=read.data, blob=ref.oid)
+        if lfs:
+            self.notes.append(
+                f"{lfs} Git LFS pointer(s): their content lives in LFS storage and was not scanned "
+                "(`git lfs pull`, then scan the working tree)"
+            )
+        if unreadable:
+            self.notes.append(
+                f"{unreadable} blob(s) could not be read (missing or corrupt objects); "
+                "`git fsck --full` names them"
+            )
+
+    def _skip(self, ref: _git.BlobRef, reason: str) -> None:
+        # NOTE: one line per path and reason, not one per version: a logo edited 200 times is one entry.
+        key = (ref.path, reason.split(" (")[0])
+        if key not in self._skipped_names:
+            self._skipped_names.add(key)
+            self.skipped.append(Skipped(f"{ref.path} (history)", reason))
+
+    def _note_once(self, note: str) -> None:
+        if note not in self.notes:
+            self.notes.append(note)
+
+    # -- attribution ---------------------------------------------------------------------------------
+
+    def attribute(self, findings: Sequence[Finding]) -> list[Finding]:
+        if not findings:
+            return []
+        unique = list(dict.fromkeys(findings))
+        by_blob = self._locate(unique)
+        introductions = self._introductions(by_blob) if by_blob else {}
+        return self._report(unique, by_blob, introductions)
+
+    def _locate(self, findings: Sequence[Finding]) -> dict[str, list[Finding]]:
+        """Which scanned blobs each finding came from, checked against their content.
+
+        A finding carries a path and line but not the fragment it came from; a path names the working-tree
+        file and every historic version yielded under that name, so the ones that hold the secret on that
+        line are the finding's blobs (several when the line survived many versions).
+        """
+        candidates: dict[str, list[str]] = {}
+        for finding in findings:
+            if finding.path not in candidates:
+                tree = [self._tree[finding.path]] if finding.path in self._tree else []
+                candidates[finding.path] = tree + self._named.get(finding.path, [])
+        contents = self._contents({oid for oids in candidates.values() for oid in oids})
+        by_blob: dict[str, list[Finding]] = defaultdict(list)
+        for finding in findings:
+            for oid in candidates[finding.path]:
+                data = contents.get(oid)
+                if data is not None and _holds(data, finding):
+                    by_blob[oid].append(finding)
+        return by_blob
+
+    def _contents(self, oids: set[str]) -> dict[str, bytes]:
+        contents: dict[str, bytes] = {}
+        tree_oids = {oid: path for path, oid in self._tree.items() if oid in oids}
+        for oid, path in tree_oids.items():
+            with contextlib.suppress(OSError):
+                contents[oid] = (self.repo / path).read_bytes()
+        rest = sorted(oids - contents.keys())
+        for read in _git.read_blobs(self.repo, rest):
+            if read.data is not None:
+                contents[read.oid] = read.data
+        return contents
+
+    def _introductions(self, by_blob: dict[str, list[Finding]]) -> dict[str, list[_Introduction]]:
+        """Per blob with findings, the changes (newest first) that brought each of its secrets in."""
+        candidates: list[_git.Change] = []
+        old_by_commit: dict[str, set[str]] = defaultdict(set)
+        for change in _git.changes(self.repo, ["--all"]):
+            old_by_commit[change.commit.oid].update(o for o in change.old if o != _git.EMPTY_BLOB)
+            if change.new in by_blob:
+                candidates.append(change)
+        # NOTE: a secret counts as introduced only if no version the commit replaced had it, at this path
+        # or at any path the same commit touched: that keeps renames and moves from looking like new leaks.
+        before = {o for c in candidates for o in old_by_commit[c.commit.oid]}
+        old_contents = self._contents(before)
+        found: dict[str, list[_Introduction]] = {}
+        for change in candidates:
+            olds = [old_contents[o] for o in old_by_commit[change.commit.oid] if o in old_contents]
+            secrets = {f.secret for f in by_blob[change.new]}
+            new = frozenset(
+                s for s in secrets if not any(s.encode("utf-8", "surrogateescape") in o for o in olds)
+            )
+            # NOTE: a blob that commits carry but none introduces still gets an (empty) entry: its secrets
+            # were moved there from elsewhere and are reported where they came in.
+            introduced = found.setdefault(change.new, [])
+            if new:
+                introduced.append(_Introduction(change, new))
+        return found
+
+    def _report(
+        self,
+        findings: Sequence[Finding],
+        by_blob: dict[str, list[Finding]],
+        introductions: dict[str, list[_Introduction]],
+    ) -> list[Finding]:
+        report: dict[tuple[object, ...], Finding] = {}
+        tree_blobs = {oid: path for path, oid in self._tree.items()}
+        in_tree: set[tuple[str, str, str]] = set()
+        # Every (secret, path) introduction, newest first, for the provenance of what is still in the tree.
+        introduced_at: dict[tuple[str, str], list[_git.Change]] = defaultdict(list)
+        introduced_any: dict[str, list[_git.Change]] = defaultdict(list)
+        for intros in introductions.values():
+            for intro in intros:
+                for secret in intro.secrets:
+                    introduced_at[(secret, intro.change.path)].append(intro.change)
+                    introduced_any[secret].append(intro.change)
+
+        for oid, path in tree_blobs.items():
+            for finding in by_blob.get(oid, []):
+                origin = introduced_at.get((finding.secret, path)) or introduced_any.get(finding.secret)
+                if origin:
+                    commit = origin[0].commit  # git log lists newest first: the latest introduction
+                    finding = _provenance(finding, commit)
+                in_tree.add((finding.secret, finding.rule_id, path))
+                report[_occurrence(finding)] = finding
+
+        for oid, intros in introductions.items():
+            for intro in intros:
+                change = intro.change
+                for finding in by_blob[oid]:
+                    if (
+                        finding.secret not in intro.secrets
+                        or (finding.secret, finding.rule_id, change.path) in in_tree
+                    ):
+                        continue
+                    commit = change.commit
+                    placed = finding.with_(
+                        path=change.path,
+                        commit=commit.oid,
+                        author=commit.author,
+                        email=commit.email,
+                        date=commit.date,
+                    )
+                    report[_occurrence(placed)] = placed
+
+        # Findings in blobs that no commit introduces (reachable only through a tag to a blob, or past a
+        # shallow boundary) are still reported, as they were found and without a commit.
+        accounted = {finding for oid in {*tree_blobs, *introductions} for finding in by_blob.get(oid, [])}
+        for finding in findings:
+            if finding not in accounted:
+                report[_occurrence(finding)] = finding
+        return sorted(report.values(), key=lambda f: (f.path, f.line, f.column, f.rule_id, f.date or ""))
+
+
+def _occurrence(finding: Finding) -> tuple[object, ...]:
+    return (finding.secret, finding.rule_id, finding.path, finding.line, finding.column, finding.commit)
+
+
+def _holds(data: bytes, finding: Finding) -> bool:
+    """Whether `data` has the finding's secret on its line (or, for an encoded secret, has that line)."""
+    lines = data.split(b"\n")
+    if finding.line > len(lines):
+        return False
+    secret = _encode(finding.secret)
+    span = b"\n".join(lines[finding.line - 1 : finding.line + secret.count(b"\n")])
+    if secret in span:
+        return True
+    # NOTE: a decoded secret (base64, URL, JSON escapes) is not in the bytes as such; its line is.
+    return finding.decoded is not None and len(lines[finding.line - 1]) >= finding.end_column - 1
+
+
+def _provenance(finding: Finding, commit: _git.Commit) -> Finding:
+    return finding.with_(commit=commit.oid, author=commit.author, email=commit.email, date=commit.date)
+
+
+def _encode(secret: str) -> bytes:
+    return secret.encode("utf-8", "surrogateescape")

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import click
 
-from scanner.errors import ConfigError, UsageError
+from scanner.errors import UsageError
 
 
 @click.command("rotate")
@@ -163,37 +162,8 @@ def _scan(paths: list[str], settings: Any) -> list[Any]:
 
 
 def _load_config(start: Path, config_file: Path | None) -> tuple[Any, dict[str, Any], str]:
-    """(Settings or None, the raw rotation table, the file it came from)."""
-    try:
-        from scanner.config import load_settings
-    except ImportError:
-        load_settings = None
-    if load_settings is not None:
-        settings = load_settings(start, config_file)
-        source = getattr(settings, "config_file", None) or getattr(settings, "source", None) or "<config>"
-        return settings, dict(getattr(settings, "rotation", {}) or {}), str(source)
-    # NOTE: only until scanner.config lands; it reads the same two places.
-    candidates = (
-        [config_file]
-        if config_file
-        else [
-            d / name
-            for d in (start.resolve(), *start.resolve().parents)
-            for name in (".keysweep.toml", "pyproject.toml")
-        ]
-    )
-    for path in candidates:
-        if path is None or not path.is_file():
-            continue
-        try:
-            doc = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-        table = (
-            doc.get("rotation")
-            if path.name != "pyproject.toml"
-            else doc.get("tool", {}).get("keysweep", {}).get("rotation")
-        )
-        if table is not None or config_file:
-            return None, dict(table or {}), str(path)
-    return None, {}, "<no config>"
+    """(Settings, the raw rotation table, the file it came from, for error messages)."""
+    from scanner.config import load_settings
+
+    settings = load_settings(start, config_file)
+    return settings, dict(settings.rotation or {}), str(settings.config_file or "<no config file>")

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from scanner.errors import AmbiguousKeyError, KeysweepError
+from scanner.errors import AmbiguousKeyError, KeysweepError, ProviderAuthError
 from scanner.rotation.config import ProviderConfig, RotationConfig
 from scanner.rotation.exposed import ExposedSecret, Occurrence
 from scanner.rotation.instructions import manual_instructions
@@ -261,7 +261,9 @@ class Planner:
         found = sorted(
             {by_id[r].value for r in e.related if r in by_id and by_id[r].kind == "org-id" and by_id[r].value}
         )
-        return list(found) if found else [cfg.org]  # type: ignore[list-item]
+        if not found:
+            return [cfg.org]
+        return sorted(found, key=lambda org: org != cfg.org)  # type: ignore[return-value]
 
     def _index(self, cfg: ProviderConfig, org: str | None) -> list[ProjectKey]:
         if (cfg.name, org) not in self._keys:
@@ -272,6 +274,20 @@ class Planner:
                 for key in provider.list_project_keys(org, project.id)
             ]
         return self._keys[(cfg.name, org)]
+
+    def _indexes(self, cfg: ProviderConfig, orgs: list[str | None]) -> list[tuple[str | None, ProjectKey]]:
+        """Keys of every org found beside the secret. An org the admin key may not see is skipped, not fatal:
+        a file often names several orgs, and only one of them is the admin key's."""
+        out: list[tuple[str | None, ProjectKey]] = []
+        refused: list[ProviderAuthError] = []
+        for org in orgs:
+            try:
+                out += [(org, key) for key in self._index(cfg, org)]
+            except ProviderAuthError as exc:
+                refused.append(exc)
+        if refused and len(refused) == len(orgs):
+            raise refused[0]
+        return out
 
     def _explicit(self, e: ExposedSecret) -> str | None:
         for given, key_id in self.key_ids.items():
@@ -284,13 +300,10 @@ class Planner:
     ) -> tuple[str | None, ProjectKey | None]:
         explicit = self._explicit(e)
         candidates: list[tuple[str | None, ProjectKey]] = []
-        for org in orgs:
-            for key in self._index(cfg, org):
-                if explicit is not None:
-                    if key.id == explicit:
-                        candidates.append((org, key))
-                elif _matches(key.redacted_value, e):
-                    candidates.append((org, key))
+        for org, key in self._indexes(cfg, orgs):
+            wanted = key.id == explicit if explicit is not None else _matches(key.redacted_value, e)
+            if wanted and all(key.id != k.id for _, k in candidates):  # one key seen through two org headers
+                candidates.append((org, key))
         if len(candidates) == 1:
             return candidates[0]
         if not candidates and liveness is Liveness.DEAD and explicit is None:

@@ -52,14 +52,17 @@ def _describe(n: int, t: Target, base_url: str) -> list[str]:
             f"liveness: {t.liveness}"
         )
     out += [f"    note: {note}" for note in t.notes]
+    if t.action is Action.MANUAL:
+        out.append("    guided manual step (recorded in the journal; the rest of the rotation continues):")
+        out += [f"      {line}" for line in t.instructions]
+        return out
     steps = _steps(t)
-    if steps:
-        out.append("    steps:")
-        out += [f"      {i}. {step}" for i, step in enumerate(steps, 1)]
+    out.append("    steps:")
+    out += [f"      {i}. {step}" for i, step in enumerate(steps, 1)]
     return out
 
 
-def _vault_step(t: Target) -> str:
+def _vault_step(t: Target, what: str) -> str:
     if t.vault_version is None:
         cas = "check-and-set base read at --apply (Vault not reachable while planning)"
     elif t.vault_version == 0:
@@ -67,7 +70,7 @@ def _vault_step(t: Target) -> str:
     else:
         cas = f"check-and-set {t.vault_version}: fails if anybody writes it first"
     return (
-        f"store   Vault KV v2 {t.vault_mount}/{t.vault_path} ({cas}); data: value, key id, rotation_id, "
+        f"store   Vault KV v2 {t.vault_mount}/{t.vault_path} ({cas}); data: value, {what}, rotation_id, "
         "old_fingerprint; custom_metadata managed-by=keysweep"
     )
 
@@ -89,7 +92,7 @@ def _steps(t: Target) -> list[str]:
         )
         return [
             f"mint    POST {p}/service_accounts {body} (the new key's value is shown once, held in memory only)",
-            _vault_step(t),
+            _vault_step(t, "key_id, service_account_id"),
             "verify  GET /models with the new key answers 200/403; Vault version reads back",
             revoke,
             confirm,
@@ -99,13 +102,8 @@ def _steps(t: Target) -> list[str]:
         return [
             f"rotate  POST /webhook_endpoints/{endpoint}/rotate_secret "
             '{"keep_old_secret_active_for_24_hours": false} — the old signing secret dies at once',
-            _vault_step(t),
+            _vault_step(t, "endpoint_id"),
             "verify  Vault version reads back the new signing secret",
-        ]
-    if t.action is Action.MANUAL:
-        return [
-            "guided manual step, recorded in the journal; the rest of the rotation continues:",
-            *(f"   {line}" for line in t.instructions),
         ]
     if t.action is Action.KEEP:
         return ["nothing: never revoked"]

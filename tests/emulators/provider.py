@@ -243,6 +243,10 @@ class ProviderEmulator:
                     return 403, _error(403, "admin key required", "insufficient_permissions")
                 return 401, _error(401, "invalid admin key", "invalid_api_key")
             org = headers.get("OpenAI-Organization") or headers.get("openai-organization")
+            if org is not None and org != self.org:
+                return 401, _error(
+                    401, f"the key does not belong to organization {org}", "mismatched_organization"
+                )
             return self._admin(method, path, query, body, org)
         if path == "/models" and method == "GET":
             return self._models(token)

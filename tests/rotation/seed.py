@@ -91,7 +91,8 @@ def _f(
 
 def seed_findings() -> list[Finding]:
     """What the scanner reports for the page: 10 key occurrences and 9 org IDs."""
-    prod_org, internal_org = (secret_id(ORG_PROD),), (secret_id(ORG_INTERNAL),)
+    # As the core links them: every org ID in the file is related to every key in it.
+    prod_org = internal_org = (secret_id(ORG_PROD), secret_id(ORG_INTERNAL))
     key = dict(kind="project-key", prefix=P, env="NEXUS_API_KEY")
     out = [
         _f("nexus-project-key", PROD_DEFAULT, line, related=prod_org, labels=("prod-default",), **key)  # type: ignore[arg-type]

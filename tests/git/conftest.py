@@ -1,77 +1,13 @@
-"""Git repositories built in tmp_path with fixed authors, dates and isolated config; a stand-in scan."""
+"""Fixtures for git tests: repositories in tmp_path with fixed authors and dates and isolated git config."""
 
 from __future__ import annotations
 
-import random
-import string
-import subprocess
-from collections.abc import Iterable
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-from scanner.findings import Finding, Severity
-from scanner.sources import Source
-
-EPOCH = 1_700_000_000
-
-
-def fake_key(seed: int, prefix: str = "sk-proj-", length: int = 48) -> str:
-    """A key-shaped value with realistic entropy, the same for the same seed."""
-    rng = random.Random(seed)
-    return prefix + "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(length))
-
-
-class Repo:
-    """A git repository in a temporary folder whose commits have fixed, increasing dates."""
-
-    def __init__(self, path: Path, env: dict[str, str]) -> None:
-        self.path = path
-        self.env = env
-        self.clock = 0
-
-    def git(self, *args: str, check: bool = True) -> str:
-        done = subprocess.run(
-            ["git", *args], cwd=self.path, env=self.env, capture_output=True, text=True, check=False
-        )
-        if check and done.returncode != 0:
-            raise AssertionError(f"git {' '.join(args)} failed: {done.stderr}")
-        return done.stdout.strip()
-
-    def write(self, path: str, text: str | bytes) -> Path:
-        file = self.path / path
-        file.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(text, bytes):
-            file.write_bytes(text)
-        else:
-            file.write_text(text)
-        return file
-
-    def commit(
-        self, message: str, files: dict[str, str | bytes | None] | None = None, author: str = "Ada"
-    ) -> str:
-        """Write (or delete, for None) the files, stage everything, commit; return the commit id."""
-        for path, text in (files or {}).items():
-            if text is None:
-                self.git("rm", "-q", path)
-            else:
-                self.write(path, text)
-                self.git("add", path)
-        self.clock += 1
-        date = f"@{EPOCH + self.clock * 3600} +0000"
-        self._commit(message, date, author)
-        return self.git("rev-parse", "HEAD")
-
-    def _commit(self, message: str, date: str, author: str) -> None:
-        env = dict(self.env, GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date)
-        env.update(GIT_AUTHOR_NAME=author, GIT_AUTHOR_EMAIL=f"{author.lower()}@example.com")
-        subprocess.run(
-            ["git", "commit", "-q", "--allow-empty", "--no-verify", "-m", message],
-            cwd=self.path,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+from gitrepo import EPOCH, Repo
 
 
 @pytest.fixture
@@ -94,13 +30,11 @@ def git_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     }
     for key, value in values.items():
         monkeypatch.setenv(key, value)
-    import os
-
     return dict(os.environ)
 
 
 @pytest.fixture
-def make_repo(tmp_path: Path, git_env: dict[str, str]):  # type: ignore[no-untyped-def]
+def make_repo(tmp_path: Path, git_env: dict[str, str]) -> Callable[..., Repo]:
     def make(name: str = "repo") -> Repo:
         path = tmp_path / name
         path.mkdir()
@@ -112,40 +46,6 @@ def make_repo(tmp_path: Path, git_env: dict[str, str]):  # type: ignore[no-untyp
 
 
 @pytest.fixture
-def repo(make_repo) -> Repo:  # type: ignore[no-untyped-def]
+def repo(make_repo: Callable[..., Repo]) -> Repo:
     made: Repo = make_repo()
     return made
-
-
-def stand_in_scan(source: Source, secrets: Iterable[str], rule_id: str = "test-key") -> list[Finding]:
-    """What scan() does with a source, with the engine replaced by a search for known secret values.
-
-    Findings are made from each fragment the way the pipeline makes them (path, line, column and provenance
-    from the fragment; added_lines honoured), then handed to `attribute()` once.
-    """
-    wanted = [s.encode() for s in secrets]
-    findings: list[Finding] = []
-    for fragment in source.fragments():
-        for number, line in enumerate(fragment.data.split(b"\n"), start=1):
-            if fragment.added_lines is not None and number not in fragment.added_lines:
-                continue
-            for secret in wanted:
-                column = line.find(secret)
-                if column < 0:
-                    continue
-                findings.append(
-                    Finding(
-                        rule_id=rule_id,
-                        severity=Severity.HIGH,
-                        secret=secret.decode(),
-                        path=fragment.path,
-                        line=number,
-                        column=column + 1,
-                        end_column=column + 1 + len(secret),
-                        commit=fragment.commit,
-                        author=fragment.author,
-                        email=fragment.email,
-                        date=fragment.date,
-                    )
-                )
-    return source.attribute(findings)

@@ -6,7 +6,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from conftest import Repo, fake_key, stand_in_scan
+from gitrepo import Repo, fake_key, stand_in_scan
 
 from scanner.config import Settings
 from scanner.sources import _git

@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import Repo, fake_key, stand_in_scan
+from gitrepo import Repo, fake_key, stand_in_scan
 
 from scanner.config import Settings
 from scanner.errors import GitError

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Repo, fake_key, stand_in_scan
+from gitrepo import Repo, fake_key, stand_in_scan
 
 from scanner.config import Settings
 from scanner.errors import GitError

@@ -5,4 +5,4 @@ test:
 lint:
 	.venv/bin/ruff check scanner tests && .venv/bin/ruff format --check scanner tests
 bench:
-	python3 bench/bench_scan.py
+	.venv/bin/python bench/bench_scan.py

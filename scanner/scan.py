@@ -113,16 +113,20 @@ def detect_fragment(detector: Detector, fragment: Fragment) -> tuple[list[_Pendi
     """Findings of one fragment, with positions, inline allows and the added-lines restriction applied."""
     data = fragment.data
     matches, masked = detector.detect(data, fragment.path)
-    spans = {(m.start, m.end) for m in matches}
     for span in decoded_spans(data):
         inner, _ = detector.detect(span.data, fragment.path)
         for m in inner:
             start, end = map_span(span, m.start, m.end)
-            if (start, end) in spans or (not span.whole and end - start == m.end - m.start):
-                continue  # the raw pass saw it already
-            spans.add((start, end))
-            # A raw match cut short by the escape (`whsec_abc` of `whsec_abc\/def`) gives way to the decoded one.
-            matches = [o for o in matches if not (o.rule is m.rule and start <= o.start < end)]
+            if not span.whole and end - start == m.end - m.start:
+                continue  # nothing was decoded inside it: the raw pass saw it already
+            if any(o.start == start and o.end == end and not o.rule.generic for o in matches):
+                continue
+            # The decoded reading wins over a raw one cut short by the escape (`whsec_abc` of
+            # `whsec_abc\/def`) and over a generic rule's reading of the encoded text.
+            matches = [
+                o for o in matches
+                if not (o.start < end and start < o.end and (o.rule is m.rule or (o.rule.generic and not m.rule.generic)))
+            ]  # fmt: skip
             matches.append(Match(m.rule, start, end, m.secret, m.alternatives, m.cut, span.how))
     if not matches:
         return [], masked

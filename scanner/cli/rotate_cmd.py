@@ -109,7 +109,7 @@ def rotate(
             click.echo(f"\nApplying {plan.rotation_id}; journal {journal.path}", err=True)
         assert store is not None
         try:
-            outcome = Rotator(plan, journal, provider_named, store, env, crash=crash).run()
+            outcome = Rotator(plan, journal, provider_named, store, env).run()
         finally:
             summary = summarize(plan, journal.events)
             json_path, _ = write_audit(states, summary)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from scanner.errors import AmbiguousKeyError, ProviderError, RotationError, VaultConflictError, VaultError
-from scanner.rotation.journal import CrashHook, Journal
+from scanner.rotation.journal import Journal
 from scanner.rotation.plan import Action, Plan, Target
 from scanner.rotation.providers import Deletion, Liveness, MintedKey, Provider, is_redaction_of
 from scanner.rotation.remediation import RemediationStep
@@ -45,11 +45,12 @@ class Rotator:
     sleep: Callable[[float], None] = time.sleep
     poll_attempts: int = 8
     poll_interval: float = 0.5
-    crash: CrashHook = field(default_factory=CrashHook)
 
     def run(self) -> Outcome:
         plan, journal = self.plan, self.journal
         journal.forbid(*(t.secret.value for t in plan.targets if not t.secret.identifier))
+        if journal.has("done"):
+            return self._outcome("done")
         if not journal.events:
             journal.append("plan", plan=plan.to_record())
         journal.append("run", resumed=len(journal.events) > 1, graceful=plan.graceful)
@@ -143,7 +144,7 @@ class Rotator:
                 # pass lists by name, revokes it as an orphan and mints again.
                 self.journal.append("mint-failed", t.secret_id, status=exc.status, request_id=exc.request_id)
                 continue
-            self.crash.hit("call:mint")
+            self.journal.crash.hit("call:mint")
             self.journal.forbid(minted.value)
             self.journal.append(
                 "minted",
@@ -163,7 +164,7 @@ class Rotator:
                 continue
             self.journal.append("orphan-revoke-intent", t.secret_id, service_account_id=sa.id)
             gone = provider.delete_service_account(t.org, t.project_id, sa.id)
-            self.crash.hit("call:orphan-revoke")
+            self.journal.crash.hit("call:orphan-revoke")
             self.journal.append(
                 "orphan-revoked",
                 t.secret_id,
@@ -194,7 +195,7 @@ class Rotator:
         version = self.store.write(
             t.vault_mount, t.vault_path, data, cas=cas, custom_metadata=self._metadata(t)
         )
-        self.crash.hit("call:vault-write")
+        self.journal.crash.hit("call:vault-write")
         self.journal.append(
             "stored",
             t.secret_id,
@@ -223,7 +224,7 @@ class Rotator:
         assert t.vault_mount and t.vault_path
         provider = self.providers(t.provider or "")
         liveness = self._poll(lambda: provider.liveness(value), lambda live: live.is_live)
-        self.crash.hit("call:verify-live")
+        self.journal.crash.hit("call:verify-live")
         if not liveness.is_live:
             raise RotationError(
                 f"the new key {key_id} for {t.secret.redacted} is not accepted by {provider.config.base_url} "
@@ -269,7 +270,7 @@ class Rotator:
                     if exc.status != 400:
                         raise
                     gone = self._revoke_owner(t, provider)
-            self.crash.hit("call:revoke")
+            self.journal.crash.hit("call:revoke")
             self.journal.append(
                 "revoked",
                 sid,
@@ -313,7 +314,7 @@ class Rotator:
         if t.secret.value:
             value = t.secret.value
             state = self._poll(lambda: provider.liveness(value), lambda live: live is Liveness.DEAD)
-            self.crash.hit("call:old-dead-poll")
+            self.journal.crash.hit("call:old-dead-poll")
             if state is not Liveness.DEAD:
                 raise RotationError(
                     f"{t.secret.redacted} was revoked but still answers GET /models after "
@@ -355,7 +356,7 @@ class Rotator:
                 self.journal.append("webhook-secret-lost", sid, endpoint_id=endpoint_id)
             self.journal.append("webhook-rotate-intent", sid, endpoint_id=endpoint_id)
             rotated = provider.rotate_webhook_secret(credential, endpoint_id)
-            self.crash.hit("call:webhook-rotate")
+            self.journal.crash.hit("call:webhook-rotate")
             self.journal.forbid(rotated.signing_secret)
             self.journal.append(
                 "webhook-rotated", sid, endpoint_id=endpoint_id, request_id=rotated.request_id

@@ -46,7 +46,7 @@ class Journal:
         self.path = path
         self._handle = handle
         self.events = events
-        self._crash = crash
+        self.crash = crash
         self._forbidden: set[str] = set()
 
     @classmethod
@@ -112,7 +112,7 @@ class Journal:
         self._handle.flush()
         os.fsync(self._handle.fileno())
         self.events.append(record)
-        self._crash.hit(f"event:{event}")
+        self.crash.hit(f"event:{event}")
         return record
 
     def close(self) -> None:

@@ -180,7 +180,9 @@ def make_planner(world: World, key_ids: dict[str, str] | None = None):  # type: 
     return Planner(world.config, provider_for, world.store, world.env, key_ids or {}), cache
 
 
-def run_rotation(world: World, findings, *, graceful: bool = False, key_ids=None, remediation=None):  # type: ignore[no-untyped-def]
+def run_rotation(
+    world: World, findings, *, graceful: bool = False, key_ids=None, remediation=None, crash=None
+):  # type: ignore[no-untyped-def]
     """Plan and apply in-process; answers (plan, outcome, journal events)."""
     from scanner.rotation.apply import Rotator
     from scanner.rotation.exposed import group_findings
@@ -189,7 +191,7 @@ def run_rotation(world: World, findings, *, graceful: bool = False, key_ids=None
 
     planner, cache = make_planner(world, key_ids)
     plan = planner.plan(group_findings(findings), rotation_id=new_rotation_id(), graceful=graceful)
-    journal = Journal.create(world.state_dir, plan.rotation_id)
+    journal = Journal.create(world.state_dir, plan.rotation_id, crash)
     try:
         outcome = Rotator(
             plan,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import os
 import re
@@ -439,6 +440,11 @@ def author_ident(repo: Path) -> tuple[str, str, str] | None:
 def is_binary(data: bytes) -> bool:
     """git's own rule: a NUL byte in the first 8000 bytes."""
     return b"\0" in data[:8000]
+
+
+def is_allowed_path(path: str, globs: Sequence[str]) -> bool:
+    """Whether the settings' `allow_paths` globs exempt this path from scanning (as for files on disk)."""
+    return any(fnmatch.fnmatch(path, glob) for glob in globs)
 
 
 def is_lfs_pointer(data: bytes) -> bool:

@@ -36,7 +36,7 @@ class RangeSource:
             if change.commit.oid in boundary:
                 cut.add(change.commit.oid)
                 continue
-            if change.new == _git.EMPTY_BLOB:
+            if change.new == _git.EMPTY_BLOB or _git.is_allowed_path(change.path, self.settings.allow_paths):
                 continue
             if change.new_mode == _git.GITLINK_MODE:
                 self.skipped.append(Skipped(change.path, "submodule (scan it from inside)"))

@@ -59,6 +59,8 @@ class HistorySource:
         names = [(mode, path) for mode, _, path in _git.tracked_files(self.repo)]
         names += [("100644", path) for path in _git.untracked_files(self.repo)]
         for mode, path in names:
+            if _git.is_allowed_path(path, self.settings.allow_paths):
+                continue
             if mode == _git.GITLINK_MODE:
                 self.skipped.append(Skipped(path, "submodule (its history lives in another repository)"))
                 continue
@@ -103,7 +105,7 @@ class HistorySource:
                     "submodules: the history has submodules; their commits live in other "
                     "repositories and were not scanned (run keysweep inside each)"
                 )
-            if ref.oid in seen:
+            if ref.oid in seen or _git.is_allowed_path(ref.path, self.settings.allow_paths):
                 continue
             seen.add(ref.oid)
             if size > limit:

@@ -31,6 +31,8 @@ class StagedSource:
         added = _git.staged_added_lines(self.repo, self.paths)
         wanted: list[tuple[_git.Change, frozenset[int]]] = []
         for change in staged:
+            if _git.is_allowed_path(change.path, self.settings.allow_paths):
+                continue
             if change.new_mode == _git.GITLINK_MODE:
                 self.skipped.append(Skipped(change.path, "submodule (scan it from inside)"))
                 continue

@@ -56,7 +56,7 @@ def hook(files: tuple[str, ...], config_file: Path | None, baseline: Path | None
         return 0
     from scanner.report.text import render
 
-    click.echo(f"keysweep: {what} would commit {_count(blocking)}; the commit is blocked.\n", err=True)
+    click.echo(f"keysweep: {what} {_count(blocking)}; blocked.\n", err=True)
     click.echo(render(result, settings, colour=_colour()), nl=False, err=True)
     click.echo(
         "\nFix each place above, `git add` it, and commit again. A value that is not a secret can carry an "
@@ -74,21 +74,21 @@ def _choose_source(repo: Path, files: Sequence[str], settings: Settings) -> tupl
     if from_ref and to_ref:
         from scanner.sources.commit_range import RangeSource
 
-        return RangeSource(repo, f"{from_ref}..{to_ref}", settings), "this push"
+        return RangeSource(repo, f"{from_ref}..{to_ref}", settings), "the pushed commits add"
     from scanner.sources.staged import StagedSource
 
     if not files:
-        return StagedSource(repo, settings), "this commit"
+        return StagedSource(repo, settings), "this commit adds"
     names = [_relative(repo, f) for f in files]
     staged = {c.path for c in _git.staged_changes(repo, names)}
     # NOTE: on `git commit` pre-commit passes exactly the staged files. Anything else (--all-files,
     # --files, a file with no staged change) means "check these files", so they are scanned whole: a hook
     # that diffed them against the index would find nothing and silently pass.
     if set(names) <= staged:
-        return StagedSource(repo, settings, names), "this commit"
+        return StagedSource(repo, settings, names), "this commit adds"
     from scanner.sources.filesystem import FilesystemSource
 
-    return FilesystemSource(list(files), settings), "these files"
+    return FilesystemSource(list(files), settings), "the files checked hold"
 
 
 def _relative(repo: Path, name: str) -> str:

@@ -91,7 +91,11 @@ class Finding:
 
     @property
     def redacted(self) -> str:
-        return self.secret if self.identifier else redact(self.secret, self.prefix)
+        if self.identifier:
+            return self.secret
+        if "\n" in self.secret:  # a PEM block: its header names the kind and reveals nothing
+            return self.secret.split("\n", 1)[0].strip() + "…"
+        return redact(self.secret, self.prefix)
 
     def with_(self, **changes: object) -> Finding:
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -112,10 +112,10 @@ def sort_key(f: Finding) -> tuple[str, int, int, str, str]:
 def detect_fragment(detector: Detector, fragment: Fragment) -> tuple[list[_Pending], list[MaskedRef]]:
     """Findings of one fragment, with positions, inline allows and the added-lines restriction applied."""
     data = fragment.data
-    matches, masked = detector.detect(data, fragment.path)
-    for span in decoded_spans(data):
-        inner, _ = detector.detect(span.data, fragment.path)
-        for m in inner:
+    detection = detector.detect(data, fragment.path)
+    matches, masked = detection.matches, detection.masked
+    for span in decoded_spans(data, detection.hits):
+        for m in detector.detect(span.data, fragment.path).matches:
             start, end = map_span(span, m.start, m.end)
             if not span.whole and end - start == m.end - m.start:
                 continue  # nothing was decoded inside it: the raw pass saw it already

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 _B64_VALUE = re.compile(rb"^(\s*)([\w.-]+):\s*[\"']?([A-Za-z0-9+/]{12,}={0,2})[\"']?\s*$")
@@ -26,12 +26,16 @@ class DecodedSpan:
     """True when any secret inside stands for the whole original span (base64: one value, one location)."""
 
 
-def decoded_spans(data: bytes) -> Iterator[DecodedSpan]:
-    """Every span of `data` that needs decoding before it can be scanned."""
-    if _SECRET_KIND.search(data):
+def decoded_spans(data: bytes, hits: Iterable[int] = ()) -> Iterator[DecodedSpan]:
+    """Every span of `data` that needs decoding before it can be scanned.
+
+    Escapes are undone only on lines with a keyword hit (`hits`, byte offsets): a secret whose keyword
+    itself is escaped is out of reach, and every other line is spared the work.
+    """
+    if b"Secret" in data and b"kind:" in data and _SECRET_KIND.search(data):
         yield from _kubernetes_secret_values(data)
     if b"\\" in data or b"%" in data:
-        yield from _escaped_lines(data)
+        yield from _escaped_lines(data, hits)
 
 
 def _kubernetes_secret_values(data: bytes) -> Iterator[DecodedSpan]:
@@ -69,9 +73,8 @@ def _b64(value: bytes) -> bytes | None:
     return decoded if text.isprintable() or text.strip().isprintable() else None
 
 
-def _escaped_lines(data: bytes) -> Iterator[DecodedSpan]:
-    for m in _line_matches(data, _ESCAPE):
-        start, end = m
+def _escaped_lines(data: bytes, hits: Iterable[int]) -> Iterator[DecodedSpan]:
+    for start, end in _lines_with_escapes(data, hits):
         out = bytearray()
         offsets: list[int] = []
         i = start
@@ -96,18 +99,18 @@ def _escaped_lines(data: bytes) -> Iterator[DecodedSpan]:
         yield DecodedSpan(bytes(out), tuple(offsets), how)
 
 
-def _line_matches(data: bytes, pattern: re.Pattern[bytes]) -> Iterator[tuple[int, int]]:
-    """(start, end) of every line that contains `pattern`, each once."""
-    pos = 0
-    while True:
-        m = pattern.search(data, pos)
-        if m is None:
-            return
-        start = data.rfind(b"\n", 0, m.start()) + 1
-        end = data.find(b"\n", m.end())
+def _lines_with_escapes(data: bytes, hits: Iterable[int]) -> Iterator[tuple[int, int]]:
+    """(start, end) of each line that holds a keyword hit and an escape, each line once."""
+    done = -1
+    for hit in sorted(hits):
+        if hit < done:
+            continue
+        start = data.rfind(b"\n", 0, hit) + 1
+        end = data.find(b"\n", hit)
         end = len(data) if end == -1 else end
-        yield start, end
-        pos = end + 1
+        done = end
+        if _ESCAPE.search(data, start, end):
+            yield start, end
 
 
 def map_span(span: DecodedSpan, start: int, end: int) -> tuple[int, int]:
@@ -116,5 +119,3 @@ def map_span(span: DecodedSpan, start: int, end: int) -> tuple[int, int]:
         return span.offsets[0], span.offsets[-1]
     return span.offsets[start], span.offsets[end]
 
-
-DetectFn = Callable[[bytes], list[object]]

@@ -53,6 +53,15 @@ class MaskedRef:
     label: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """What one buffer held: confirmed matches, masked keys, and where keywords were (for the decoders)."""
+
+    matches: list[Match]
+    masked: list[MaskedRef]
+    hits: tuple[int, ...]
+
+
 class Detector:
     """All rules of a RuleSet behind one keyword matcher."""
 
@@ -71,12 +80,13 @@ class Detector:
         self.matcher: KeywordMatcher = make_matcher(keywords, backend)
         self._mask_keywords = {i for i, k in enumerate(keywords) if k.startswith(("sk-", "whsec_"))}
 
-    def detect(self, data: bytes, path: str = "") -> tuple[list[Match], list[MaskedRef]]:
+    def detect(self, data: bytes, path: str = "") -> Detection:
         """Every secret in `data` (specific rules win over generic ones on the same span), and masked keys."""
         matches: dict[tuple[str, int, int], Match] = {}
         masked: dict[int, MaskedRef] = {}
         tried: set[tuple[str, int]] = set()
-        for start, kw in self.matcher.find(data):
+        hits = self.matcher.find(data)
+        for start, kw in hits:
             found = False
             for rule in self._rules_for[kw]:
                 origin = start if rule.anchored else _line_start(data, start)
@@ -90,7 +100,11 @@ class Detector:
                 ref = _masked_at(data, start)
                 if ref is not None:
                     masked[start] = ref
-        return _prefer_specific(matches.values()), sorted(masked.values(), key=lambda m: m.start)
+        return Detection(
+            _prefer_specific(matches.values()),
+            sorted(masked.values(), key=lambda m: m.start),
+            tuple(start for start, _ in hits),
+        )
 
     def _confirm(self, rule: Rule, data: bytes, hit: int, path: str) -> list[Match]:
         if rule.anchored:

@@ -120,3 +120,16 @@ def test_cli_unknown_revision_is_one_line_and_exit_two(repo: Repo) -> None:
     assert run.returncode == 2
     assert run.stderr.strip().startswith("keysweep: error: unknown revision 'no-such-ref'")
     assert "Traceback" not in run.stderr
+
+
+def test_cli_range_sarif_names_the_commit_and_hides_the_value(repo: Repo) -> None:
+    base = repo.commit("base", {"README.md": "hi\n"})
+    added = repo.commit("pr", {"new.py": f'k = "{KEY}"\n'})
+
+    run = keysweep("scan", "--range", f"{base}..HEAD", "--format", "sarif", ".", cwd=repo.path)
+
+    assert run.returncode == 1, run.stderr
+    [result] = json.loads(run.stdout)["runs"][0]["results"]
+    assert result["properties"]["commit"] == added
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "new.py"
+    assert KEY not in run.stdout

@@ -1,0 +1,123 @@
+"""The SARIF 2.1.0 report for code-scanning dashboards: one rule descriptor per rule id, redacted results."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from scanner import __version__
+from scanner.config import Settings
+from scanner.findings import Finding, Severity
+from scanner.report.text import fix_hint
+from scanner.scan import ScanResult
+
+SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+FINGERPRINT = "keysweep/v1"
+"""The partialFingerprints key; bump the suffix if the fingerprint's recipe ever changes."""
+
+_LEVELS = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "note",
+    Severity.INFO: "note",
+}
+# NOTE: GitHub code scanning ranks security results by this 0-10 score, not by `level`.
+# https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning
+_SECURITY_SEVERITY = {
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "3.0",
+    Severity.INFO: "0.0",
+}
+
+
+def render(result: ScanResult, settings: Settings) -> str:
+    rule_ids = sorted({f.rule_id for f in result.findings})
+    index = {rule_id: n for n, rule_id in enumerate(rule_ids)}
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "keysweep",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "rules": [_descriptor(rule_id, result, settings) for rule_id in rule_ids],
+            }
+        },
+        "columnKind": "unicodeCodePoints",
+        "results": [_result(f, index[f.rule_id], settings) for f in result.findings],
+        "invocations": [
+            {
+                "executionSuccessful": True,
+                "toolExecutionNotifications": [
+                    {"level": "note", "message": {"text": note}} for note in result.notes
+                ],
+            }
+        ],
+    }
+    document = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def fingerprint(finding: Finding) -> str:
+    """Stable across runs and line moves: the secret's identity, the rule and the path; never the line."""
+    basis = f"{finding.secret_id}:{finding.rule_id}:{finding.path}"
+    return hashlib.sha256(basis.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+
+
+def _descriptor(rule_id: str, result: ScanResult, settings: Settings) -> dict[str, Any]:
+    example = next(f for f in result.findings if f.rule_id == rule_id)
+    try:
+        rule = result.ruleset.by_id(rule_id)
+        description, severity = rule.description, rule.severity
+    except (KeyError, AttributeError):
+        description, severity = rule_id, example.severity
+    return {
+        "id": rule_id,
+        "name": "".join(part.capitalize() for part in rule_id.split("-")),
+        "shortDescription": {"text": description},
+        "help": {"text": f"Fix: {fix_hint(example)}."},
+        "defaultConfiguration": {"level": _LEVELS[severity]},
+        "properties": {
+            "tags": ["security", "secret", example.kind],
+            "security-severity": _SECURITY_SEVERITY[severity],
+        },
+    }
+
+
+def _result(finding: Finding, rule_index: int, settings: Settings) -> dict[str, Any]:
+    value = finding.secret if settings.reveal or finding.identifier else finding.redacted
+    where = f" (committed in {finding.commit[:12]})" if finding.commit else ""
+    region: dict[str, Any] = {"startLine": finding.line, "startColumn": finding.column}
+    if finding.end_column > finding.column:
+        region["endColumn"] = finding.end_column
+    properties: dict[str, Any] = {"secretId": finding.secret_id, "redacted": finding.redacted}
+    for name in ("commit", "author", "date", "decoded"):
+        if getattr(finding, name):
+            properties[name] = getattr(finding, name)
+    if settings.reveal:
+        properties["secret"] = finding.secret
+    return {
+        "ruleId": finding.rule_id,
+        "ruleIndex": rule_index,
+        "level": _LEVELS[finding.severity],
+        "message": {"text": f"{finding.rule_id}: {value}{where}"},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": _uri(finding.path)},
+                    "region": region,
+                }
+            }
+        ],
+        "partialFingerprints": {FINGERPRINT: fingerprint(finding)},
+        "properties": properties,
+    }
+
+
+def _uri(path: str) -> str:
+    from urllib.parse import quote
+
+    return quote(path.removeprefix("./"), safe="/")

@@ -105,6 +105,7 @@ class Rotator:
                     recovered=True,
                 )
         else:
+            self._cas_base(t)  # a conflict stops the rotation before anything is minted
             minted = self._mint(t)
             value, key_id = minted.value, minted.key_id
             version = self._store(

@@ -185,10 +185,12 @@ class ProviderEmulator:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.send_header("x-request-id", f"req_{secrets.token_hex(8)}")
-                self.send_header("X-RateLimit-Limit", "60")
-                self.send_header("X-RateLimit-Remaining", "59")
-                self.send_header("X-RateLimit-Reset", "1")
-                for name, value in extra.items():
+                defaults = {
+                    "X-RateLimit-Limit": "60",
+                    "X-RateLimit-Remaining": "59",
+                    "X-RateLimit-Reset": "1",
+                }
+                for name, value in {**defaults, **extra}.items():
                     self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(payload)
@@ -197,7 +199,8 @@ class ProviderEmulator:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        server = self._server
+        self._thread = threading.Thread(target=lambda: server.serve_forever(poll_interval=0.05), daemon=True)
         self._thread.start()
         return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from scanner.errors import AmbiguousKeyError, ProviderError, RotationError, VaultConflictError, VaultError
 from scanner.rotation.journal import Journal
@@ -216,9 +216,9 @@ class Rotator:
         if latest is not None and latest.data.get("rotation_id") == self.plan.rotation_id:
             return current  # our own earlier write (of a key since revoked as an orphan)
         raise VaultConflictError(
-            f"Vault {self.store.display_path(t.vault_mount, t.vault_path)} moved from version {t.vault_version} "
-            f"(at plan time) to {current}: somebody else wrote it. Nothing was revoked; find out who wrote it, "
-            "then plan a new rotation"
+            f"Vault {self.store.display_path(t.vault_mount, t.vault_path)} moved from version "
+            f"{t.vault_version} (at plan time) to {current}: somebody else wrote it. Nothing was "
+            "revoked; find out who wrote it, then plan a new rotation"
         )
 
     def _verify(self, t: Target, value: str, version: int, key_id: str) -> None:

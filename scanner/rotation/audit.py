@@ -76,7 +76,8 @@ def render_text(summary: dict[str, Any]) -> str:
         )
         if row["new_key_id"] or row["vault_path"]:
             lines.append(
-                f"    new: {row['new_key_id'] or '-'} (service account {row['new_service_account_id'] or '-'})"
+                f"    new: {row['new_key_id'] or '-'} "
+                f"(service account {row['new_service_account_id'] or '-'})"
                 f" stored at {row['vault_path']} v{row['vault_version']}, verified: {row['verified']}"
             )
         if row["old_key_id"] and row["action"] == "rotate-key":

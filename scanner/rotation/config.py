@@ -1,4 +1,4 @@
-"""Parse and validate the `[rotation]` table of the keysweep config into frozen provider and Vault settings."""
+"""Parse and validate the `[rotation]` config table into frozen provider and Vault settings."""
 
 from __future__ import annotations
 

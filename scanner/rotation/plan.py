@@ -258,12 +258,11 @@ class Planner:
     def _orgs(
         self, e: ExposedSecret, by_id: Mapping[str, ExposedSecret], cfg: ProviderConfig
     ) -> list[str | None]:
-        found = sorted(
-            {by_id[r].value for r in e.related if r in by_id and by_id[r].kind == "org-id" and by_id[r].value}
+        found: list[str | None] = sorted(  # type: ignore[assignment]
+            {v for r in e.related if r in by_id and by_id[r].kind == "org-id" and (v := by_id[r].value)}
         )
-        if not found:
-            return [cfg.org]
-        return sorted(found, key=lambda org: org != cfg.org)  # type: ignore[return-value]
+        # The configured org first: it is the admin key's own, the likeliest home of the key.
+        return sorted(found, key=lambda org: org != cfg.org) if found else [cfg.org]
 
     def _index(self, cfg: ProviderConfig, org: str | None) -> list[ProjectKey]:
         if (cfg.name, org) not in self._keys:
@@ -317,7 +316,7 @@ class Planner:
         if not candidates:
             raise AmbiguousKeyError(
                 f"no key of any project in {where} at {cfg.base_url} matches {e.redacted} (secret id "
-                f"{e.secret_id}, liveness {liveness.value}); find its id in the provider's dashboard and pass "
+                f"{e.secret_id}, liveness {liveness.value}); find its id in the provider's dashboard, pass "
                 f"--key-id {e.secret_id[:8]}=key_…"
             )
         listing = "; ".join(

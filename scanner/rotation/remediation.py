@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class PrResult:
-    """What the PR step did: the pull request's URL, and whether it is merged (which `--graceful` waits for)."""
+    """What the PR step did: the pull request's URL, and whether it is merged."""
 
     url: str | None
     merged: bool = False
@@ -22,8 +22,8 @@ class PrResult:
 class RemediationStep(Protocol):
     """Rewrites the exposed references (Vault/env references instead of values) and opens a pull request.
 
-    It receives the plan (Vault paths, env var names, occurrences; no secret values) and the journal, in which it
-    may append its own events. It must be idempotent: a resumed rotation calls it again until it answers.
+    It receives the plan (Vault paths, env var names, occurrences; no secret values) and the journal, in which
+    it may append its own events. It must be idempotent: a resumed rotation calls it again until it answers.
     """
 
     def run(self, plan: Plan, journal: Journal) -> PrResult: ...

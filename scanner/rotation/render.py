@@ -91,7 +91,7 @@ def _steps(t: Target) -> list[str]:
             else f"confirm GET {p}/api_keys/{t.key_id} answers 404 (no value to check for 401)"
         )
         return [
-            f"mint    POST {p}/service_accounts {body} (the new key's value is shown once, held in memory only)",
+            f"mint    POST {p}/service_accounts {body} (the value is shown once; held in memory only)",
             _vault_step(t, "key_id, service_account_id"),
             "verify  GET /models with the new key answers 200/403; Vault version reads back",
             revoke,

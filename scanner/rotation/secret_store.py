@@ -1,4 +1,4 @@
-"""The `SecretStore` role: where new keys go before the old ones die (Vault KV v2 is the one implementation)."""
+"""The `SecretStore` role: where new keys go before the old ones die (Vault KV v2 implements it)."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from scanner.rotation.secret_store import StoredSecret
 
 
 class VaultSecretStore:
-    """KV v2 reads and check-and-set writes, with every hvac failure turned into a VaultError that says what to do."""
+    """KV v2 reads and check-and-set writes; every hvac failure becomes a VaultError that says what to do."""
 
     def __init__(self, client: hvac.Client, addr: str) -> None:
         self._client = client
@@ -24,7 +24,7 @@ class VaultSecretStore:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> VaultSecretStore:
-        """Build a client from VAULT_ADDR, VAULT_TOKEN (else ~/.vault-token), VAULT_NAMESPACE, VAULT_CACERT."""
+        """A client from VAULT_ADDR, VAULT_TOKEN (else ~/.vault-token), VAULT_NAMESPACE, VAULT_CACERT."""
         env = os.environ if env is None else env
         addr = env.get("VAULT_ADDR", "").strip()
         if not addr:
@@ -93,7 +93,8 @@ class VaultSecretStore:
             if "check-and-set" in str(exc):
                 raise VaultConflictError(
                     f"Vault {self.addr} {mount}/{path}: check-and-set lost: the path is no longer at version "
-                    f"{cas}, somebody else wrote it since the plan. keysweep stopped before revoking anything; "
+                    f"{cas}, somebody else wrote it since the plan. keysweep stopped before revoking "
+                    "anything; "
                     f"look at who wrote it (`bao kv metadata get -mount={mount} {path}`), then re-plan"
                 ) from None
             self._fail(exc, "write", mount, path)

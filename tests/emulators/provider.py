@@ -1,9 +1,10 @@
 """An in-process emulator of the OpenAI-compatible admin API (contracts/openai-compatible-admin-api.md).
 
-A stdlib ThreadingHTTPServer on 127.0.0.1 and a free port. It follows the contract, not keysweep: list pagination
-(limit/after/first_id/last_id/has_more), redacted values (visible prefix + last 4), admin-key auth on
-/organization/*, project or service-account keys on /models and /webhook_endpoints, 400 when a service-account
-key is deleted through the project-keys endpoint, x-request-id and X-RateLimit-* headers, and faults on demand.
+A stdlib ThreadingHTTPServer on 127.0.0.1 and a free port. It follows the contract, not keysweep: list
+pagination (limit/after/first_id/last_id/has_more), redacted values (visible prefix + last 4), admin-key
+auth on /organization/*, project or service-account keys on /models and /webhook_endpoints, 400 when a
+service-account key is deleted through the project-keys endpoint, x-request-id and X-RateLimit-* headers,
+and faults on demand.
 """
 
 from __future__ import annotations

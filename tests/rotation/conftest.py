@@ -189,7 +189,7 @@ def run_rotation(
     from scanner.rotation.journal import Journal
     from scanner.rotation.plan import new_rotation_id
 
-    planner, cache = make_planner(world, key_ids)
+    planner, _ = make_planner(world, key_ids)
     plan = planner.plan(group_findings(findings), rotation_id=new_rotation_id(), graceful=graceful)
     journal = Journal.create(world.state_dir, plan.rotation_id, crash)
     try:

@@ -1,4 +1,4 @@
-"""The sample docs page's exposed secrets (shared/seed/nexus-api-reference.txt), as findings and emulator state.
+"""The sample docs page's exposed secrets (tests/data/nexus-api-reference.txt): findings and emulator state.
 
 The values are the page's own published examples; they are assembled from pieces so that no key-shaped literal
 sits in the source, even under tests/.

@@ -108,8 +108,8 @@ def test_report_without_values_plans_by_redacted_prefix_and_says_what_it_cannot_
     report = write_report(tmp_path / "report.json", findings, reveal=False)
     config = tmp_path / "pyproject.toml"
     config.write_text(world.config_toml())
-    # The emulator shows 10 characters, the report 10 too (sk-proj-J1…3uyw): the lookalike shares the prefix but
-    # not the suffix, so the match is unique.
+    # The emulator shows 10 characters, the report 10 too (sk-proj-J1…3uyw): the lookalike shares the prefix
+    # but not the suffix, so the match is unique.
     result = keysweep(world, "--report", str(report), "--config", str(config), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert world.seeded.prod_key_id in result.stdout

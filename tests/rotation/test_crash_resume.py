@@ -1,4 +1,4 @@
-"""Kill the process (SIGKILL, for real) after every step and every external call, resume, check the end state."""
+"""SIGKILL the process after every step and every external call, resume, check the end state."""
 
 from __future__ import annotations
 

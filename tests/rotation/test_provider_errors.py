@@ -1,4 +1,4 @@
-"""The provider adapter against the contract's error cases: auth, 404, 429, 5xx, timeouts, malformed answers."""
+"""The provider adapter against the contract's error cases: auth, 404, 429, 5xx, timeouts, bad JSON."""
 
 from __future__ import annotations
 
@@ -135,7 +135,7 @@ def test_malformed_json_is_a_provider_error_not_a_traceback(em: ProviderEmulator
 
 def test_401_names_the_admin_key_variable(em: ProviderEmulator) -> None:
     provider, _ = connect(em, env={"NEXUS_ADMIN_KEY": fake_key("sk-admin-")})
-    with pytest.raises(ProviderAuthError, match="NEXUS_ADMIN_KEY.*invalid, revoked or unknown") as caught:
+    with pytest.raises(ProviderAuthError, match=r"NEXUS_ADMIN_KEY.*invalid, revoked or unknown") as caught:
         list(provider.list_projects(None))
     assert caught.value.status == 401
 
@@ -198,7 +198,7 @@ def test_timeouts_are_retried_a_bounded_number_of_times() -> None:
     provider = OpenAICompatibleProvider(
         cfg, {"K": "x"}, transport=httpx.MockTransport(handler), sleep=sleeps.append
     )
-    with pytest.raises(ProviderError, match="ReadTimeout.*--resume"):
+    with pytest.raises(ProviderError, match=r"ReadTimeout.*--resume"):
         list(provider.list_projects(None))
     assert len(attempts) == 5 and sleeps == [0.5, 1.0, 2.0, 4.0]
 
@@ -216,3 +216,26 @@ def test_the_org_header_is_sent_when_an_org_is_known() -> None:
     provider = OpenAICompatibleProvider(cfg, {"K": "x"}, transport=httpx.MockTransport(handler))
     list(provider.list_projects("org-abc"))
     assert seen == ["org-abc"]
+
+
+def test_a_key_echoed_in_a_provider_error_is_redacted() -> None:
+    key = fake_key("sk-admin-")
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            401,
+            json={
+                "error": {
+                    "message": f"Incorrect API key provided: {key}",
+                    "type": "invalid_request_error",
+                    "param": None,
+                    "code": None,
+                }
+            },
+        )
+
+    cfg = ProviderConfig(name="n", kind="openai-compatible", base_url="http://h/v1", admin_key_env="K")
+    provider = OpenAICompatibleProvider(cfg, {"K": key}, transport=httpx.MockTransport(handler))
+    with pytest.raises(ProviderAuthError) as caught:
+        list(provider.list_projects(None))
+    assert key not in str(caught.value) and "Incorrect API key provided" in str(caught.value)

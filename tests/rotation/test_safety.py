@@ -49,7 +49,7 @@ def test_two_keys_matching_the_redacted_value_stop_the_plan_until_a_key_id_is_gi
     assert twin in str(caught.value) and world.seeded.prod_key_id in str(caught.value)
     assert em.calls("POST", ".") == 0
 
-    plan, outcome, _ = run_rotation(
+    _, outcome, _ = run_rotation(
         world, only(PROD_DEFAULT), key_ids={secret_id(PROD_DEFAULT)[:8]: world.seeded.prod_key_id}
     )
     assert outcome.status == "done" and twin in em.keys and not em.is_live(PROD_DEFAULT)
@@ -135,7 +135,7 @@ def test_vault_policy_denial_explains_which_paths_need_which_rights(world: World
     root.sys.create_or_update_policy("read-only", 'path "secret/*" { capabilities = ["read", "list"] }')
     token = root.auth.token.create(policies=["read-only"], ttl="10m")["auth"]["client_token"]
     store = VaultSecretStore.from_env({"VAULT_ADDR": world.bao.addr, "VAULT_TOKEN": token})
-    with pytest.raises(VaultError, match="permission denied.*secret/data/"):
+    with pytest.raises(VaultError, match=r"permission denied.*secret/data/"):
         store.write("secret", f"{world.prefix}/denied", {"value": "x"}, cas=0, custom_metadata={})
 
 
@@ -147,7 +147,7 @@ def test_a_wrong_vault_token_is_a_clear_error(world: World) -> None:
 
 def test_unreachable_vault_is_a_clear_error() -> None:
     store = VaultSecretStore.from_env({"VAULT_ADDR": "http://127.0.0.1:9", "VAULT_TOKEN": "t"})
-    with pytest.raises(VaultError, match="unreachable.*VAULT_ADDR"):
+    with pytest.raises(VaultError, match=r"unreachable.*VAULT_ADDR"):
         store.current_version("secret", "anything")
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from scanner.errors import ConfigError, ProviderAuthError, ProviderError, ProviderRateLimited
+from scanner.findings import redact
 from scanner.rotation.config import ProviderConfig
 from scanner.rotation.providers import (
     Deletion,
@@ -167,7 +168,7 @@ class OpenAICompatibleProvider:
         if not value:
             raise ConfigError(
                 f"provider {self.config.name!r} needs its admin key in the environment variable "
-                f"{self.config.admin_key_env} (an admin key, sk-admin-…, of the org; never pass keys as flags)"
+                f"{self.config.admin_key_env} (an admin key, sk-admin-…, of the org; never a flag)"
             )
         return value
 
@@ -256,7 +257,7 @@ class OpenAICompatibleProvider:
             if status >= 500 and idempotent and attempt < self._max_attempts:
                 self._sleep(_backoff(attempt))
                 continue
-            raise self._error(method, path, response, request_id, credential, attempt)
+            raise self._error(method, path, response, request_id, credential, attempt, key)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _error(
@@ -267,9 +268,12 @@ class OpenAICompatibleProvider:
         request_id: str | None,
         credential: str | None,
         attempt: int,
+        key: str,
     ) -> ProviderError:
         status = response.status_code
-        message = _error_message(response)
+        # NOTE: providers echo the offending key in error messages ("Incorrect API key provided: sk-…"); the
+        # message ends up in the terminal and the ticket, so the key never may.
+        message = _error_message(response).replace(key, redact(key, "sk-"))
         where = f"{method} {self.config.base_url}{path}"
         rid = f" (request id {request_id})" if request_id else ""
         admin = path.startswith("/organization")

@@ -38,11 +38,8 @@ class DotenvRewriter:
         secrets = {o.finding.secret: o.name for o in occurrences}
         return Rewrite(
             untrack=True,
-            needs=tuple(Need(o.name, "env", f"in your local {base} (now untracked)") for o in occurrences),
-            notes=(
-                f"{doc.path} is no longer tracked (kept on disk, ignored); {example} lists its variables. "
-                f"Back up your local {base} before pulling this change: git deletes files a pull untracks.",
-            ),
+            needs=tuple(Need(o.name, "env", f"in your local, untracked {base}") for o in occurrences),
+            notes=(f"no longer tracked (kept on disk, ignored); {example} lists its variables",),
             companions=(
                 Companion(example, lambda existing: example_text(doc.text, existing, secrets)),
                 Companion(".gitignore", lambda existing: gitignore_text(existing, base, f"{base}.example")),

@@ -83,6 +83,8 @@ class RemediationContext:
     """The branch to start from and to merge into; by default the remote's default branch."""
     branch_prefix: str = BRANCH_PREFIX
     draft: bool = False
+    open_pull_request: bool = True
+    """False pushes the branch only (`keysweep fix --branch`)."""
     manual_steps: tuple[str, ...] = ()
     """Steps rotation could not do (a legacy key to revoke in the dashboard), listed in the PR."""
     k8s_secret_name: str = DEFAULT_SECRET_NAME
@@ -216,10 +218,12 @@ def open_remediation(
 
     files = tuple(str(prefix / c.path) for c in plan.changes if c.after is not None)
     untracked_files = tuple(str(prefix / p) for p in plan.untracked_paths)
-    if hosting is None:
+    if hosting is None or not context.open_pull_request:
         link = compare_url(remote_url, base, branch, context.hosting)
         where = link or f"{safe_url(remote_url)} (open the pull request by hand)"
-        message = f"pushed {branch}; {remote_name} is not GitHub or GitLab: open the pull request at {where}"
+        why = f"; {remote_name} is not GitHub or GitLab" if hosting is None else ""
+        done = "pushed" if pushed else "already up to date:"
+        message = f"{done} {branch}{why}; open the pull request at {where}"
         return RemediationResult(
             branch, base, commit, pushed, None, link, files, untracked_files, manual, message
         )

@@ -1,4 +1,4 @@
-"""Done means: one PR replacing every literal in its file's idiom, a clean branch, a re-run changing nothing."""
+"""Done means: one PR with every literal in its file's idiom, a clean branch, a re-run changing nothing."""
 
 from __future__ import annotations
 

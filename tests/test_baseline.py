@@ -265,6 +265,16 @@ def test_update_refuses_to_overwrite_a_foreign_baseline(repo: tuple[Path, str]) 
     assert "is a detect-secrets baseline; convert it once with `keysweep baseline create --from" in run.stderr
 
 
+def test_create_refuses_to_overwrite_a_foreign_baseline_named_in_the_config(repo: tuple[Path, str]) -> None:
+    root, _ = repo
+    (root / ".secrets.baseline").write_text('{"version": "1.5.0", "results": {}}')
+    (root / ".keysweep.toml").write_text('baseline = ".secrets.baseline"\n')
+    run = keysweep("baseline", "create", cwd=root)
+    assert run.returncode == 2
+    assert "is a detect-secrets baseline and would be overwritten" in run.stderr
+    assert json.loads((root / ".secrets.baseline").read_text())["results"] == {}
+
+
 # --- migration: gitleaks ---------------------------------------------------------------------------------
 
 

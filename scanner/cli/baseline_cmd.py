@@ -56,6 +56,7 @@ def create(
 
     settings = _settings(path, config_file)
     file = output or settings.baseline or DEFAULT_BASELINE
+    _refuse_to_overwrite_foreign(file)
     result = _scan(path, settings, history)
     findings = result.findings
     if migrate_from is not None:
@@ -120,6 +121,24 @@ def update(path: str, file: Path | None, config_file: Path | None, history: bool
     unchanged = len(previous & current)
     click.echo(f"{file}: {len(added)} added, {len(removed)} removed, {unchanged} unchanged")
     return 0
+
+
+def _refuse_to_overwrite_foreign(file: Path) -> None:
+    """A detect-secrets or gitleaks file named as the output (or as `baseline` in the config) is kept."""
+    from scanner.errors import BaselineError
+    from scanner.filters.baseline import read_baseline
+
+    if not file.is_file():
+        return
+    try:
+        existing = read_baseline(file)
+    except BaselineError:
+        return  # unreadable as any baseline: nothing of value to protect
+    if existing.format != "keysweep":
+        raise BaselineError(
+            f"{file} is a {existing.format} baseline and would be overwritten; "
+            f"write elsewhere: `keysweep baseline create --from {file} --output .keysweep-baseline.json`"
+        )
 
 
 def _settings(path: str, config_file: Path | None) -> Settings:

@@ -92,3 +92,17 @@ def test_names_hints_and_uniqueness():
     b = findings_in("b", OTHER, OTHER)
     names = assign_names(a + b, explicit={b[0].secret_id: "next_public_nexus_key"})
     assert names == {b[0].secret_id: "NEXUS_KEY", a[0].secret_id: "NEXUS_API_KEY"}
+
+
+def test_a_secret_the_code_never_names_takes_its_siblings_name_and_its_label():
+    from scanner.rotation.rewrite.naming import NameHint
+
+    named = findings_in("a", KEY, KEY, env_var="OPENAI_API_KEY")
+    unnamed = findings_in("b", OTHER, OTHER, env_var="OPENAI_API_KEY", labels=("ci-pipeline",))
+    other_rule = findings_in("c", project_key(3), project_key(3), env_var="OPENAI_API_KEY", rule_id="other")
+    names = assign_names(named + unnamed + other_rule, [NameHint(named[0].secret_id, "NEXUS_API_KEY")])
+    assert names == {
+        named[0].secret_id: "NEXUS_API_KEY",
+        unnamed[0].secret_id: "NEXUS_API_KEY_CI_PIPELINE",
+        other_rule[0].secret_id: "OPENAI_API_KEY",
+    }

@@ -65,8 +65,9 @@ def assign_names(
     """One name per secret_id, unique across secrets (a CI secret or Vault path holds one value).
 
     Order of preference: an explicit name (the rotation plan's), the name the code already uses most,
-    the rule's conventional name, a name from the kind. A secret whose preferred name is taken by a
-    secret with more evidence gets the name plus its label (`NEXUS_API_KEY_CI_PIPELINE`), else a number.
+    the name the code gives other secrets of the same rule, the rule's conventional name, a name from the
+    kind. A secret whose preferred name is taken by a secret with more evidence gets the name plus its
+    label (`NEXUS_API_KEY_CI_PIPELINE`), else a number.
     """
     explicit = dict(explicit or {})
     by_secret: dict[str, list[Finding]] = {}
@@ -86,8 +87,17 @@ def assign_names(
             default = default_name(group[0])
             name, n = max(counts[sid].items(), key=lambda kv: (kv[1], kv[0] == default))
             preferred[sid] = (name, n)
-        else:
-            preferred[sid] = (default_name(group[0]), 0)
+
+    # A secret the code never names takes the name its code-named siblings of the same rule got
+    # (`NEXUS_API_KEY`, not the rule's `OPENAI_API_KEY`), and is then told apart by its label.
+    family: dict[str, tuple[str, int]] = {}
+    for sid, (name, n) in preferred.items():
+        rule = by_secret[sid][0].rule_id
+        if sid not in explicit and n > family.get(rule, ("", 0))[1]:
+            family[rule] = (name, n)
+    for sid, group in by_secret.items():
+        if sid not in preferred:
+            preferred[sid] = (family.get(group[0].rule_id, (default_name(group[0]), 0))[0], 0)
 
     order = sorted(by_secret, key=lambda sid: (-preferred[sid][1], _first_position(by_secret[sid])))
     names: dict[str, str] = {}

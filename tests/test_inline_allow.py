@@ -38,6 +38,9 @@ def rule_ids(text: str) -> list[str]:
         ('# pragma: allowlist secret\nOPENAI_API_KEY = "{key}"', True),  # detect-secrets: its own line only
         ('# gitleaks:allow\nOPENAI_API_KEY = "{key}"', True),  # gitleaks: its own line only
         ('OPENAI_API_KEY = "{key}"\nOTHER = 1  # keysweep:allow', True),  # the line after does not count
+        ('# pragma: allowlist nextline secret\nOPENAI_API_KEY = "{key}"', False),  # detect-secrets' next-line form
+        ('OPENAI_API_KEY = "{key}"  # keysweep:allow sk-proj -- test fixture', False),  # a reason after `--`
+        ('OPENAI_API_KEY = "{key}"  # keysweep:allow key', True),  # a word inside ids names no rule
     ],
 )
 def test_allow_comment(make_key: Callable[..., str], payload: str, should_flag: bool) -> None:
@@ -53,6 +56,11 @@ def test_allow_with_a_rule_id_hides_only_that_rules_finding_on_the_line(make_key
 def test_allow_with_several_rule_ids_hides_each_of_them(make_key: Callable[..., str]) -> None:
     line = f"keys: {make_key()} {make_key('ghp_', 36)}  # keysweep:allow openai-project-key, github-pat"
     assert rule_ids(line) == []
+
+
+def test_prose_after_the_ids_does_not_widen_the_allow(make_key: Callable[..., str]) -> None:
+    line = f"keys: {make_key()} {make_key('ghp_', 36)}  # keysweep:allow sk-proj test fixture"
+    assert rule_ids(line) == ["github-pat"]
 
 
 def test_allow_without_a_rule_id_hides_every_finding_on_the_line(make_key: Callable[..., str]) -> None:

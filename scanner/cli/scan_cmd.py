@@ -66,7 +66,8 @@ def scan(
     if settings.baseline is not None:
         from scanner.filters.baseline import apply_baseline
 
-        apply_baseline(result, settings.baseline)
+        # Staged and range scans see only added lines: an entry they miss is not stale.
+        apply_baseline(result, settings.baseline, report_stale=not (staged or since or rev_range))
     text = _render(fmt, result, settings, colour=output is None and sys.stdout.isatty())
     if output is not None:
         try:

@@ -54,20 +54,25 @@ def load_rule_file(path: Path) -> list[Rule]:
 def load_ruleset(
     extra: Iterable[Path] = (), disabled: Iterable[str] = (), *, bundled: bool = True
 ) -> RuleSet:
-    """The bundled rules plus `extra` files or folders, without the `disabled` ids."""
-    files: list[Path] = rule_files(bundled_rules_dir()) if bundled else []
-    for path in extra:
-        files.extend(rule_files(path) if path.is_dir() else [path])
-    rules: list[Rule] = []
-    seen: dict[str, str] = {}
-    for file in files:
+    """The bundled rules plus `extra` files or folders, without the `disabled` ids.
+
+    An extra rule with a bundled rule's id replaces it (a team's stricter `generic-api-key`, or a gitleaks
+    config that copies gitleaks' defaults); two extra rules with one id are an error.
+    """
+    rules: dict[str, Rule] = {}
+    origin: dict[str, str] = {}
+    for file in rule_files(bundled_rules_dir()) if bundled else []:
         for rule in load_rule_file(file):
-            if rule.id in seen:
-                raise RuleError(f"{file}: rule {rule.id!r} is already defined in {seen[rule.id]}")
-            seen[rule.id] = str(file)
-            rules.append(rule)
+            rules[rule.id] = rule
+    for path in extra:
+        for file in rule_files(path) if path.is_dir() else [path]:
+            for rule in load_rule_file(file):
+                if rule.id in origin:
+                    raise RuleError(f"{file}: rule {rule.id!r} is already defined in {origin[rule.id]}")
+                origin[rule.id] = str(file)
+                rules[rule.id] = rule
     disabled_set = set(disabled)
-    unknown = sorted(disabled_set - seen.keys())
+    unknown = sorted(disabled_set - rules.keys())
     if unknown:
         raise RuleError(f"disabled rule id(s) not found: {', '.join(unknown)} (see `keysweep rules list`)")
-    return RuleSet(tuple(r for r in rules if r.id not in disabled_set))
+    return RuleSet(tuple(r for r in rules.values() if r.id not in disabled_set))

@@ -73,8 +73,11 @@ def test_masked_keys_are_not_secrets(payload: str, should_flag: bool) -> None:
         ("GITHUB_TOKEN=ghp_your_personal_access_token_here", False),
         ("STRIPE_SECRET_KEY=sk_live_your_secret_key_here", False),
         ("aws_secret_access_key = <your-secret-access-key>", False),
-        ("-----BEGIN PRIVATE KEY-----\n<your private key here, as downloaded from the console>\n"
-         "-----END PRIVATE KEY-----\n", False),  # fmt: skip
+        (
+            "-----BEGIN PRIVATE KEY-----\n<your private key here, as downloaded from the console>\n"
+            "-----END PRIVATE KEY-----\n",
+            False,
+        ),
         ("-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----\n", False),
         ("password: changeme_please_2024_prod", False),
         (f"OPENAI_API_KEY={PROJECT_KEY}", True),
@@ -142,7 +145,11 @@ def test_low_entropy_and_sequential_fakes_are_not_secrets(payload: str, should_f
         ("id: AKIAOOEDE6DCC4CS7A4", False),
         ("STRIPE_SECRET_KEY=sk_live_fTTanggPgzK58Pd", False),
         ("aws_secret_access_key = XKD0V9MuoGpYL4MVKge9WVuw+XIrFjz4", False),
-        ("-----BEGIN RSA PRIVATE KEY-----\nMIJS8iZlpgwS0okYXZUO6IE2CRZvaxE9F41sD9OQH/I5oaCV8g+TlWUM+TgLjtsi\n", False),
+        (
+            "-----BEGIN RSA PRIVATE KEY-----\n"
+            "MIJS8iZlpgwS0okYXZUO6IE2CRZvaxE9F41sD9OQH/I5oaCV8g+TlWUM+TgLjtsi\n",
+            False,
+        ),
         (f"key: {PROJECT_KEY}", True),
     ],
 )
@@ -170,13 +177,21 @@ def test_prefixes_inside_words_are_not_secrets(payload: str, should_flag: bool) 
     ("payload", "should_flag"),
     [
         ("token: 3f786850e387550fdab836ed7e6dc881de23001b", False),
-        ('"sha": "9fceb02d0ae598e95dc970b74767f19372d61af8", "api_token": "9fceb02d0ae598e95dc970b74767f19372d61af8"', False),
+        (
+            '"sha": "9fceb02d0ae598e95dc970b74767f19372d61af8", '
+            '"api_token": "9fceb02d0ae598e95dc970b74767f19372d61af8"',
+            False,
+        ),
         ("secret_version = 4b825dc642cb6eb9a060e54bf8d69288fbee4904", False),
         ("api_key: 123e4567-e89b-12d3-a456-426614174000", False),
         ('client_secret = "e5f1c9a2-7b3d-4e8f-9a1c-2d3e4f5a6b7c"', False),
         ("secret_md5 = 5d41402abc4b2a76b9719d911017c592", False),
         ("token_sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", False),
-        ("password_digest = cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e", False),
+        (
+            "password_digest = cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
+            "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e",
+            False,
+        ),
         (f"token: {GENERIC_VALUE}", True),
     ],
 )
@@ -184,14 +199,20 @@ def test_git_shas_uuids_and_hex_digests_are_not_secrets(payload: str, should_fla
     assert_flagged_as_expected(payload, should_flag)
 
 
-INTEGRITY = "sha512-Xk2gWq9mA3v8LzT1r0pY7cJ4nB6eH5sD2fG8kQ1wE3tR9uI0oP7aS4dF6gH2jK5lZ8xC1vB3nM4qWe7rT9yU1iO0pA=="
+INTEGRITY = (
+    "sha512-Xk2gWq9mA3v8LzT1r0pY7cJ4nB6eH5sD2fG8kQ1wE3tR9uI0oP7aS4dF6gH2jK5lZ8xC1vB3nM4qWe7rT9yU1iO0pA=="
+)
 
 
 @pytest.mark.parametrize(
     ("path", "payload", "should_flag"),
     [
         ("package-lock.json", f'      "integrity": "{INTEGRITY}",\n', False),
-        ("yarn.lock", f'  resolved "https://registry.yarnpkg.com/tok/-/tok-1.0.0.tgz"\n  integrity {INTEGRITY}\n', False),
+        (
+            "yarn.lock",
+            f'  resolved "https://registry.yarnpkg.com/tok/-/tok-1.0.0.tgz"\n  integrity {INTEGRITY}\n',
+            False,
+        ),
         ("pnpm-lock.yaml", f"    resolution: {{integrity: {INTEGRITY}}}\n", False),
         ("src/sri.html", f'<script src="app.js" integrity="{INTEGRITY}"></script>\n', False),
         ("package-lock.json", f'      "token": "{INTEGRITY}",\n', False),
@@ -245,24 +266,64 @@ def test_real_aws_credentials_file_reports_both_halves_of_the_pair() -> None:
 # A key is a key without a keyword next to it: (payload, rule, secret, line, column), 1-based.
 BUNDLE = "var a=1;" * 600 + f'const k="{PROJECT_KEY}";fetch(u,{{headers:{{Authorization:"Bearer "+k}}}});'
 KEYLESS = [
-    pytest.param(f"const url = base + path;\n// {PROJECT_KEY}\n", "openai-project-key", PROJECT_KEY, 2, 4,
-                 id="slash-comment"),
-    pytest.param(f"x = 1\n\n    # old: {LEGACY_KEY}\n", "openai-legacy-key", LEGACY_KEY, 3, 12, id="hash-comment"),
-    pytest.param(f"| Name | Key |\n|---|---|\n| prod | {PROJECT_KEY} |\n", "openai-project-key", PROJECT_KEY, 3, 10,
-                 id="table-cell"),
+    pytest.param(
+        f"const url = base + path;\n// {PROJECT_KEY}\n",
+        "openai-project-key",
+        PROJECT_KEY,
+        2,
+        4,
+        id="slash-comment",
+    ),
+    pytest.param(
+        f"x = 1\n\n    # old: {LEGACY_KEY}\n", "openai-legacy-key", LEGACY_KEY, 3, 12, id="hash-comment"
+    ),
+    pytest.param(
+        f"| Name | Key |\n|---|---|\n| prod | {PROJECT_KEY} |\n",
+        "openai-project-key",
+        PROJECT_KEY,
+        3,
+        10,
+        id="table-cell",
+    ),
     pytest.param(f"name,owner,value\nci,ops,{GITHUB_PAT}\n", "github-pat", GITHUB_PAT, 2, 8, id="csv-column"),
-    pytest.param(f"2025-01-14T10:00:00Z INFO client init key={PROJECT_KEY} retries=3\n", "openai-project-key",
-                 PROJECT_KEY, 1, 43, id="log-line"),
-    pytest.param(f"GET https://proxy.example.com/v1/models?api_key={PROJECT_KEY}&x=1 200\n", "openai-project-key",
-                 PROJECT_KEY, 1, 49, id="url-query"),
-    pytest.param(f'  "outputs": [{{"name": "stdout", "text": ["using key:\\n{PROJECT_KEY}\\n"]}}],\n',
-                 "openai-project-key", PROJECT_KEY, 1, 56, id="notebook-output-cell"),
+    pytest.param(
+        f"2025-01-14T10:00:00Z INFO client init key={PROJECT_KEY} retries=3\n",
+        "openai-project-key",
+        PROJECT_KEY,
+        1,
+        43,
+        id="log-line",
+    ),
+    pytest.param(
+        f"GET https://proxy.example.com/v1/models?api_key={PROJECT_KEY}&x=1 200\n",
+        "openai-project-key",
+        PROJECT_KEY,
+        1,
+        49,
+        id="url-query",
+    ),
+    pytest.param(
+        f'  "outputs": [{{"name": "stdout", "text": ["using key:\\n{PROJECT_KEY}\\n"]}}],\n',
+        "openai-project-key",
+        PROJECT_KEY,
+        1,
+        56,
+        id="notebook-output-cell",
+    ),
     pytest.param(BUNDLE, "openai-project-key", PROJECT_KEY, 1, 4810, id="minified-bundle"),
-    pytest.param(f'curl https://api.nexus.io/v1/models \\\n  -H "Authorization: Bearer {PROJECT_KEY}"\n',
-                 "openai-project-key", PROJECT_KEY, 2, 29, id="curl-bearer"),
+    pytest.param(
+        f'curl https://api.nexus.io/v1/models \\\n  -H "Authorization: Bearer {PROJECT_KEY}"\n',
+        "openai-project-key",
+        PROJECT_KEY,
+        2,
+        29,
+        id="curl-bearer",
+    ),
     pytest.param(f"{AWS_KEY_ID}\n", "aws-access-key-id", AWS_KEY_ID, 1, 1, id="bare-aws-key-id"),
-    pytest.param(f"• prod → {STRIPE_KEY} (rotated)\n", "stripe-secret-key", STRIPE_KEY, 1, 10, id="unicode-prose"),
-]  # fmt: skip
+    pytest.param(
+        f"• prod → {STRIPE_KEY} (rotated)\n", "stripe-secret-key", STRIPE_KEY, 1, 10, id="unicode-prose"
+    ),
+]
 
 
 @pytest.mark.parametrize(("payload", "rule_id", "secret", "line", "column"), KEYLESS)

@@ -37,11 +37,7 @@ class DocsRewriter:
                 text = placeholder(occ.name)
                 if is_html:
                     text = html.escape(text)
-                elif (
-                    fenced is not None
-                    and not _in_fence(fenced, doc.text, occ.start)
-                    and before.count("`") % 2 == 0
-                ):
+                elif fenced is not None and not _in_fence(fenced, occ.start) and before.count("`") % 2 == 0:
                     text = f"`{text}`"  # Markdown would swallow a bare <your …> as an HTML tag
                 edit = Edit(occ.start, occ.end, text)
             edits.append(edit)
@@ -124,6 +120,5 @@ def _fenced_lines(text: str) -> list[tuple[int, int]]:
     return blocks
 
 
-def _in_fence(blocks: list[tuple[int, int]], text: str, offset: int) -> bool:
-    del text
+def _in_fence(blocks: list[tuple[int, int]], offset: int) -> bool:
     return any(start <= offset < end for start, end in blocks)

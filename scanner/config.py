@@ -33,6 +33,8 @@ class Settings:
     """The file these settings were read from, for error messages."""
     rotation: dict[str, Any] = field(default_factory=dict)
     """The raw `rotation` table, validated by scanner.rotation."""
+    hosting: dict[str, Any] = field(default_factory=dict)
+    """The raw `hosting` table (where pull requests go), validated by scanner.rotation.pull_request."""
     jobs: int = 0
     """Worker processes for large scans; 0 picks from the CPU count."""
 
@@ -46,6 +48,7 @@ _KEYS = {
     "max_file_size": "bytes; larger files are skipped",
     "baseline": "path of the baseline file, relative to the config file",
     "rotation": "rotation providers and Vault settings (table)",
+    "hosting": "where remediation pull requests go: kind, api_url, repository, remote, web_url (table)",
 }
 
 
@@ -142,8 +145,9 @@ def _validate(table: dict[str, Any], path: Path) -> dict[str, Any]:
         if not isinstance(table["baseline"], str):
             raise fail("baseline", "must be a path")
         out["baseline"] = base / table["baseline"]
-    if "rotation" in table:
-        if not isinstance(table["rotation"], dict):
-            raise fail("rotation", "must be a table")
-        out["rotation"] = table["rotation"]
+    for key in ("rotation", "hosting"):
+        if key in table:
+            if not isinstance(table[key], dict):
+                raise fail(key, "must be a table")
+            out[key] = table[key]
     return out

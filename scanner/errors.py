@@ -85,3 +85,7 @@ class AmbiguousKeyError(RotationError):
 
 class HostingError(RotationError):
     """The git hosting API or a push failed."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status

@@ -331,9 +331,7 @@ class _Api:
             text = f"{where}: 422 validation failed ({detail})"
         else:
             text = f"{where}: {status} ({detail})"
-        error = HostingError(text)
-        error.status = status  # type: ignore[attr-defined]
-        return error
+        return HostingError(text, status=status)
 
     def _token_names(self) -> str:
         return "the token"

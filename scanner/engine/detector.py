@@ -86,14 +86,21 @@ class Detector:
         masked: dict[int, MaskedRef] = {}
         tried: set[tuple[str, int]] = set()
         hits = self.matcher.find(data)
+        line_start, searched = 0, 0
         for start, kw in hits:
+            # Hits come sorted: look back only as far as the previous hit, so a long line costs its length
+            # once, not once per hit.
+            newline = data.rfind(b"\n", searched, start)
+            if newline != -1:
+                line_start = newline + 1
+            searched = start
             found = False
             for rule in self._rules_for[kw]:
-                origin = start if rule.anchored else _line_start(data, start)
+                origin = start if rule.anchored else line_start
                 if (rule.id, origin) in tried:
                     continue
                 tried.add((rule.id, origin))
-                for match in self._confirm(rule, data, start, path):
+                for match in self._confirm(rule, data, start, line_start, path):
                     matches.setdefault((rule.id, match.start, match.end), match)
                     found = True
             if not found and kw in self._mask_keywords and start not in masked:
@@ -106,14 +113,14 @@ class Detector:
             tuple(start for start, _ in hits),
         )
 
-    def _confirm(self, rule: Rule, data: bytes, hit: int, path: str) -> list[Match]:
+    def _confirm(self, rule: Rule, data: bytes, hit: int, line_start: int, path: str) -> list[Match]:
         if rule.anchored:
             m = rule.regex.match(data, hit, min(len(data), hit + rule.window))
             found = [m] if m else []
         else:
             end = data.find(b"\n", hit)
             hi = min(len(data), hit + rule.window) if end == -1 or rule.window > 4096 else end
-            found = list(rule.regex.finditer(data, _line_start(data, hit), max(hi, hit)))
+            found = list(rule.regex.finditer(data, line_start, max(hi, hit)))
         out = []
         for m in found:
             match = self._check(rule, data, m.start(rule.secret_group), m.end(rule.secret_group), path)
@@ -213,11 +220,11 @@ def _prefer_specific(matches: object) -> list[Match]:
     return out
 
 
-def _line_start(data: bytes, pos: int) -> int:
-    return data.rfind(b"\n", 0, pos) + 1
+_CONTEXT = 1000
 
 
 def _line_of(data: bytes, pos: int) -> str:
-    start = _line_start(data, pos)
-    end = data.find(b"\n", pos)
-    return data[start : end if end != -1 else len(data)].decode("utf-8", "replace")
+    """The line around `pos`, at most 1000 bytes either side: filters need context, not a 5 MB bundle."""
+    start = data.rfind(b"\n", max(0, pos - _CONTEXT), pos) + 1 or max(0, pos - _CONTEXT)
+    end = data.find(b"\n", pos, pos + _CONTEXT)
+    return data[start : end if end != -1 else min(len(data), pos + _CONTEXT)].decode("utf-8", "replace")

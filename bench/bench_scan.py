@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _peers import WORK, best_of, clean_env, fake_secrets, peer_bin, source_tree  # noqa: E402
+from _peers import WORK, best_of, clean_env, fake_secrets, peer_bin, source_tree
 
 
 def main() -> None:

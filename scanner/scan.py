@@ -11,7 +11,7 @@ from pathlib import Path
 
 from scanner.config import Settings
 from scanner.engine.decoders import decoded_spans, map_span
-from scanner.engine.detector import Detector, Match, MaskedRef
+from scanner.engine.detector import Detector, MaskedRef, Match
 from scanner.engine.ruleset import RuleSet, load_ruleset
 from scanner.filters.inline import is_allowed_inline
 from scanner.findings import Finding, Fragment
@@ -125,7 +125,9 @@ def detect_fragment(detector: Detector, fragment: Fragment) -> tuple[list[_Pendi
             # `whsec_abc\/def`) and over a generic rule's reading of the encoded text.
             matches = [
                 o for o in matches
-                if not (o.start < end and start < o.end and (o.rule is m.rule or (o.rule.generic and not m.rule.generic)))
+                if not (
+                    o.start < end and start < o.end and (o.rule is m.rule or (o.rule.generic and not m.rule.generic))
+                )
             ]  # fmt: skip
             matches.append(Match(m.rule, start, end, m.secret, m.alternatives, m.cut, span.how))
     if not matches:

@@ -62,7 +62,7 @@ def test_malformed_rule_file_names_the_file_and_rule(tmp_path: Path) -> None:
 def test_rule_file_that_is_not_toml_is_a_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "broken.toml"
     bad.write_text("[[rule]\nid=")
-    with pytest.raises(RuleError, match="broken.toml: not valid TOML"):
+    with pytest.raises(RuleError, match=r"broken\.toml: not valid TOML"):
         load_rule_file(bad)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from itertools import pairwise
 
 
 def shannon_entropy(text: str) -> float:
@@ -17,15 +18,12 @@ def shannon_entropy(text: str) -> float:
 def is_repetitive(body: str) -> bool:
     """True when `body` is a short unit repeated (`abcabcabc…`, `1234567890123…`, `xxxx`)."""
     n = len(body)
-    for unit in range(1, max(2, n // 3) + 1):
-        if all(body[i] == body[i % unit] for i in range(unit, n)):
-            return True
-    return False
+    return any(all(body[i] == body[i % unit] for i in range(unit, n)) for unit in range(1, max(2, n // 3) + 1))
 
 
 def is_sequential(body: str) -> bool:
     """True when most of `body` steps by one code point (`abcdefgh…`, `0123456789…`, `zyxw…`)."""
     if len(body) < 8:
         return False
-    steps = sum(1 for a, b in zip(body, body[1:], strict=False) if abs(ord(b) - ord(a)) == 1)
+    steps = sum(1 for a, b in pairwise(body) if abs(ord(b) - ord(a)) == 1)
     return steps >= 0.6 * (len(body) - 1)

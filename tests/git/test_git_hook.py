@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from gitrepo import Repo, fake_key
 
 KEY = fake_key(41)

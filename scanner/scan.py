@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import bisect
+import fnmatch
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,9 +67,11 @@ def scan(
     ruleset: RuleSet | None = None,
     backend: str = "auto",
     root: str = ".",
+    progress: Callable[[Fragment], None] | None = None,
 ) -> ScanResult:
     """Run every source through the detector and return the findings, linked and filtered."""
     started = time.perf_counter()
+    allowed_paths = settings.allow_paths
     ruleset = ruleset or load_ruleset(settings.rule_paths, settings.disabled_rules)
     detector = Detector(ruleset, backend)
     result = ScanResult(findings=[], ruleset=ruleset, root=root, engine=detector.matcher.name)
@@ -77,6 +80,10 @@ def scan(
     for source in sources:
         pending: list[_Pending] = []
         for fragment in source.fragments():
+            if allowed_paths and any(fnmatch.fnmatch(fragment.path, g) for g in allowed_paths):
+                continue
+            if progress is not None:
+                progress(fragment)
             result.files_scanned += 1
             result.bytes_scanned += len(fragment.data)
             found, refs = detect_fragment(detector, fragment)

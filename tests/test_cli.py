@@ -128,3 +128,16 @@ def test_config_allow_values_and_paths_silence_findings(tmp_path: Path, make_key
     (tmp_path / ".keysweep.toml").write_text(f"allow_values = ['{key[-6:]}$']\nallow_paths = ['docs/*']\n")
     run = keysweep("scan", str(tmp_path))
     assert run.returncode == 0, run.stdout
+
+
+def test_scanning_a_folder_inside_a_repository_says_how_much_history_was_left_out(tmp_path: Path) -> None:
+    env = {"GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1", "PATH": "/usr/bin:/bin"}
+    ident = ["-c", "user.name=t", "-c", "user.email=t@example.com"]
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.txt").write_text("a\n")
+    for args in (["init", "-q"], ["add", "-A"], [*ident, "commit", "-qm", "one"]):
+        subprocess.run(["git", *args], cwd=tmp_path, env=env, check=True)
+    (tmp_path / "sub" / "a.txt").write_text("b\n")
+    subprocess.run(["git", *ident, "commit", "-qam", "two"], cwd=tmp_path, env=env, check=True)
+    run = keysweep("scan", str(tmp_path / "sub"))
+    assert "2 commits in this repository's history were not scanned; add --history" in run.stdout

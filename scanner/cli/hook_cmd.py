@@ -48,9 +48,10 @@ def hook(files: tuple[str, ...], config_file: Path | None, baseline: Path | None
     source, what = _choose_source(repo, files, settings)
     result = scan([source], settings, root=str(repo))
     if settings.baseline is not None:
-        from scanner.filters.baseline import apply_baseline  # type: ignore[import-untyped,unused-ignore]
+        from scanner.filters.baseline import apply_baseline
 
-        apply_baseline(result, settings.baseline)
+        # The hook sees only what a commit adds: an entry it does not meet is not stale.
+        apply_baseline(result, settings.baseline, report_stale=False)
     blocking = [f for f in result.findings if f.severity >= settings.fail_on]
     if not blocking:
         return 0

@@ -62,7 +62,14 @@ def scan(
         max_file_size=max_file_size,
         baseline=baseline,
     )
-    result = _run(targets, settings, engine, history=history, staged=staged, since=since, rev_range=rev_range)
+    progress = _Progress() if history and not quiet and sys.stderr.isatty() else None
+    try:
+        result = _run(
+            targets, settings, engine, progress, history=history, staged=staged, since=since, rev_range=rev_range
+        )
+    finally:
+        if progress is not None:
+            progress.close()
     if settings.baseline is not None:
         from scanner.filters.baseline import apply_baseline
 
@@ -85,7 +92,31 @@ def scan(
     return 1 if any(f.severity >= settings.fail_on for f in result.findings) else 0
 
 
-def _run(targets: list[str], settings: object, engine: str, **git: object) -> object:
+class _Progress:
+    """A live count of what a long history scan has read, on stderr (only on a terminal)."""
+
+    def __init__(self) -> None:
+        import time
+
+        self.files = 0
+        self.size = 0
+        self.clock = time.monotonic
+        self.shown = 0.0
+
+    def __call__(self, fragment: object) -> None:
+        self.files += 1
+        self.size += len(fragment.data)  # type: ignore[attr-defined]
+        now = self.clock()
+        if now - self.shown > 0.2:
+            self.shown = now
+            click.echo(f"\rscanning: {self.files} files and blobs, {self.size / 1e6:.1f} MB", nl=False, err=True)
+
+    def close(self) -> None:
+        if self.shown:
+            click.echo("\r\033[K", nl=False, err=True)
+
+
+def _run(targets: list[str], settings: object, engine: str, progress: object, **git: object) -> object:
     from scanner.scan import scan, scan_paths
 
     if not any(git.values()):
@@ -110,11 +141,11 @@ def _run(targets: list[str], settings: object, engine: str, **git: object) -> ob
 
         rev_range = str(git["rev_range"] or f"{git['since']}..HEAD")
         source = RangeSource(repo, rev_range, settings)  # type: ignore[arg-type,assignment]
-    return scan([source], settings, backend=engine, root=str(repo))  # type: ignore[arg-type]
+    return scan([source], settings, backend=engine, root=str(repo), progress=progress)  # type: ignore[arg-type]
 
 
 def _note_unscanned_history(targets: list[str], result: object) -> None:
-    if len(targets) != 1 or targets[0] == "-" or not Path(targets[0], ".git").exists():
+    if len(targets) != 1 or targets[0] == "-" or not Path(targets[0]).is_dir():
         return
     try:
         from scanner.sources._git import unscanned_commit_count

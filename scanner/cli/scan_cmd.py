@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from scanner.findings import Severity
+
+if TYPE_CHECKING:
+    from scanner.config import Settings
+    from scanner.findings import Fragment
+    from scanner.scan import ScanResult
+    from scanner.sources import Source
 
 SEVERITIES = [str(s) for s in Severity]
 
@@ -103,9 +110,9 @@ class _Progress:
         self.clock = time.monotonic
         self.shown = 0.0
 
-    def __call__(self, fragment: object) -> None:
+    def __call__(self, fragment: Fragment) -> None:
         self.files += 1
-        self.size += len(fragment.data)  # type: ignore[attr-defined]
+        self.size += len(fragment.data)
         now = self.clock()
         if now - self.shown > 0.2:
             self.shown = now
@@ -116,11 +123,13 @@ class _Progress:
             click.echo("\r\033[K", nl=False, err=True)
 
 
-def _run(targets: list[str], settings: object, engine: str, progress: object, **git: object) -> object:
+def _run(
+    targets: list[str], settings: Settings, engine: str, progress: _Progress | None, **git: object
+) -> ScanResult:
     from scanner.scan import scan, scan_paths
 
     if not any(git.values()):
-        result = scan_paths(targets, settings, backend=engine)  # type: ignore[arg-type]
+        result = scan_paths(targets, settings, backend=engine)
         _note_unscanned_history(targets, result)
         return result
     from scanner.errors import UsageError
@@ -128,23 +137,24 @@ def _run(targets: list[str], settings: object, engine: str, progress: object, **
     if len(targets) > 1 or targets[0] == "-":
         raise UsageError("git modes take one repository path")
     repo = Path(targets[0])
+    source: Source
     if git["history"]:
         from scanner.sources.git_history import HistorySource
 
-        source = HistorySource(repo, settings)  # type: ignore[arg-type]
+        source = HistorySource(repo, settings)
     elif git["staged"]:
         from scanner.sources.staged import StagedSource
 
-        source = StagedSource(repo, settings)  # type: ignore[arg-type,assignment]
+        source = StagedSource(repo, settings)
     else:
         from scanner.sources.commit_range import RangeSource
 
         rev_range = str(git["rev_range"] or f"{git['since']}..HEAD")
-        source = RangeSource(repo, rev_range, settings)  # type: ignore[arg-type,assignment]
-    return scan([source], settings, backend=engine, root=str(repo), progress=progress)  # type: ignore[arg-type]
+        source = RangeSource(repo, rev_range, settings)
+    return scan([source], settings, backend=engine, root=str(repo), progress=progress)
 
 
-def _note_unscanned_history(targets: list[str], result: object) -> None:
+def _note_unscanned_history(targets: list[str], result: ScanResult) -> None:
     if len(targets) != 1 or targets[0] == "-" or not Path(targets[0]).is_dir():
         return
     try:
@@ -153,13 +163,13 @@ def _note_unscanned_history(targets: list[str], result: object) -> None:
         return
     count = unscanned_commit_count(Path(targets[0]))
     if count:
-        result.notes.append(  # type: ignore[attr-defined]
+        result.notes.append(
             f"{count} commit{'s' if count != 1 else ''} in this repository's history were not scanned; "
             "add --history to include them"
         )
 
 
-def _render(fmt: str, result: object, settings: object, colour: bool) -> str:
+def _render(fmt: str, result: ScanResult, settings: Settings, colour: bool) -> str:
     import importlib
 
     from scanner.report import FORMATS

@@ -6,6 +6,7 @@ Python `re` only runs at keyword hits, bounded by the rule's window, so no input
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from scanner.engine.entropy import shannon_entropy
@@ -209,8 +210,8 @@ def _masked_at(data: bytes, start: int) -> MaskedRef | None:
     return MaskedRef(prefix, m.group(2).decode(), start, label)
 
 
-def _prefer_specific(matches: object) -> list[Match]:
-    ordered = sorted(matches, key=lambda m: (m.start, m.end, m.rule.id))  # type: ignore[attr-defined]
+def _prefer_specific(matches: Iterable[Match]) -> list[Match]:
+    ordered = sorted(matches, key=lambda m: (m.start, m.end, m.rule.id))
     specific = [m for m in ordered if not m.rule.generic]
     out = list(specific)
     for m in ordered:

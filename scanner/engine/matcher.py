@@ -47,7 +47,7 @@ class HyperscanMatcher:
     name = "hyperscan"
 
     def __init__(self, keywords: Sequence[str]) -> None:
-        import hyperscan  # type: ignore[import-untyped]
+        import hyperscan
 
         self._lengths = [len(k.encode()) for k in keywords]
         self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)

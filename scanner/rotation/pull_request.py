@@ -239,6 +239,10 @@ class PullRequestHost(Protocol):
 
     def set_ci_secret(self, name: str, value: str) -> None: ...
 
+    def merge_state(self, number: int) -> str:
+        """`open`, `closed` (closed without merging) or `merged`."""
+        ...
+
 
 class _Api:
     """Shared request loop: bounded waits on rate limits, one clear error per status."""
@@ -389,6 +393,12 @@ class GitHubApi(_Api):
             self.request("PATCH", f"/repos/{self.repository}/pulls/{number}", ok=(200,), json=payload)
         return PullRequest(number, url, title, body, created=False)
 
+    def merge_state(self, number: int) -> str:
+        data = _json_object(self.request("GET", f"/repos/{self.repository}/pulls/{number}", ok=(200,)))
+        if data.get("merged") or data.get("merged_at"):
+            return "merged"
+        return "open" if data.get("state") == "open" else "closed"
+
     def set_ci_secret(self, name: str, value: str) -> None:
         """Seal `value` to the repository's public key and store it as an Actions secret."""
         from nacl.public import PublicKey, SealedBox
@@ -450,6 +460,11 @@ class GitLabApi(_Api):
             self.request("PUT", path, ok=(200,), json={"title": title, "description": body})
         return PullRequest(iid, str(found.get("web_url", "")), title, body, created=False)
 
+    def merge_state(self, number: int) -> str:
+        path = f"/api/v4/projects/{self.project}/merge_requests/{number}"
+        state = _json_object(self.request("GET", path, ok=(200,))).get("state")
+        return {"merged": "merged", "opened": "open", "locked": "open"}.get(str(state), "closed")
+
     def set_ci_secret(self, name: str, value: str) -> None:
         """Update the masked, protected CI/CD variable, creating it when it does not exist yet."""
         base = f"/api/v4/projects/{self.project}/variables"
@@ -473,6 +488,16 @@ def _json_list(response: httpx.Response) -> list[dict[str, Any]]:
     if not isinstance(data, list):
         raise HostingError(f"{response.request.url}: expected a JSON list")
     return [d for d in data if isinstance(d, dict)]
+
+
+def _json_object(response: httpx.Response) -> dict[str, Any]:
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise HostingError(f"{safe_url(str(response.request.url))}: expected a JSON object")
+    return data
 
 
 def _message(response: httpx.Response) -> str:

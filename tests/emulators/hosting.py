@@ -1,9 +1,10 @@
 """An in-process emulator of the git hosting APIs keysweep uses (contracts/git-hosting-api.md).
 
-A stdlib ThreadingHTTPServer on 127.0.0.1 and a free port. GitHub REST (pulls: list by head and state,
-create with 422 when a PR for the head exists or the head branch is missing, update; Actions public key
-and sealed-box secrets) and GitLab v4 (merge requests with 409 on duplicates, CI/CD variables). Every
-request is recorded with its headers; faults can be queued. It follows the contract, not keysweep.
+A stdlib ThreadingHTTPServer on 127.0.0.1 and a free port. GitHub REST (pulls: list by head and state, get
+one, create with 422 when a PR for the head exists or the head branch is missing, update; Actions public key
+and sealed-box secrets) and GitLab v4 (merge requests: list, get one, create with 409 on duplicates, update;
+CI/CD variables). `merge()` plays the reviewer. Every request is recorded with its headers; faults can be
+queued. It follows the contract, not keysweep.
 """
 
 from __future__ import annotations
@@ -101,6 +102,15 @@ class HostingEmulator:
         with self.lock:
             self.faults.append(Fault(method, re.compile(path), status, times, headers or {}, body))
 
+    def merge(self, repository: str, number: int) -> None:
+        """What a reviewer's merge does to the pull request (GitHub) or merge request (GitLab) `number`."""
+        with self.lock:
+            pr = next(p for p in self.repos[repository].pulls if p.get("number", p.get("iid")) == number)
+            if "iid" in pr:
+                pr["state"] = "merged"
+            else:
+                pr.update(state="closed", merged=True, merged_at="2025-01-03T00:00:00Z")
+
     def calls(self, method: str | None = None) -> list[Recorded]:
         return [r for r in self.requests if method is None or r.method == method]
 
@@ -182,12 +192,17 @@ class HostingEmulator:
                 "title": body["title"],
                 "body": body.get("body"),
                 "draft": bool(body.get("draft", False)),
+                "merged": False,
+                "merged_at": None,
                 "head": {"ref": head, "label": f"{owner}:{head}"},
                 "base": {"ref": body["base"]},
             }
             repo.pulls.append(pr)
             return 201, rate, pr
         m2 = re.fullmatch(r"/pulls/(\d+)", rest)
+        if m2 and method == "GET":
+            pr = next((p for p in repo.pulls if p["number"] == int(m2.group(1))), None)
+            return (200, rate, pr) if pr is not None else (404, rate, {"message": "Not Found"})
         if m2 and method == "PATCH":
             pr = next((p for p in repo.pulls if p["number"] == int(m2.group(1))), None)
             if pr is None:
@@ -264,6 +279,9 @@ class HostingEmulator:
             repo.pulls.append(mr)
             return 201, {}, mr
         m2 = re.fullmatch(r"/merge_requests/(\d+)", rest)
+        if m2 and method == "GET":
+            mr = next((p for p in repo.pulls if p["iid"] == int(m2.group(1))), None)
+            return (200, {}, mr) if mr is not None else (404, {}, {"message": "404 Not found"})
         if m2 and method == "PUT":
             mr = next((p for p in repo.pulls if p["iid"] == int(m2.group(1))), None)
             if mr is None:

@@ -70,6 +70,9 @@ class Target:
     """The latest Vault version at plan time (0: empty); the check-and-set base. None: not checked."""
     new_name: str | None = None
     """The deterministic name of the service account to mint, so a resumed run finds it again."""
+    env_name: str | None = None
+    """The variable the code reads the secret from after the PR (`NEXUS_API_KEY`); it also names the Vault
+    path (`{env_var}`), so the PR's Vault path matches the variable. None: the rule's name."""
     instructions: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
 
@@ -119,6 +122,10 @@ class Plan:
     targets: tuple[Target, ...]
     has_values: bool = True
     """False when planned from a report without values: liveness and the 401 poll cannot be checked."""
+    source: str | None = None
+    """The folder that was scanned (absolute), so `--resume` can name it and find its repository."""
+    base_branch: str | None = None
+    """`--base-branch` for the PR step; None: the remote's default branch."""
 
     def to_record(self) -> dict[str, Any]:
         return {
@@ -126,6 +133,8 @@ class Plan:
             "created_at": self.created_at,
             "graceful": self.graceful,
             "has_values": self.has_values,
+            "source": self.source,
+            "base_branch": self.base_branch,
             "targets": [t.to_record() for t in self.targets],
         }
 
@@ -136,6 +145,8 @@ class Plan:
             created_at=record["created_at"],
             graceful=record["graceful"],
             has_values=record.get("has_values", True),
+            source=record.get("source"),
+            base_branch=record.get("base_branch"),
             targets=tuple(Target.from_record(t) for t in record["targets"]),
         )
 
@@ -174,9 +185,23 @@ class Planner:
     """`--key-id`: secret id (or a prefix of it, 6+ characters) → key or webhook endpoint id."""
     _keys: dict[tuple[str, str | None], list[ProjectKey]] = field(default_factory=dict)
 
-    def plan(self, exposed: list[ExposedSecret], *, rotation_id: str, graceful: bool = False) -> Plan:
+    def plan(
+        self,
+        exposed: list[ExposedSecret],
+        *,
+        rotation_id: str,
+        graceful: bool = False,
+        names: Mapping[str, str] | None = None,
+        source: str | None = None,
+        base_branch: str | None = None,
+    ) -> Plan:
+        """`names`: secret id → the variable the PR step will use (`remediate.choose_names`), chosen once
+        here so that the Vault path, the PR and a resumed run all use the same one."""
         by_id = {e.secret_id: e for e in exposed}
-        targets = [self._target(e, by_id, rotation_id) for e in exposed]
+        names = names or {}
+        targets = [
+            replace(self._target(e, by_id, rotation_id), env_name=names.get(e.secret_id)) for e in exposed
+        ]
         targets = self._with_webhooks(targets)
         targets = self._with_vault(targets)
         has_values = all(t.secret.value for t in targets if t.action is Action.ROTATE_KEY)
@@ -186,6 +211,8 @@ class Planner:
             graceful=graceful,
             targets=tuple(targets),
             has_values=has_values,
+            source=source,
+            base_branch=base_branch,
         )
 
     # -- classification -----------------------------------------------------------------------------
@@ -411,7 +438,9 @@ def _matches(redacted: str, e: ExposedSecret) -> bool:
 
 def _vault_path(cfg: ProviderConfig, t: Target) -> str:
     e = t.secret
-    env_var = e.env_var or ("WEBHOOK_SECRET" if t.action is Action.ROTATE_WEBHOOK else "API_KEY")
+    env_var = (
+        t.env_name or e.env_var or ("WEBHOOK_SECRET" if t.action is Action.ROTATE_WEBHOOK else "API_KEY")
+    )
     try:
         return cfg.vault_path_template.format(
             provider=cfg.name,

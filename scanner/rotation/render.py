@@ -9,9 +9,12 @@ from scanner.rotation.plan import Action, Plan, Target
 POLL_NOTE = "until it answers 401 (bounded; 404 on delete counts as done)"
 
 
-def describe_plan(plan: Plan, base_urls: dict[str, str], *, state_dir: str) -> str:
+def describe_plan(
+    plan: Plan, base_urls: dict[str, str], *, state_dir: str, pr_step: str | None = None
+) -> str:
+    """`pr_step`: one line on what the pull-request step will do (or why it is skipped)."""
     order = (
-        "graceful: revocation waits until after the PR step and an explicit --resume"
+        "graceful: revocation waits until the PR is merged and `--resume` is run"
         if plan.graceful
         else "contain at once: each exposed key is revoked right after its replacement is stored and verified"
     )
@@ -20,7 +23,9 @@ def describe_plan(plan: Plan, base_urls: dict[str, str], *, state_dir: str) -> s
         lines += _describe(n, t, base_urls.get(t.provider or "", ""))
         lines.append("")
     lines.append(
-        "Then: pull-request step (rewrites references to the Vault paths), then `done` in the journal."
+        "Then: "
+        + (pr_step or "pull-request step (rewrites references to the Vault paths)")
+        + "; then `done` in the journal."
     )
     if not plan.has_values:
         lines.append(
@@ -43,6 +48,8 @@ def _describe(n: int, t: Target, base_url: str) -> list[str]:
     out = [head, f"    seen {len(s.occurrences)}×: " + ", ".join(str(o) for o in s.occurrences)]
     if s.labels:
         out.append("    labels: " + ", ".join(s.labels))
+    if t.env_name:
+        out.append(f"    variable: {t.env_name} (the code reads it from there after the PR)")
     if t.action is Action.ROTATE_KEY:
         owner = (
             f"service account {t.old_service_account_id}" if t.old_service_account_id else t.owner_type or "?"

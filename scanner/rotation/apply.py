@@ -26,7 +26,8 @@ MINT_ATTEMPTS = 3
 class Outcome:
     rotation_id: str
     status: str
-    """`done`, or `awaiting-revoke` when `--graceful` holds revocation until `--resume`."""
+    """`done`; `awaiting-revoke` when `--graceful` holds revocation until `--resume`; `awaiting-merge` when
+    a resumed `--graceful` rotation finds its pull request not merged yet."""
     manual_steps: int
     """Secrets that need a human (guided manual steps); non-zero means exit code 1."""
 
@@ -42,6 +43,10 @@ class Rotator:
     store: SecretStore
     env: Mapping[str, str]
     remediation: RemediationStep | None = None
+    remediation_skipped: str = (
+        "no pull-request step is installed: rewrite the references listed in the plan to the Vault paths by hand"
+    )
+    """Journaled as the `pr-skipped` message when `remediation` is None (say why: `--no-pr`, no remote, …)."""
     sleep: Callable[[float], None] = time.sleep
     poll_attempts: int = 8
     poll_interval: float = 0.5
@@ -76,11 +81,28 @@ class Rotator:
                     f"run `keysweep rotate --resume {plan.rotation_id}` to revoke the exposed keys",
                 )
                 return self._outcome("awaiting-revoke")
+            if not self._is_merged():
+                return self._outcome("awaiting-merge")
             for t in keys:
                 self._revoke(t)
         if not journal.has("done"):
             journal.append("done")
         return self._outcome("done")
+
+    def _is_merged(self) -> bool:
+        """`--graceful` revokes after the PR is merged. Without a PR, or a host keysweep cannot ask, the
+        explicit `--resume` is the signal."""
+        journal = self.journal
+        if self.remediation is None or journal.has("pr-merged") or not journal.has("pr"):
+            return True
+        answer = self.remediation.status(self.plan, journal)
+        if answer is None:
+            return True
+        if answer.merged:
+            journal.append("pr-merged", url=answer.url)
+            return True
+        journal.append("pr-not-merged", url=answer.url, state=answer.state, message=answer.message)
+        return False
 
     def _outcome(self, status: str) -> Outcome:
         manual = sum(1 for t in self.plan.targets if t.action is Action.MANUAL)
@@ -413,11 +435,7 @@ class Rotator:
         if self.journal.has("pr") or self.journal.has("pr-skipped"):
             return
         if self.remediation is None:
-            self.journal.append(
-                "pr-skipped",
-                message="no pull-request step is installed: rewrite the references "
-                "listed in the plan to the Vault paths by hand",
-            )
+            self.journal.append("pr-skipped", message=self.remediation_skipped)
             return
         result = self.remediation.run(self.plan, self.journal)
         self.journal.append("pr", url=result.url, merged=result.merged, message=result.message)

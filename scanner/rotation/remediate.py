@@ -368,7 +368,11 @@ def commit_message(plan: RewritePlan, context: RemediationContext, findings: Seq
 
 @dataclass(slots=True)
 class PullRequestStep:
-    """Rotation's `RemediationStep`: turns the plan's targets (with values re-attached) into the PR step."""
+    """Rotation's `RemediationStep`: turns the plan's targets (with values re-attached) into the PR step.
+
+    The variable names are the plan's (`Target.env_name`, chosen once while planning) unless `names` overrides
+    them; the base branch is `base_branch`, else the plan's, else the remote's default branch.
+    """
 
     repo_path: Path
     hosting: HostingConfig = field(default_factory=HostingConfig)
@@ -376,6 +380,27 @@ class PullRequestStep:
     names: Mapping[str, str] | None = None
     base_branch: str | None = None
     env: Mapping[str, str] | None = None
+
+    def check(self) -> None:
+        """Refuse before the rotation starts what would make the PR step fail after the keys were revoked: no
+        repository, no such remote, a dirty tree, no token for a GitHub/GitLab remote."""
+        import git
+
+        try:
+            repo = git.Repo(self.repo_path, search_parent_directories=True)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+            raise RotationError(f"{self.repo_path} is not inside a git repository") from None
+        try:
+            remote = repo.remote(self.hosting.remote)
+        except ValueError:
+            raise HostingError(
+                f"the repository at {repo.working_tree_dir} has no remote {self.hosting.remote!r}; "
+                "set hosting.remote"
+            ) from None
+        _refuse_dirty(repo)
+        hosting = resolve_hosting(next(iter(remote.urls)), self.hosting)
+        if hosting is not None:
+            token_for(hosting.kind, os.environ if self.env is None else self.env)
 
     def run(self, plan: Plan, journal: Journal) -> PrResult:
         from scanner.rotation.remediation import PrResult
@@ -396,14 +421,49 @@ class PullRequestStep:
             hosting=self.hosting,
             vault=vault,
             rescan=self.rescan,
-            base_branch=self.base_branch,
+            base_branch=self.base_branch or plan.base_branch,
             manual_steps=manual_steps,
             env=self.env,
         )
-        result = open_remediation(self.repo_path, findings, self.names, context)
+        names = {t.secret_id: t.env_name for t in plan.targets if t.env_name} | dict(self.names or {})
+        result = open_remediation(self.repo_path, findings, names or None, context)
         journal.append("pr-branch", **result.to_record())
         url = result.pull_request.url if result.pull_request else result.compare_url
-        return PrResult(url=url, merged=False, message=result.message)
+        return PrResult(url=url, merged=False, message=result.message, state="open" if url else None)
+
+    def status(self, plan: Plan, journal: Journal) -> PrResult | None:
+        """Ask the hosting API whether the pull request this rotation opened is merged."""
+        from scanner.rotation.remediation import PrResult
+
+        record = journal.last("pr-branch")
+        if record is None or record.get("pr_number") is None:
+            return None  # no API pull request (compare link only): the explicit --resume is the signal
+        import git
+
+        repo = git.Repo(self.repo_path, search_parent_directories=True)
+        hosting = resolve_hosting(next(iter(repo.remote(self.hosting.remote).urls)), self.hosting)
+        if hosting is None:
+            return None
+        import httpx
+
+        number, url = int(record["pr_number"]), record.get("pr_url")
+        token = token_for(hosting.kind, os.environ if self.env is None else self.env)
+        with httpx.Client(timeout=30.0) as client:
+            state = hosting_api(hosting, token, client).merge_state(number)
+        what = "pull request" if hosting.kind == "github" else "merge request"
+        message = {
+            "merged": f"{what} #{number} is merged",
+            "open": f"{what} #{number} ({url}) is not merged yet: deploy the new keys, merge it, then resume",
+            "closed": f"{what} #{number} ({url}) was closed without merging: reopen and merge it, or resume "
+            "with --no-pr to revoke the exposed keys anyway",
+        }[state]
+        return PrResult(url=url, merged=state == "merged", message=message, state=state)
+
+
+def choose_names(root: Path | str, findings: Sequence[Finding]) -> dict[str, str]:
+    """The variable name the PR step will give each secret (the code's own, else the rule's), worked out from
+    the files under `root` exactly as the rewrite does; rotation records them in its plan."""
+    return dict(plan_rewrites(Path(root), [f for f in findings if f.commit is None]).names)
 
 
 def findings_from_plan(plan: Plan) -> list[Finding]:

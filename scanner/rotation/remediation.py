@@ -17,6 +17,8 @@ class PrResult:
     url: str | None
     merged: bool = False
     message: str = ""
+    state: str | None = None
+    """`open`, `closed` (without merging) or `merged` when the hosting API was asked; None: not known."""
 
 
 class RemediationStep(Protocol):
@@ -27,3 +29,8 @@ class RemediationStep(Protocol):
     """
 
     def run(self, plan: Plan, journal: Journal) -> PrResult: ...
+
+    def status(self, plan: Plan, journal: Journal) -> PrResult | None:
+        """Whether the pull request `run` opened is merged, asked of the hosting API (`--graceful` revokes
+        only then); None when nothing can tell (no PR was opened, or the host has no API client)."""
+        ...

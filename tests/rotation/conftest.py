@@ -20,6 +20,7 @@ import pytest
 from scanner.rotation.config import RotationConfig, parse_rotation_config
 from scanner.rotation.vault import VaultSecretStore
 from tests.emulators.provider import ProviderEmulator
+from tests.pull_request.conftest import checkout, git_env  # noqa: F401  (a bare remote and its clone)
 from tests.rotation.seed import Seeded, seed_emulator
 
 ROOT_TOKEN = "keysweep-test-root"

@@ -110,8 +110,12 @@ def rotate(
                 plan = plan.with_values(exposed)
             step, skipped = _pr_step(folder or plan.source, settings, env, no_pr=no_pr, base=base_branch)
             if step is not None and not (journal.has("pr") or journal.has("pr-skipped")):
-                _needs_values(plan, resume, folder or plan.source)
-                _preflight(step)
+                try:
+                    _needs_values(plan, resume, folder or plan.source)
+                    _preflight(step)
+                except Exception:
+                    journal.close()  # release the lock: nothing was done
+                    raise
             click.echo(f"Resuming {resume} from {journal.path}", err=True)
         else:
             names = _names(folder, findings)

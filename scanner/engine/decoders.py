@@ -32,9 +32,9 @@ def decoded_spans(data: bytes, hits: Iterable[int] = ()) -> Iterator[DecodedSpan
     Escapes are undone only on lines with a keyword hit (`hits`, byte offsets): a secret whose keyword
     itself is escaped is out of reach, and every other line is spared the work.
     """
-    if b"Secret" in data and b"kind:" in data and _SECRET_KIND.search(data):
+    if b"Secret" in data and _SECRET_KIND.search(data):
         yield from _kubernetes_secret_values(data)
-    if b"\\" in data or b"%" in data:
+    if hits:
         yield from _escaped_lines(data, hits)
 
 

@@ -50,8 +50,14 @@ def fake_secrets(count: int, seed: int = 42) -> list[str]:
         lambda: "sk-proj-" + rand(74) + "T3BlbkFJ" + rand(74),
         lambda: "ghp_" + rand(36),
         lambda: "AKIA" + "".join(rng.choice(string.ascii_uppercase + "234567") for _ in range(16)),
-        lambda: "xoxb-" + "".join(rng.choice(string.digits) for _ in range(11)) + "-"
-        + "".join(rng.choice(string.digits) for _ in range(12)) + "-" + rand(24),
+        lambda: (
+            "xoxb-"
+            + "".join(rng.choice(string.digits) for _ in range(11))
+            + "-"
+            + "".join(rng.choice(string.digits) for _ in range(12))
+            + "-"
+            + rand(24)
+        ),
     ]
     return [shapes[i % len(shapes)]() for i in range(count)]
 

@@ -36,27 +36,18 @@ def build_repo(dest: Path, commits: int, files: int, planted: Sequence[str], see
     subprocess.run(["rm", "-rf", str(dest)], check=True)
     dest.mkdir(parents=True)
     corpus = source_tree(WORK / f"corpus-{files}", files)
-    contents = {
-        p.relative_to(corpus).as_posix(): p.read_bytes() for p in sorted(corpus.rglob("*")) if p.is_file()
-    }
+    contents = {p.relative_to(corpus).as_posix(): p.read_bytes() for p in sorted(corpus.rglob("*")) if p.is_file()}
     contents = {k: v for k, v in contents.items() if b"\0" not in v[:8000]}
     env = {**clean_env(), "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
     subprocess.run(["git", "init", "-q", "-b", "main", str(dest)], check=True, env=env)
     rng = random.Random(seed)
-    pool = [
-        line
-        for text in list(contents.values())[:200]
-        for line in text.splitlines(keepends=True)
-        if line.strip()
-    ]
+    pool = [line for text in list(contents.values())[:200] for line in text.splitlines(keepends=True) if line.strip()]
     state = dict(contents)
     stream: list[bytes] = []
     mark = 0
     plan = _plant_plan(commits, planted, rng)
 
-    def commit(
-        branch: str, message: str, changes: dict[str, bytes | None], parents: Sequence[int] = ()
-    ) -> int:
+    def commit(branch: str, message: str, changes: dict[str, bytes | None], parents: Sequence[int] = ()) -> int:
         nonlocal mark
         mark += 1
         when = EPOCH + mark * 600
@@ -148,9 +139,7 @@ def measure(command: Sequence[str]) -> tuple[float, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--commits", type=int, default=4000)
     parser.add_argument("--files", type=int, default=1500)
     parser.add_argument("--runs", type=int, default=2)
@@ -201,10 +190,7 @@ def main() -> None:
 
     found = _found(out, planted)
     gl, kf = results["gitleaks 8.30.1 git"][0], results["kingfisher 2.14.0"][0]
-    print(
-        f"{'tool':22} {'seconds':>8} {'peak RSS':>10} {'vs gitleaks':>12} {'vs kingfisher':>14} "
-        f"{'planted':>8}"
-    )
+    print(f"{'tool':22} {'seconds':>8} {'peak RSS':>10} {'vs gitleaks':>12} {'vs kingfisher':>14} {'planted':>8}")
     for name, (seconds, rss) in results.items():
         print(
             f"{name:22} {seconds:8.2f} {rss / 1e6:8.0f} MB {gl / seconds:11.2f}x {kf / seconds:13.2f}x "

@@ -72,9 +72,7 @@ def timings(runs: int, command: Sequence[str], cwd: Path) -> tuple[float, float,
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--files", type=int, default=4)
     args = parser.parse_args()
@@ -90,9 +88,7 @@ def main() -> None:
         "gitleaks git --pre-commit --staged": [str(gitleaks), "git", "--pre-commit", "--staged",
                                                "--no-banner", "--redact", "."],
     }  # fmt: skip
-    print(
-        f"commit of {args.files} edited files in a repository of 600 real source files; {args.runs} runs each"
-    )
+    print(f"commit of {args.files} edited files in a repository of 600 real source files; {args.runs} runs each")
     print(f"{'case':10} {'tool':36} {'median ms':>10} {'best ms':>8} {'exit':>5} {'vs gitleaks':>12}")
     for case, key in (("clean", None), ("one key", secret)):
         stage_edits(repo, args.files, key)

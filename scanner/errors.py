@@ -1,20 +1,20 @@
 """The one error tree of keysweep; every failure a user can meet is one of these.
 
-    KeysweepError                 root: prints as one line, exit code 2
-    ├── UsageError                bad flags or arguments
-    ├── ConfigError               a config file is malformed (names file and key)
-    ├── RuleError                 a rule file is malformed (names file and rule id)
-    ├── SourceError               a path, git repository or stream cannot be read
-    │   └── GitError              git failed (corrupt repo, unknown ref, shallow clone)
-    ├── BaselineError             a baseline file cannot be read
-    └── RotationError             rotation stopped; the journal says where it is
-        ├── ProviderError         the key provider's API answered an error
-        │   ├── ProviderAuthError     401/403: which credential, which scope
-        │   └── ProviderRateLimited   429 after the retry budget
-        ├── VaultError            Vault sealed, down, denied
-        │   └── VaultConflictError    check-and-set lost: somebody else wrote
-        ├── AmbiguousKeyError     zero or several key ids match an exposed secret
-        └── HostingError          the git hosting API or a push failed
+KeysweepError                 root: prints as one line, exit code 2
+├── UsageError                bad flags or arguments
+├── ConfigError               a config file is malformed (names file and key)
+├── RuleError                 a rule file is malformed (names file and rule id)
+├── SourceError               a path, git repository or stream cannot be read
+│   └── GitError              git failed (corrupt repo, unknown ref, shallow clone)
+├── BaselineError             a baseline file cannot be read
+└── RotationError             rotation stopped; the journal says where it is
+    ├── ProviderError         the key provider's API answered an error
+    │   ├── ProviderAuthError     401/403: which credential, which scope
+    │   └── ProviderRateLimited   429 after the retry budget
+    ├── VaultError            Vault sealed, down, denied
+    │   └── VaultConflictError    check-and-set lost: somebody else wrote
+    ├── AmbiguousKeyError     zero or several key ids match an exposed secret
+    └── HostingError          the git hosting API or a push failed
 """
 
 from __future__ import annotations

@@ -26,9 +26,7 @@ DETECT_SECRETS = Path(sys.executable).parent / "detect-secrets"
 
 
 def keysweep(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "scanner", *args], capture_output=True, text=True, cwd=cwd, timeout=60
-    )
+    return subprocess.run([sys.executable, "-m", "scanner", *args], capture_output=True, text=True, cwd=cwd, timeout=60)
 
 
 def scan_json(cwd: Path, *args: str) -> tuple[int, dict[str, Any]]:
@@ -59,9 +57,7 @@ def test_baseline_file_is_stable_sorted_json_without_values_lines_or_absolute_pa
     assert keysweep("baseline", "create", cwd=root).returncode == 0
     text = (root / ".keysweep-baseline.json").read_text()
     assert keysweep("baseline", "create", cwd=root).returncode == 0
-    assert (
-        root / ".keysweep-baseline.json"
-    ).read_text() == text  # no timestamps: re-creating changes nothing
+    assert (root / ".keysweep-baseline.json").read_text() == text  # no timestamps: re-creating changes nothing
     doc = json.loads(text)
     assert text.endswith("}\n")
     assert text == json.dumps(doc, indent=2, sort_keys=True) + "\n"
@@ -92,9 +88,7 @@ def test_baseline_survives_lines_inserted_above_the_finding(repo: tuple[Path, st
     assert doc["summary"]["notes"] == []  # and the entry is not stale
 
 
-def test_new_secret_on_a_baselined_line_is_reported(
-    repo: tuple[Path, str], make_key: Callable[..., str]
-) -> None:
+def test_new_secret_on_a_baselined_line_is_reported(repo: tuple[Path, str], make_key: Callable[..., str]) -> None:
     root, key = repo
     keysweep("baseline", "create", cwd=root)
     settings = root / "config" / "settings.py"
@@ -116,10 +110,7 @@ def test_baseline_paths_are_relative_to_the_baseline_file_whichever_folder_is_sc
 ) -> None:
     root, _ = repo
     keysweep("baseline", "create", "config", "--output", ".keysweep-baseline.json", cwd=root)
-    assert (
-        json.loads((root / ".keysweep-baseline.json").read_text())["entries"][0]["path"]
-        == "config/settings.py"
-    )
+    assert json.loads((root / ".keysweep-baseline.json").read_text())["entries"][0]["path"] == "config/settings.py"
     for target, cwd in ((".", root), ("config", root), (".", root / "config")):
         run = keysweep("scan", target, "--baseline", str(root / ".keysweep-baseline.json"), cwd=cwd)
         assert run.returncode == 0, (target, cwd, run.stdout)
@@ -173,9 +164,7 @@ def test_update_adds_new_findings_drops_fixed_ones_and_says_which(
     assert again.stdout == ".keysweep-baseline.json: 0 added, 0 removed, 1 unchanged\n"
 
 
-def test_update_of_a_subfolder_keeps_entries_elsewhere(
-    repo: tuple[Path, str], make_key: Callable[..., str]
-) -> None:
+def test_update_of_a_subfolder_keeps_entries_elsewhere(repo: tuple[Path, str], make_key: Callable[..., str]) -> None:
     root, _ = repo
     keysweep("baseline", "create", cwd=root)
     (root / "docs").mkdir()
@@ -331,9 +320,7 @@ def test_gitleaks_fingerprints_map_rule_ids_and_commits(
     assert bool(match.accepted) is should_hide
 
 
-def test_partial_scans_do_not_call_unseen_entries_stale(
-    repo: tuple[Path, str], make_key: Callable[..., str]
-) -> None:
+def test_partial_scans_do_not_call_unseen_entries_stale(repo: tuple[Path, str], make_key: Callable[..., str]) -> None:
     root, _ = repo
     keysweep("baseline", "create", cwd=root)
     result = ScanResult(findings=[], ruleset=None, root=str(root))  # type: ignore[arg-type]

@@ -18,9 +18,7 @@ from scanner.findings import Severity
 
 
 def keysweep(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "scanner", *args], capture_output=True, text=True, cwd=cwd, timeout=60
-    )
+    return subprocess.run([sys.executable, "-m", "scanner", *args], capture_output=True, text=True, cwd=cwd, timeout=60)
 
 
 def scan_json(cwd: Path, *args: str) -> tuple[int, dict[str, Any]]:
@@ -73,9 +71,7 @@ def test_the_walk_stops_at_the_repository_root(tmp_path: Path) -> None:
 
 
 def test_config_flag_overrides_the_discovered_file(project: Path, make_key: Callable[..., str]) -> None:
-    (project / "src" / "app" / "hooks.py").write_text(
-        f'SECRET = "{make_key("whsec_", 32)}"\n'
-    )  # severity high
+    (project / "src" / "app" / "hooks.py").write_text(f'SECRET = "{make_key("whsec_", 32)}"\n')  # severity high
     (project / ".keysweep.toml").write_text('fail_on = "critical"\n')
     (project / "ci.toml").write_text('fail_on = "high"\n')
     assert scan_json(project)[0] == 0
@@ -180,9 +176,7 @@ def test_max_file_size_skips_larger_files_and_says_so(project: Path, make_key: C
         ('rotation = "vault"\n', "`rotation`: must be a table"),
     ],
 )
-def test_unknown_keys_and_bad_values_are_errors_naming_file_and_key(
-    project: Path, toml: str, message: str
-) -> None:
+def test_unknown_keys_and_bad_values_are_errors_naming_file_and_key(project: Path, toml: str, message: str) -> None:
     config = project / ".keysweep.toml"
     config.write_text(toml)
     with pytest.raises(ConfigError) as error:
@@ -194,10 +188,7 @@ def test_bad_key_in_pyproject_names_the_pyproject(project: Path) -> None:
     (project / "pyproject.toml").write_text('[tool.keysweep]\nfail_on = "severe"\n')
     run = keysweep("scan", ".", cwd=project)
     assert run.returncode == 2
-    assert (
-        run.stderr.startswith("keysweep: error: ")
-        and "pyproject.toml: `fail_on`: unknown severity" in run.stderr
-    )
+    assert run.stderr.startswith("keysweep: error: ") and "pyproject.toml: `fail_on`: unknown severity" in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1
 
 

@@ -146,8 +146,7 @@ def test_low_entropy_and_sequential_fakes_are_not_secrets(payload: str, should_f
         ("STRIPE_SECRET_KEY=sk_live_fTTanggPgzK58Pd", False),
         ("aws_secret_access_key = XKD0V9MuoGpYL4MVKge9WVuw+XIrFjz4", False),
         (
-            "-----BEGIN RSA PRIVATE KEY-----\n"
-            "MIJS8iZlpgwS0okYXZUO6IE2CRZvaxE9F41sD9OQH/I5oaCV8g+TlWUM+TgLjtsi\n",
+            "-----BEGIN RSA PRIVATE KEY-----\nMIJS8iZlpgwS0okYXZUO6IE2CRZvaxE9F41sD9OQH/I5oaCV8g+TlWUM+TgLjtsi\n",
             False,
         ),
         (f"key: {PROJECT_KEY}", True),
@@ -199,9 +198,7 @@ def test_git_shas_uuids_and_hex_digests_are_not_secrets(payload: str, should_fla
     assert_flagged_as_expected(payload, should_flag)
 
 
-INTEGRITY = (
-    "sha512-Xk2gWq9mA3v8LzT1r0pY7cJ4nB6eH5sD2fG8kQ1wE3tR9uI0oP7aS4dF6gH2jK5lZ8xC1vB3nM4qWe7rT9yU1iO0pA=="
-)
+INTEGRITY = "sha512-Xk2gWq9mA3v8LzT1r0pY7cJ4nB6eH5sD2fG8kQ1wE3tR9uI0oP7aS4dF6gH2jK5lZ8xC1vB3nM4qWe7rT9yU1iO0pA=="
 
 
 @pytest.mark.parametrize(
@@ -274,9 +271,7 @@ KEYLESS = [
         4,
         id="slash-comment",
     ),
-    pytest.param(
-        f"x = 1\n\n    # old: {LEGACY_KEY}\n", "openai-legacy-key", LEGACY_KEY, 3, 12, id="hash-comment"
-    ),
+    pytest.param(f"x = 1\n\n    # old: {LEGACY_KEY}\n", "openai-legacy-key", LEGACY_KEY, 3, 12, id="hash-comment"),
     pytest.param(
         f"| Name | Key |\n|---|---|\n| prod | {PROJECT_KEY} |\n",
         "openai-project-key",
@@ -320,9 +315,7 @@ KEYLESS = [
         id="curl-bearer",
     ),
     pytest.param(f"{AWS_KEY_ID}\n", "aws-access-key-id", AWS_KEY_ID, 1, 1, id="bare-aws-key-id"),
-    pytest.param(
-        f"• prod → {STRIPE_KEY} (rotated)\n", "stripe-secret-key", STRIPE_KEY, 1, 10, id="unicode-prose"
-    ),
+    pytest.param(f"• prod → {STRIPE_KEY} (rotated)\n", "stripe-secret-key", STRIPE_KEY, 1, 10, id="unicode-prose"),
 ]
 
 

@@ -85,9 +85,7 @@ def test_gitleaks_config_rules_load_with_their_ids_descriptions_and_keywords(git
     assert rules["acme-api-token"].source == str(gitleaks_file)
 
 
-def test_gitleaks_rules_match_what_gitleaks_would_find(
-    gitleaks_file: Path, make_key: Callable[..., str]
-) -> None:
+def test_gitleaks_rules_match_what_gitleaks_would_find(gitleaks_file: Path, make_key: Callable[..., str]) -> None:
     ruleset = load_ruleset([gitleaks_file])
     acme = make_key("acme_", 32, LOWER)
     corp = make_key("", 40, LOWER)
@@ -194,9 +192,7 @@ def test_keywords_are_derived_from_a_literal_prefix_only(regex: str, keywords: l
         ({"id": "ungreedy", "regex": r"(?U)abc_.+"}, "cannot translate: the ungreedy flag"),
     ],
 )
-def test_unusable_gitleaks_rules_are_errors_naming_file_and_rule(
-    rule: dict[str, object], message: str
-) -> None:
+def test_unusable_gitleaks_rules_are_errors_naming_file_and_rule(rule: dict[str, object], message: str) -> None:
     with pytest.raises(RuleError) as error:
         convert_gitleaks_rules({"rules": [rule]}, "custom/gitleaks.toml")
     assert str(error.value).startswith("custom/gitleaks.toml: ")

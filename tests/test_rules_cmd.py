@@ -12,9 +12,7 @@ import pytest
 
 
 def keysweep(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "scanner", *args], capture_output=True, text=True, cwd=cwd, timeout=60
-    )
+    return subprocess.run([sys.executable, "-m", "scanner", *args], capture_output=True, text=True, cwd=cwd, timeout=60)
 
 
 def deploy_rule(key: str, *, match: str | None = None, secret: str | None = None, no_match: str = "") -> str:
@@ -85,9 +83,7 @@ def test_check_passes_a_rule_whose_examples_hold(tmp_path: Path, key: str) -> No
 def test_check_fails_with_the_example_that_does_not_hold(
     tmp_path: Path, key: str, examples: dict[str, str], failure: str
 ) -> None:
-    (tmp_path / "acme.toml").write_text(
-        deploy_rule(key, **{k: v.format(key=key) for k, v in examples.items()})
-    )
+    (tmp_path / "acme.toml").write_text(deploy_rule(key, **{k: v.format(key=key) for k, v in examples.items()}))
     run = keysweep("rules", "check", "acme.toml", cwd=tmp_path)
     assert run.returncode == 1
     assert f"FAIL acme.toml: rule 'acme-deploy-token': {failure}" in run.stdout

@@ -59,9 +59,7 @@ def test_an_empty_report_is_valid_sarif_too(tmp_path: Path) -> None:
     assert document["runs"][0]["tool"]["driver"]["rules"] == []
 
 
-def test_one_rule_descriptor_per_rule_id_and_results_point_at_theirs(
-    tmp_path: Path, keys: dict[str, str]
-) -> None:
+def test_one_rule_descriptor_per_rule_id_and_results_point_at_theirs(tmp_path: Path, keys: dict[str, str]) -> None:
     run = report(leaky_folder(tmp_path / "src", keys))["runs"][0]
 
     rules = run["tool"]["driver"]["rules"]
@@ -98,14 +96,12 @@ def test_locations_are_relative_uris_with_line_and_columns(tmp_path: Path, keys:
     assert places == [("app.py", 1, 19), ("app.py", 2, 7), ("deploy/env.sh", 1, 23)]
 
 
-def test_fingerprints_are_stable_across_runs_and_line_moves_but_not_paths(
-    tmp_path: Path, keys: dict[str, str]
-) -> None:
+def test_fingerprints_are_stable_across_runs_and_line_moves_but_not_paths(tmp_path: Path, keys: dict[str, str]) -> None:
     def prints(document: dict[str, Any]) -> dict[tuple[str, str], str]:
         return {
-            (r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]): r[
-                "partialFingerprints"
-            ][sarif.FINGERPRINT]
+            (r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]): r["partialFingerprints"][
+                sarif.FINGERPRINT
+            ]
             for r in document["runs"][0]["results"]
         }
 

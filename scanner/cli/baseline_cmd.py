@@ -21,9 +21,7 @@ def baseline() -> None:
     """
 
 
-_path_argument = click.argument(
-    "path", required=False, default=".", type=click.Path(exists=True, path_type=str)
-)
+_path_argument = click.argument("path", required=False, default=".", type=click.Path(exists=True, path_type=str))
 _config_option = click.option(
     "--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Config file."
 )
@@ -42,9 +40,7 @@ _history_option = click.option("--history", is_flag=True, help="Also record secr
 )  # fmt: skip
 @_config_option
 @_history_option
-def create(
-    path: str, output: Path | None, migrate_from: Path | None, config_file: Path | None, history: bool
-) -> int:
+def create(path: str, output: Path | None, migrate_from: Path | None, config_file: Path | None, history: bool) -> int:
     """Scan PATH (default: the current folder) and accept every finding in a new baseline file."""
     from scanner.filters.baseline import (
         DEFAULT_BASELINE,

@@ -13,16 +13,10 @@ from scanner.errors import UsageError
 
 @click.command("fix")
 @click.argument("path", default=".", type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "--apply", "apply_", is_flag=True, help="Write the changes (without it, print a redacted diff)."
-)
-@click.option(
-    "--branch", "branch", is_flag=True, help="Commit on keysweep/fix-<id> from the default branch and push."
-)
+@click.option("--apply", "apply_", is_flag=True, help="Write the changes (without it, print a redacted diff).")
+@click.option("--branch", "branch", is_flag=True, help="Commit on keysweep/fix-<id> from the default branch and push.")
 @click.option("--pr", "pr", is_flag=True, help="Like --branch, then open or update the pull request.")
-@click.option(
-    "--base", help="The branch to start from and merge into (default: the remote's default branch)."
-)
+@click.option("--base", help="The branch to start from and merge into (default: the remote's default branch).")
 @click.option("--draft", is_flag=True, help="Open the pull request as a draft.")
 @click.option("--set-ci-secrets", is_flag=True, help="Store each value a workflow now reads as a CI secret.")
 @click.option("--hosting-kind", type=click.Choice(["github", "gitlab"]), help="Override the host detection.")
@@ -75,10 +69,7 @@ def fix(
         click.echo(render_diff(plan, findings), nl=False)
         _summary(plan, redact_text)
         if branch or pr:
-            click.echo(
-                "With --apply: push the branch keysweep/fix-… "
-                + ("and open the pull request." if pr else ".")
-            )
+            click.echo("With --apply: push the branch keysweep/fix-… " + ("and open the pull request." if pr else "."))
         return 1 if plan.changes or plan.manual else 0
 
     if branch or pr:

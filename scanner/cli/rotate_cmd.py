@@ -20,12 +20,8 @@ from scanner.errors import UsageError
     help="Plan from a saved `keysweep scan --format json` report instead of scanning.",
 )
 @click.option("--apply", "apply_", is_flag=True, help="Carry the plan out (without it nothing changes).")
-@click.option(
-    "--resume", "resume", metavar="ROTATION_ID", help="Continue an interrupted rotation from its journal."
-)
-@click.option(
-    "--graceful", is_flag=True, help="Revoke only once the pull request is merged, on an explicit --resume."
-)
+@click.option("--resume", "resume", metavar="ROTATION_ID", help="Continue an interrupted rotation from its journal.")
+@click.option("--graceful", is_flag=True, help="Revoke only once the pull request is merged, on an explicit --resume.")
 @click.option("--no-pr", "no_pr", is_flag=True, help="Skip the pull-request step (journaled as skipped).")
 @click.option(
     "--base-branch",
@@ -264,9 +260,7 @@ def _parse_key_ids(values: tuple[str, ...]) -> dict[str, str]:
     for value in values:
         secret, sep, key_id = value.partition("=")
         if not sep or not secret or not key_id:
-            raise UsageError(
-                f"--key-id {value!r}: expected SECRET_ID=KEY_ID (the secret id is shown in the plan)"
-            )
+            raise UsageError(f"--key-id {value!r}: expected SECRET_ID=KEY_ID (the secret id is shown in the plan)")
         out[secret.strip()] = key_id.strip()
     return out
 
@@ -283,9 +277,7 @@ def _scan(paths: list[str], settings: Any) -> list[Any]:
     try:
         from scanner.scan import scan_paths
     except ImportError:
-        raise UsageError(
-            "scanning is not available in this build; pass --report FILE from `keysweep scan`"
-        ) from None
+        raise UsageError("scanning is not available in this build; pass --report FILE from `keysweep scan`") from None
     return list(scan_paths(paths, settings).findings)
 
 

@@ -123,9 +123,7 @@ class _Progress:
             click.echo("\r\033[K", nl=False, err=True)
 
 
-def _run(
-    targets: list[str], settings: Settings, engine: str, progress: _Progress | None, **git: object
-) -> ScanResult:
+def _run(targets: list[str], settings: Settings, engine: str, progress: _Progress | None, **git: object) -> ScanResult:
     from scanner.scan import scan, scan_paths
 
     if not any(git.values()):

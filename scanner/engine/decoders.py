@@ -118,4 +118,3 @@ def map_span(span: DecodedSpan, start: int, end: int) -> tuple[int, int]:
     if span.whole:
         return span.offsets[0], span.offsets[-1]
     return span.offsets[start], span.offsets[end]
-

@@ -51,9 +51,7 @@ def load_rule_file(path: Path) -> list[Rule]:
     raise RuleError(f"{path}: no [[rule]] tables (keysweep) or [[rules]] tables (gitleaks) found")
 
 
-def load_ruleset(
-    extra: Iterable[Path] = (), disabled: Iterable[str] = (), *, bundled: bool = True
-) -> RuleSet:
+def load_ruleset(extra: Iterable[Path] = (), disabled: Iterable[str] = (), *, bundled: bool = True) -> RuleSet:
     """The bundled rules plus `extra` files or folders, without the `disabled` ids.
 
     An extra rule with a bundled rule's id replaces it (a team's stricter `generic-api-key`, or a gitleaks

@@ -44,9 +44,7 @@ GITLEAKS_RULE_IDS: dict[str, frozenset[str]] = {
     "slack-webhook-url": frozenset({"slack-webhook-url"}),
     "slack-legacy-workspace-token": frozenset({"slack-workspace-token"}),
     "slack-config-refresh-token": frozenset({"slack-refresh-token"}),
-    "stripe-access-token": frozenset(
-        {"stripe-secret-key", "stripe-restricted-key", "stripe-test-secret-key"}
-    ),
+    "stripe-access-token": frozenset({"stripe-secret-key", "stripe-restricted-key", "stripe-test-secret-key"}),
 }
 _FINGERPRINT = re.compile(r"^(?:(?P<commit>[0-9a-f]{7,64}):)?(?P<path>.+):(?P<rule>[^:\s]+):(?P<line>\d+)$")
 
@@ -128,9 +126,7 @@ def read_baseline(file: Path) -> Baseline:
             f"{file}: no such baseline; create one with `keysweep baseline create --output {file}`"
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise BaselineError(
-            f"{file}: cannot read baseline: {getattr(exc, 'strerror', None) or exc}"
-        ) from None
+        raise BaselineError(f"{file}: cannot read baseline: {getattr(exc, 'strerror', None) or exc}") from None
     if text.lstrip().startswith("{"):
         try:
             data = json.loads(text)
@@ -140,9 +136,7 @@ def read_baseline(file: Path) -> Baseline:
             return Baseline(file, "detect-secrets", _detect_secrets_entries(data["results"], file))
         if isinstance(data, dict) and "entries" in data:
             return Baseline(file, "keysweep", tuple(_keysweep_entries(data, file)))
-        raise BaselineError(
-            f"{file}: neither a keysweep baseline (`entries`) nor a detect-secrets one (`results`)"
-        )
+        raise BaselineError(f"{file}: neither a keysweep baseline (`entries`) nor a detect-secrets one (`results`)")
     return Baseline(file, "gitleaks", _gitleaks_entries(text, file))
 
 
@@ -151,17 +145,13 @@ def _keysweep_entries(data: dict[str, object], file: Path) -> list[BaselineEntry
     if not isinstance(version, int) or isinstance(version, bool):
         raise BaselineError(f"{file}: `version` is missing or not a number")
     if version > BASELINE_VERSION:
-        raise BaselineError(
-            f"{file}: baseline version {version} was written by a newer keysweep; upgrade keysweep"
-        )
+        raise BaselineError(f"{file}: baseline version {version} was written by a newer keysweep; upgrade keysweep")
     items = data["entries"]
     if not isinstance(items, list):
         raise BaselineError(f"{file}: `entries` must be a list")
     out = []
     for n, item in enumerate(items, 1):
-        if not isinstance(item, dict) or not all(
-            isinstance(item.get(k), str) for k in BaselineEntry.__slots__
-        ):
+        if not isinstance(item, dict) or not all(isinstance(item.get(k), str) for k in BaselineEntry.__slots__):
             raise BaselineError(f"{file}: entry {n} needs string `path`, `rule_id` and `secret_id`")
         out.append(BaselineEntry(item["path"], item["rule_id"], item["secret_id"]))
     return out
@@ -306,9 +296,7 @@ def apply_baseline(result: object, file: Path, *, report_stale: bool = True) -> 
 
 
 def stale_note(baseline: Baseline, count: int) -> str:
-    entries = (
-        f"{count} baseline entr{'ies' if count != 1 else 'y'} no longer match{'es' if count == 1 else ''}"
-    )
+    entries = f"{count} baseline entr{'ies' if count != 1 else 'y'} no longer match{'es' if count == 1 else ''}"
     if baseline.format == "keysweep":
         return f"{entries} anything; run `keysweep baseline update --baseline {baseline.file}` to drop them"
     return (

@@ -51,9 +51,7 @@ def render(result: ScanResult, settings: Settings) -> str:
         "invocations": [
             {
                 "executionSuccessful": True,
-                "toolExecutionNotifications": [
-                    {"level": "note", "message": {"text": note}} for note in result.notes
-                ],
+                "toolExecutionNotifications": [{"level": "note", "message": {"text": note}} for note in result.notes],
             }
         ],
     }

@@ -130,9 +130,7 @@ class Rotator:
             self._cas_base(t)  # a conflict stops the rotation before anything is minted
             minted = self._mint(t)
             value, key_id = minted.value, minted.key_id
-            version = self._store(
-                t, value, {"key_id": key_id, "service_account_id": minted.service_account_id}
-            )
+            version = self._store(t, value, {"key_id": key_id, "service_account_id": minted.service_account_id})
         self._verify(t, value, version, key_id)
 
     def _ours_in_vault(self, t: Target) -> tuple[str, int, str] | None:
@@ -155,9 +153,7 @@ class Rotator:
         assert t.project_id and t.new_name
         for attempt in range(1, MINT_ATTEMPTS + 1):
             self._revoke_orphans(t, provider)
-            self.journal.append(
-                "mint-intent", t.secret_id, project_id=t.project_id, name=t.new_name, attempt=attempt
-            )
+            self.journal.append("mint-intent", t.secret_id, project_id=t.project_id, name=t.new_name, attempt=attempt)
             try:
                 minted = provider.create_service_account(t.org, t.project_id, t.new_name)
             except ProviderError as exc:
@@ -215,9 +211,7 @@ class Rotator:
             "old_fingerprint": t.secret_id,
             **provenance,
         }
-        version = self.store.write(
-            t.vault_mount, t.vault_path, data, cas=cas, custom_metadata=self._metadata(t)
-        )
+        version = self.store.write(t.vault_mount, t.vault_path, data, cas=cas, custom_metadata=self._metadata(t))
         self.journal.crash.hit("call:vault-write")
         self.journal.append(
             "stored",
@@ -259,9 +253,7 @@ class Rotator:
                 f"Vault {self.store.display_path(t.vault_mount, t.vault_path)} version {version} does "
                 "not read back what keysweep wrote; the exposed key was NOT revoked"
             )
-        self.journal.append(
-            "verified", t.secret_id, key_id=key_id, liveness=liveness.value, vault_version=version
-        )
+        self.journal.append("verified", t.secret_id, key_id=key_id, liveness=liveness.value, vault_version=version)
 
     # -- revoke --------------------------------------------------------------------------------------
 
@@ -270,9 +262,7 @@ class Rotator:
         if self.journal.has("old-dead", sid):
             return
         if not self.journal.has("verified", sid):
-            raise RotationError(
-                f"refusing to revoke {t.secret.redacted}: its replacement is not stored and verified"
-            )
+            raise RotationError(f"refusing to revoke {t.secret.redacted}: its replacement is not stored and verified")
         assert t.project_id and t.key_id
         provider = self.providers(t.provider or "")
         if not self.journal.has("revoked", sid):
@@ -346,9 +336,7 @@ class Rotator:
             how = "GET /models answers 401"
         else:
             if provider.get_project_key(t.org, t.project_id, t.key_id) is not None:
-                raise RotationError(
-                    f"key {t.key_id} is still listed after revocation; --resume to check again"
-                )
+                raise RotationError(f"key {t.key_id} is still listed after revocation; --resume to check again")
             how = "the admin API no longer lists the key id (the value was not at hand to check for 401)"
         self.journal.append("old-dead", t.secret_id, confirmed_by=how)
 
@@ -381,9 +369,7 @@ class Rotator:
             rotated = provider.rotate_webhook_secret(credential, endpoint_id)
             self.journal.crash.hit("call:webhook-rotate")
             self.journal.forbid(rotated.signing_secret)
-            self.journal.append(
-                "webhook-rotated", sid, endpoint_id=endpoint_id, request_id=rotated.request_id
-            )
+            self.journal.append("webhook-rotated", sid, endpoint_id=endpoint_id, request_id=rotated.request_id)
             version = self._store(t, rotated.signing_secret, {"endpoint_id": endpoint_id})
             value = rotated.signing_secret
         else:

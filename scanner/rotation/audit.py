@@ -71,8 +71,7 @@ def render_text(summary: dict[str, Any]) -> str:
     ]
     for row in summary["targets"]:
         lines.append(
-            f"- {row['redacted']} ({row['kind']}, secret id {row['secret_id']}): {row['action']}, "
-            f"state {row['state']}"
+            f"- {row['redacted']} ({row['kind']}, secret id {row['secret_id']}): {row['action']}, state {row['state']}"
         )
         if row["new_key_id"] or row["vault_path"]:
             lines.append(
@@ -99,9 +98,7 @@ def write_audit(state_dir: Path, summary: dict[str, Any]) -> tuple[Path, Path]:
     """`<id>.audit.json` and `<id>.audit.txt` beside the journal, replaced atomically."""
     base = state_dir / summary["rotation_id"]
     paths = (base.with_suffix(".audit.json"), base.with_suffix(".audit.txt"))
-    for path, text in zip(
-        paths, (json.dumps(summary, indent=2) + "\n", render_text(summary) + "\n"), strict=True
-    ):
+    for path, text in zip(paths, (json.dumps(summary, indent=2) + "\n", render_text(summary) + "\n"), strict=True):
         tmp = path.with_suffix(path.suffix + ".tmp")
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)

@@ -69,9 +69,7 @@ def parse_rotation_config(raw: Mapping[str, Any] | None, source: str = "<config>
     vault = _table(raw.get("vault", {}), f"{where}.vault")
     _only(vault, {"mount", "path_template"}, f"{where}.vault")
     mount = _str(vault, "mount", f"{where}.vault", DEFAULT_MOUNT)
-    template = _template(
-        _str(vault, "path_template", f"{where}.vault", DEFAULT_PATH_TEMPLATE), f"{where}.vault"
-    )
+    template = _template(_str(vault, "path_template", f"{where}.vault", DEFAULT_PATH_TEMPLATE), f"{where}.vault")
     providers_raw = _table(raw.get("providers", {}), f"{where}.providers")
     providers = []
     for name, table in providers_raw.items():
@@ -170,7 +168,5 @@ def _template(template: str, key: str) -> str:
     bad = fields - _TEMPLATE_FIELDS
     if bad:
         allowed = ", ".join("{" + f + "}" for f in sorted(_TEMPLATE_FIELDS))
-        raise ConfigError(
-            f"{key}.path_template: unknown field(s) {', '.join(sorted(bad))} (allowed: {allowed})"
-        )
+        raise ConfigError(f"{key}.path_template: unknown field(s) {', '.join(sorted(bad))} (allowed: {allowed})")
     return template

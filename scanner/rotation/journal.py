@@ -66,9 +66,7 @@ class Journal:
             raise UsageError(f"{rotation_id!r} is not a rotation id (like rot-20250114T020304Z-1a2b3c)")
         path = journal_path(state_dir, rotation_id)
         if not path.is_file():
-            raise UsageError(
-                f"no journal for {rotation_id} in {state_dir} (pass --state-dir if it lives elsewhere)"
-            )
+            raise UsageError(f"no journal for {rotation_id} in {state_dir} (pass --state-dir if it lives elsewhere)")
         events = list(read_events(path))
         handle = path.open("a+", encoding="utf-8")
         handle.seek(0, os.SEEK_END)
@@ -79,16 +77,12 @@ class Journal:
         return cls._locked(path, handle, events, crash)
 
     @classmethod
-    def _locked(
-        cls, path: Path, handle: IO[str], events: list[dict[str, Any]], crash: CrashHook | None
-    ) -> Journal:
+    def _locked(cls, path: Path, handle: IO[str], events: list[dict[str, Any]], crash: CrashHook | None) -> Journal:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.close()
-            raise RotationError(
-                f"{path} is locked: another keysweep process is running this rotation"
-            ) from None
+            raise RotationError(f"{path} is locked: another keysweep process is running this rotation") from None
         return cls(path, handle, events, crash or CrashHook())
 
     def forbid(self, *values: str | None) -> None:
@@ -105,9 +99,7 @@ class Journal:
         }
         line = json.dumps(record, sort_keys=False, default=str)
         if any(secret in line for secret in self._forbidden):
-            raise RotationError(
-                f"refusing to write a secret value into {self.path} (event {event}); this is a bug"
-            )
+            raise RotationError(f"refusing to write a secret value into {self.path} (event {event}); this is a bug")
         self._handle.write(line + "\n")
         self._handle.flush()
         os.fsync(self._handle.fileno())
@@ -120,11 +112,7 @@ class Journal:
 
     def last(self, event: str, target: str | None = None) -> dict[str, Any] | None:
         return next(
-            (
-                e
-                for e in reversed(self.events)
-                if e["event"] == event and (target is None or e.get("target") == target)
-            ),
+            (e for e in reversed(self.events) if e["event"] == event and (target is None or e.get("target") == target)),
             None,
         )
 

@@ -153,9 +153,7 @@ class Plan:
     def with_values(self, exposed: list[ExposedSecret]) -> Plan:
         """Re-attach secret values (from a fresh scan on resume) by secret id."""
         values = {e.secret_id: e.value for e in exposed if e.value}
-        targets = tuple(
-            replace(t, secret=replace(t.secret, value=values.get(t.secret_id))) for t in self.targets
-        )
+        targets = tuple(replace(t, secret=replace(t.secret, value=values.get(t.secret_id))) for t in self.targets)
         return replace(
             self,
             targets=targets,
@@ -199,9 +197,7 @@ class Planner:
         here so that the Vault path, the PR and a resumed run all use the same one."""
         by_id = {e.secret_id: e for e in exposed}
         names = names or {}
-        targets = [
-            replace(self._target(e, by_id, rotation_id), env_name=names.get(e.secret_id)) for e in exposed
-        ]
+        targets = [replace(self._target(e, by_id, rotation_id), env_name=names.get(e.secret_id)) for e in exposed]
         targets = self._with_webhooks(targets)
         targets = self._with_vault(targets)
         has_values = all(t.secret.value for t in targets if t.action is Action.ROTATE_KEY)
@@ -282,9 +278,7 @@ class Planner:
             notes=tuple(notes),
         )
 
-    def _orgs(
-        self, e: ExposedSecret, by_id: Mapping[str, ExposedSecret], cfg: ProviderConfig
-    ) -> list[str | None]:
+    def _orgs(self, e: ExposedSecret, by_id: Mapping[str, ExposedSecret], cfg: ProviderConfig) -> list[str | None]:
         found: list[str | None] = sorted(  # type: ignore[assignment]
             {v for r in e.related if r in by_id and by_id[r].kind == "org-id" and (v := by_id[r].value)}
         )
@@ -295,9 +289,7 @@ class Planner:
         if (cfg.name, org) not in self._keys:
             provider = self.provider_for(cfg)
             self._keys[(cfg.name, org)] = [
-                key
-                for project in provider.list_projects(org)
-                for key in provider.list_project_keys(org, project.id)
+                key for project in provider.list_projects(org) for key in provider.list_project_keys(org, project.id)
             ]
         return self._keys[(cfg.name, org)]
 
@@ -347,8 +339,7 @@ class Planner:
                 f"--key-id {e.secret_id[:8]}=key_…"
             )
         listing = "; ".join(
-            f"{k.id} ({k.name or 'unnamed'}, project {k.project_id}, org {o or 'default'}, "
-            f"shown as {k.redacted_value})"
+            f"{k.id} ({k.name or 'unnamed'}, project {k.project_id}, org {o or 'default'}, shown as {k.redacted_value})"
             for o, k in candidates
         )
         raise AmbiguousKeyError(
@@ -386,9 +377,7 @@ class Planner:
                 continue
             endpoints = list(self.provider_for(cfg).list_webhook_endpoints(credential))
             found = [
-                w
-                for w in endpoints
-                if (w.id == explicit if explicit else _matches(w.signing_secret_hint, t.secret))
+                w for w in endpoints if (w.id == explicit if explicit else _matches(w.signing_secret_hint, t.secret))
             ]
             if len(found) != 1:
                 raise AmbiguousKeyError(
@@ -438,9 +427,7 @@ def _matches(redacted: str, e: ExposedSecret) -> bool:
 
 def _vault_path(cfg: ProviderConfig, t: Target) -> str:
     e = t.secret
-    env_var = (
-        t.env_name or e.env_var or ("WEBHOOK_SECRET" if t.action is Action.ROTATE_WEBHOOK else "API_KEY")
-    )
+    env_var = t.env_name or e.env_var or ("WEBHOOK_SECRET" if t.action is Action.ROTATE_WEBHOOK else "API_KEY")
     try:
         return cfg.vault_path_template.format(
             provider=cfg.name,
@@ -452,9 +439,7 @@ def _vault_path(cfg: ProviderConfig, t: Target) -> str:
             secret_id=e.short_id,
         ).strip("/")
     except (KeyError, IndexError, ValueError) as exc:
-        raise KeysweepError(
-            f"{cfg.source}: rotation vault path template {cfg.vault_path_template!r}: {exc}"
-        ) from None
+        raise KeysweepError(f"{cfg.source}: rotation vault path template {cfg.vault_path_template!r}: {exc}") from None
 
 
 def _slug(text: str | None) -> str:

@@ -117,9 +117,7 @@ def resolve_hosting(remote_url: str, config: HostingConfig) -> Hosting | None:
     """The hosting API for this remote, or None when it is neither GitHub nor GitLab (push and link only)."""
     split = split_remote_url(remote_url)
     host = split[0] if split else None
-    kind = config.kind or (
-        "github" if host == "github.com" else "gitlab" if host and "gitlab" in host else None
-    )
+    kind = config.kind or ("github" if host == "github.com" else "gitlab" if host and "gitlab" in host else None)
     repository = config.repository or (split[1] if split else None)
     if kind is None or repository is None:
         return None
@@ -159,9 +157,7 @@ def token_for(kind: HostingKind, env: Mapping[str, str]) -> str:
         if env.get(name):
             return env[name]
     names = " or ".join(TOKEN_ENV[kind])
-    raise HostingError(
-        f"no {kind} token: set {names} in the environment (a token allowed to open pull requests)"
-    )
+    raise HostingError(f"no {kind} token: set {names} in the environment (a token allowed to open pull requests)")
 
 
 # -- git: the branch on the remote -------------------------------------------------------------------
@@ -374,9 +370,7 @@ class GitHubApi(_Api):
 
     def open(self, branch: str, base: str, title: str, body: str, draft: bool) -> PullRequest:
         payload = {"title": title, "head": branch, "base": base, "body": body, "draft": draft}
-        response = self.request(
-            "POST", f"/repos/{self.repository}/pulls", ok=(201,), allow=(422,), json=payload
-        )
+        response = self.request("POST", f"/repos/{self.repository}/pulls", ok=(201,), allow=(422,), json=payload)
         if response.status_code == 422:
             found = self.find_open(branch, base)
             if found is None:

@@ -155,9 +155,7 @@ def open_remediation(
     try:
         repo = git.Repo(repo_path, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise RotationError(
-            f"{repo_path} is not a git repository; use `keysweep fix --apply` instead"
-        ) from None
+        raise RotationError(f"{repo_path} is not a git repository; use `keysweep fix --apply` instead") from None
     top = Path(str(repo.working_tree_dir)).resolve()
     prefix = Path(repo_path).resolve().relative_to(top)
     _refuse_dirty(repo)
@@ -224,9 +222,7 @@ def open_remediation(
         why = f"; {remote_name} is not GitHub or GitLab" if hosting is None else ""
         done = "pushed" if pushed else "already up to date:"
         message = f"{done} {branch}{why}; open the pull request at {where}"
-        return RemediationResult(
-            branch, base, commit, pushed, None, link, files, untracked_files, manual, message
-        )
+        return RemediationResult(branch, base, commit, pushed, None, link, files, untracked_files, manual, message)
 
     env = os.environ if context.env is None else context.env
     token = token_for(hosting.kind, env)
@@ -291,19 +287,14 @@ def describe(
         by_secret.setdefault(f.secret_id, []).append(f)
     for sid, group in sorted(by_secret.items(), key=lambda kv: plan.names[kv[0]]):
         places = [f"`{f.path}:{f.line}`" for f in group]
-        shown = ", ".join(places[:_PLACES]) + (
-            f" and {len(places) - _PLACES} more" if len(places) > _PLACES else ""
-        )
+        shown = ", ".join(places[:_PLACES]) + (f" and {len(places) - _PLACES} more" if len(places) > _PLACES else "")
         rule_ids = ", ".join(sorted({f"`{f.rule_id}`" for f in group}))
         lines.append(f"| `{group[0].redacted}` | {rule_ids} | `{plan.names[sid]}` | {shown} |")
     rotated = {sid: loc for sid, loc in context.vault.items() if sid in plan.names}
     lines += ["", "### Where the new values live", ""]
     if rotated:
         lines += ["| Variable | Vault path (version) |", "|---|---|"]
-        lines += [
-            f"| `{plan.names[sid]}` | `{loc}` |"
-            for sid, loc in sorted(rotated.items(), key=lambda x: x[1].path)
-        ]
+        lines += [f"| `{plan.names[sid]}` | `{loc}` |" for sid, loc in sorted(rotated.items(), key=lambda x: x[1].path)]
     kept = sorted(plan.names[sid] for sid in by_secret if sid not in rotated)
     if kept:
         lines += [
@@ -330,9 +321,7 @@ def describe(
         ticked = where == "ci-secret" and name in done
         lines.append(f"- [{'x' if ticked else ' '}] {item}{' (done by keysweep)' if ticked else ''}")
     if any(c.path.startswith(".github/workflows/") or "/.github/workflows/" in c.path for c in plan.changes):
-        lines.append(
-            "- [ ] Pushing changes under `.github/workflows/` needs a token with the `workflow` scope"
-        )
+        lines.append("- [ ] Pushing changes under `.github/workflows/` needs a token with the `workflow` scope")
     for path in plan.untracked_paths:
         lines.append(f"- [ ] `{path}` leaves git: back up your local copy before pulling (git deletes it)")
     lines.append("- [ ] Review the diff: each literal is replaced, comments and layout are unchanged")
@@ -394,8 +383,7 @@ class PullRequestStep:
             remote = repo.remote(self.hosting.remote)
         except ValueError:
             raise HostingError(
-                f"the repository at {repo.working_tree_dir} has no remote {self.hosting.remote!r}; "
-                "set hosting.remote"
+                f"the repository at {repo.working_tree_dir} has no remote {self.hosting.remote!r}; set hosting.remote"
             ) from None
         _refuse_dirty(repo)
         hosting = resolve_hosting(next(iter(remote.urls)), self.hosting)
@@ -413,9 +401,7 @@ class PullRequestStep:
                 vault[t.secret_id] = VaultLocation(stored["mount"], stored["path"], stored.get("version"))
             elif t.vault_mount and t.vault_path:
                 vault[t.secret_id] = VaultLocation(t.vault_mount, t.vault_path, None)
-        manual_steps = tuple(
-            f"{t.secret.redacted}: {' '.join(t.instructions)}" for t in plan.targets if t.instructions
-        )
+        manual_steps = tuple(f"{t.secret.redacted}: {' '.join(t.instructions)}" for t in plan.targets if t.instructions)
         context = RemediationContext(
             rotation_id=plan.rotation_id,
             hosting=self.hosting,
@@ -507,9 +493,7 @@ def _git(repo: git.Repo, *args: str) -> str:
         return str(repo.git.execute(["git", *args])).strip()
     except GitCommandError as exc:
         reason = (exc.stderr or str(exc)).strip().splitlines()
-        raise HostingError(
-            f"git {args[0]} failed: {safe_url(reason[-1] if reason else 'unknown error')}"
-        ) from None
+        raise HostingError(f"git {args[0]} failed: {safe_url(reason[-1] if reason else 'unknown error')}") from None
 
 
 def _refuse_dirty(repo: git.Repo) -> None:
@@ -572,9 +556,7 @@ def _client(context: RemediationContext) -> tuple[httpx.Client, bool]:
 def _guard(text: str, findings: Sequence[Finding]) -> None:
     """Last line of defence: no secret value may reach a commit message, PR title or body."""
     if any(not f.identifier and f.secret and f.secret in text for f in findings):
-        raise RotationError(
-            "refusing to publish text that contains a secret value; this is a bug in keysweep"
-        )
+        raise RotationError("refusing to publish text that contains a secret value; this is a bug in keysweep")
 
 
 def _not_on_base(findings: Sequence[Finding], plan: RewritePlan, base: str) -> tuple[ManualItem, ...]:
@@ -583,12 +565,6 @@ def _not_on_base(findings: Sequence[Finding], plan: RewritePlan, base: str) -> t
     left = {(m.path, m.line) for m in plan.manual}
     items = []
     for f in findings:
-        if (
-            f.commit is None
-            and (f.path, f.line, f.secret_id) not in rewritten
-            and (f.path, f.line) not in left
-        ):
-            items.append(
-                ManualItem(f.path, f.line, f.rule_id, f.redacted, f"not found on {base}; fix it there")
-            )
+        if f.commit is None and (f.path, f.line, f.secret_id) not in rewritten and (f.path, f.line) not in left:
+            items.append(ManualItem(f.path, f.line, f.rule_id, f.redacted, f"not found on {base}; fix it there"))
     return tuple(items)

@@ -9,9 +9,7 @@ from scanner.rotation.plan import Action, Plan, Target
 POLL_NOTE = "until it answers 401 (bounded; 404 on delete counts as done)"
 
 
-def describe_plan(
-    plan: Plan, base_urls: dict[str, str], *, state_dir: str, pr_step: str | None = None
-) -> str:
+def describe_plan(plan: Plan, base_urls: dict[str, str], *, state_dir: str, pr_step: str | None = None) -> str:
     """`pr_step`: one line on what the pull-request step will do (or why it is skipped)."""
     order = (
         "graceful: revocation waits until the PR is merged and `--resume` is run"
@@ -32,9 +30,7 @@ def describe_plan(
             "NOTE: planned without secret values (report written without --reveal): liveness is unknown "
             "and revocation is confirmed through the admin API instead of a 401 from the old key."
         )
-    lines.append(
-        f"Journal and audit: {state_dir}/<rotation id>.jsonl (a fresh rotation id is assigned by --apply)"
-    )
+    lines.append(f"Journal and audit: {state_dir}/<rotation id>.jsonl (a fresh rotation id is assigned by --apply)")
     return "\n".join(lines)
 
 
@@ -51,12 +47,9 @@ def _describe(n: int, t: Target, base_url: str) -> list[str]:
     if t.env_name:
         out.append(f"    variable: {t.env_name} (the code reads it from there after the PR)")
     if t.action is Action.ROTATE_KEY:
-        owner = (
-            f"service account {t.old_service_account_id}" if t.old_service_account_id else t.owner_type or "?"
-        )
+        owner = f"service account {t.old_service_account_id}" if t.old_service_account_id else t.owner_type or "?"
         out.append(
-            f"    key: {t.key_id} {t.key_name!r} in project {t.project_id}, owned by {owner}; "
-            f"liveness: {t.liveness}"
+            f"    key: {t.key_id} {t.key_name!r} in project {t.project_id}, owned by {owner}; liveness: {t.liveness}"
         )
     out += [f"    note: {note}" for note in t.notes]
     if t.action is Action.MANUAL:

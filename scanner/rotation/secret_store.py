@@ -25,9 +25,7 @@ class SecretStore(Protocol):
         ...
 
     def read(self, mount: str, path: str, version: int | None = None) -> StoredSecret | None: ...
-    def write(
-        self, mount: str, path: str, data: dict[str, str], *, cas: int, custom_metadata: dict[str, str]
-    ) -> int:
+    def write(self, mount: str, path: str, data: dict[str, str], *, cas: int, custom_metadata: dict[str, str]) -> int:
         """Write a new version only if the latest version is still `cas`, label it; answer the new version."""
         ...
 

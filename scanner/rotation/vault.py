@@ -28,18 +28,14 @@ class VaultSecretStore:
         env = os.environ if env is None else env
         addr = env.get("VAULT_ADDR", "").strip()
         if not addr:
-            raise VaultError(
-                "VAULT_ADDR is not set: export the Vault address (and VAULT_TOKEN) before --apply"
-            )
+            raise VaultError("VAULT_ADDR is not set: export the Vault address (and VAULT_TOKEN) before --apply")
         token = env.get("VAULT_TOKEN", "").strip()
         if not token:
             token_file = Path(env.get("HOME", str(Path.home()))) / ".vault-token"
             if token_file.is_file():
                 token = token_file.read_text().strip()
         if not token:
-            raise VaultError(
-                "VAULT_TOKEN is not set and ~/.vault-token does not exist: log in to Vault first"
-            )
+            raise VaultError("VAULT_TOKEN is not set and ~/.vault-token does not exist: log in to Vault first")
         # NOTE: hvac reads neither VAULT_NAMESPACE nor VAULT_CACERT on its own; map them explicitly.
         verify: bool | str = env.get("VAULT_CACERT") or True
         if env.get("VAULT_SKIP_VERIFY", "").lower() in ("1", "true"):
@@ -82,9 +78,7 @@ class VaultSecretStore:
             custom_metadata=dict(meta.get("custom_metadata") or {}),
         )
 
-    def write(
-        self, mount: str, path: str, data: dict[str, str], *, cas: int, custom_metadata: dict[str, str]
-    ) -> int:
+    def write(self, mount: str, path: str, data: dict[str, str], *, cas: int, custom_metadata: dict[str, str]) -> int:
         try:
             answer = self._client.secrets.kv.v2.create_or_update_secret(
                 path=path, secret=data, cas=cas, mount_point=mount
@@ -106,33 +100,23 @@ class VaultSecretStore:
 
     def write_metadata(self, mount: str, path: str, custom_metadata: dict[str, str]) -> None:
         try:
-            self._client.secrets.kv.v2.update_metadata(
-                path=path, mount_point=mount, custom_metadata=custom_metadata
-            )
+            self._client.secrets.kv.v2.update_metadata(path=path, mount_point=mount, custom_metadata=custom_metadata)
         except Exception as exc:
             self._fail(exc, "label (custom metadata)", mount, path)
 
     def _fail(self, exc: Exception, action: str, mount: str, path: str) -> NoReturn:
         where = f"Vault {self.addr}: cannot {action} {mount}/{path}"
         if isinstance(exc, hvac.exceptions.VaultDown):
-            raise VaultError(
-                f"{where}: Vault is sealed; unseal it (`bao operator unseal`) and re-run"
-            ) from None
+            raise VaultError(f"{where}: Vault is sealed; unseal it (`bao operator unseal`) and re-run") from None
         if isinstance(exc, hvac.exceptions.Forbidden | hvac.exceptions.Unauthorized):
             raise VaultError(
                 f"{where}: permission denied (403): VAULT_TOKEN is invalid or its policy lacks "
                 f"create/update/read on {mount}/data/{path} and {mount}/metadata/{path}"
             ) from None
         if isinstance(exc, requests.exceptions.SSLError):
-            raise VaultError(
-                f"{where}: TLS failed; point VAULT_CACERT at the CA bundle of the server"
-            ) from None
+            raise VaultError(f"{where}: TLS failed; point VAULT_CACERT at the CA bundle of the server") from None
         if isinstance(exc, requests.exceptions.ConnectionError | requests.exceptions.Timeout):
             raise VaultError(f"{where}: unreachable; check VAULT_ADDR and the network, then re-run") from None
         if isinstance(exc, hvac.exceptions.InvalidPath):
-            raise VaultError(
-                f"{where}: no KV v2 engine mounted at {mount}/ (set rotation.vault.mount)"
-            ) from None
-        raise VaultError(
-            f"{where}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-        ) from None
+            raise VaultError(f"{where}: no KV v2 engine mounted at {mount}/ (set rotation.vault.mount)") from None
+        raise VaultError(f"{where}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from None

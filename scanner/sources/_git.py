@@ -380,9 +380,7 @@ def range_added_lines(repo: Path, revisions: Sequence[str]) -> dict[tuple[str, s
 
     Merges use the combined diff: a line counts only when it is new against every parent.
     """
-    out = git(
-        repo, "log", "--format=%x01%H", "--cc", "--root", "--no-renames", *_PATCH_OPTIONS, *revisions, "--"
-    )
+    out = git(repo, "log", "--format=%x01%H", "--cc", "--root", "--no-renames", *_PATCH_OPTIONS, *revisions, "--")
     return parse_added_lines(out)
 
 
@@ -445,9 +443,7 @@ def author_ident(repo: Path) -> tuple[str, str, str] | None:
     from datetime import datetime, timedelta, timezone
 
     offset = match.group(4)
-    tz = timezone(
-        (1 if offset[0] == "+" else -1) * timedelta(hours=int(offset[1:3]), minutes=int(offset[3:]))
-    )
+    tz = timezone((1 if offset[0] == "+" else -1) * timedelta(hours=int(offset[1:3]), minutes=int(offset[3:])))
     date = datetime.fromtimestamp(int(match.group(3)), tz).isoformat()
     return match.group(1), match.group(2), date
 

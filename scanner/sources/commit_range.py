@@ -87,9 +87,7 @@ class RangeSource:
         base, tip = base or "HEAD", tip or "HEAD"
         self._resolve(tip, "end of the range")
         if base.strip("0") == "":  # CI systems send all zeros as the base of a branch's first push
-            self.notes.append(
-                f"range {text}: no base commit (a new branch), so every commit up to {tip} was scanned"
-            )
+            self.notes.append(f"range {text}: no base commit (a new branch), so every commit up to {tip} was scanned")
             return [tip]
         if self._exists(base):
             return [f"{base}{dots}{tip}"]
@@ -119,6 +117,4 @@ class RangeSource:
                 if _git.shallow_boundary(self.repo)
                 else ""
             )
-            raise GitError(
-                f"unknown revision {revision!r} ({role} of {self.rev_range!r}) in {self.repo}{hint}"
-            )
+            raise GitError(f"unknown revision {revision!r} ({role} of {self.rev_range!r}) in {self.repo}{hint}")

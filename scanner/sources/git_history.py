@@ -134,8 +134,7 @@ class HistorySource:
             )
         if unreadable:
             self.notes.append(
-                f"{unreadable} blob(s) could not be read (missing or corrupt objects); "
-                "`git fsck --full` names them"
+                f"{unreadable} blob(s) could not be read (missing or corrupt objects); `git fsck --full` names them"
             )
 
     def _skip(self, ref: _git.BlobRef, reason: str) -> None:
@@ -208,9 +207,7 @@ class HistorySource:
         for change in candidates:
             olds = [old_contents[o] for o in old_by_commit[change.commit.oid] if o in old_contents]
             secrets = {f.secret for f in by_blob[change.new]}
-            new = frozenset(
-                s for s in secrets if not any(s.encode("utf-8", "surrogateescape") in o for o in olds)
-            )
+            new = frozenset(s for s in secrets if not any(s.encode("utf-8", "surrogateescape") in o for o in olds))
             # NOTE: a blob that commits carry but none introduces still gets an (empty) entry: its secrets
             # were moved there from elsewhere and are reported where they came in.
             introduced = found.setdefault(change.new, [])
@@ -249,10 +246,7 @@ class HistorySource:
             for intro in intros:
                 change = intro.change
                 for finding in by_blob[oid]:
-                    if (
-                        finding.secret not in intro.secrets
-                        or (finding.secret, finding.rule_id, change.path) in in_tree
-                    ):
+                    if finding.secret not in intro.secrets or (finding.secret, finding.rule_id, change.path) in in_tree:
                         continue
                     commit = change.commit
                     placed = finding.with_(

@@ -116,9 +116,7 @@ class HostingEmulator:
 
     # -- routing --------------------------------------------------------------------------------------
 
-    def handle(
-        self, method: str, raw_path: str, headers: dict[str, str], body: Any
-    ) -> tuple[int, dict[str, str], Any]:
+    def handle(self, method: str, raw_path: str, headers: dict[str, str], body: Any) -> tuple[int, dict[str, str], Any]:
         split = urlsplit(raw_path)
         query = {k: v[0] for k, v in parse_qs(split.query).items()}
         with self.lock:
@@ -218,11 +216,7 @@ class HostingEmulator:
         if m3 and method == "PUT":
             from nacl.public import SealedBox
 
-            if (
-                not isinstance(body, dict)
-                or body.get("key_id") != self.key_id
-                or "encrypted_value" in body is False
-            ):
+            if not isinstance(body, dict) or body.get("key_id") != self.key_id or "encrypted_value" in body is False:
                 return 422, rate, {"message": "Validation Failed"}
             try:
                 plain = SealedBox(self.private_key).decrypt(base64.b64decode(body["encrypted_value"]))
@@ -250,9 +244,7 @@ class HostingEmulator:
             found = [p for p in repo.pulls if all(query.get(k) in (None, p[k]) for k in keys)]
             return 200, {}, found
         if rest == "/merge_requests" and method == "POST":
-            if not isinstance(body, dict) or not all(
-                body.get(k) for k in ("source_branch", "target_branch", "title")
-            ):
+            if not isinstance(body, dict) or not all(body.get(k) for k in ("source_branch", "target_branch", "title")):
                 return 400, {}, {"message": "source_branch, target_branch and title are required"}
             if any(
                 p["source_branch"] == body["source_branch"]

@@ -100,9 +100,7 @@ class ProviderEmulator:
         self.keys[kid] = Key(kid, project_id, name, value, "user", None, int(time.time()))
         return kid
 
-    def add_service_account(
-        self, project_id: str, name: str, value: str | None = None
-    ) -> tuple[str, str, str]:
+    def add_service_account(self, project_id: str, name: str, value: str | None = None) -> tuple[str, str, str]:
         """(service account id, key id, value)."""
         sid = self._id("svc_acct_")
         self.service_accounts[sid] = {
@@ -157,9 +155,7 @@ class ProviderEmulator:
         after_effect: bool = False,
     ) -> None:
         with self.lock:
-            self.faults.append(
-                Fault(method, re.compile(path), status, times, headers or {}, malformed, after_effect)
-            )
+            self.faults.append(Fault(method, re.compile(path), status, times, headers or {}, malformed, after_effect))
 
     def redact(self, value: str) -> str:
         return value[: self.visible_prefix] + "*" * 8 + value[-4:]
@@ -178,9 +174,7 @@ class ProviderEmulator:
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
-                status, body, extra = emulator.handle(
-                    self.command, self.path, dict(self.headers.items()), raw
-                )
+                status, body, extra = emulator.handle(self.command, self.path, dict(self.headers.items()), raw)
                 payload = body if isinstance(body, bytes) else json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -212,16 +206,12 @@ class ProviderEmulator:
 
     # -- the API -------------------------------------------------------------------------------------
 
-    def handle(
-        self, method: str, target: str, headers: dict[str, str], raw: bytes
-    ) -> tuple[int, Any, dict[str, str]]:
+    def handle(self, method: str, target: str, headers: dict[str, str], raw: bytes) -> tuple[int, Any, dict[str, str]]:
         url = urlsplit(target)
         path = url.path.removeprefix("/v1")
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}
         with self.lock:
-            fault = next(
-                (f for f in self.faults if f.method == method and f.path.search(path) and f.times > 0), None
-            )
+            fault = next((f for f in self.faults if f.method == method and f.path.search(path) and f.times > 0), None)
             if fault:
                 fault.times -= 1
                 if fault.after_effect:
@@ -248,9 +238,7 @@ class ProviderEmulator:
                 return 401, _error(401, "invalid admin key", "invalid_api_key")
             org = headers.get("OpenAI-Organization") or headers.get("openai-organization")
             if org is not None and org != self.org:
-                return 401, _error(
-                    401, f"the key does not belong to organization {org}", "mismatched_organization"
-                )
+                return 401, _error(401, f"the key does not belong to organization {org}", "mismatched_organization")
             return self._admin(method, path, query, body, org)
         if path == "/models" and method == "GET":
             return self._models(token)
@@ -306,9 +294,7 @@ class ProviderEmulator:
                 del self.keys[key.id]
                 return 200, {"object": "organization.project.api_key.deleted", "id": key.id, "deleted": True}
         if rest == ["service_accounts"] and method == "GET":
-            return self._page(
-                [_public(s) for s in self.service_accounts.values() if s["project_id"] == pid], query
-            )
+            return self._page([_public(s) for s in self.service_accounts.values() if s["project_id"] == pid], query)
         if rest == ["service_accounts"] and method == "POST":
             name = body.get("name")
             if not isinstance(name, str) or not name:
@@ -339,9 +325,7 @@ class ProviderEmulator:
             }
         return 404, _error(404, f"no route {method} {path}")
 
-    def _webhooks(
-        self, method: str, path: str, query: dict[str, str], body: dict[str, Any]
-    ) -> tuple[int, Any]:
+    def _webhooks(self, method: str, path: str, query: dict[str, str], body: dict[str, Any]) -> tuple[int, Any]:
         parts = path.strip("/").split("/")
         if parts == ["webhook_endpoints"] and method == "GET":
             return self._page([self._webhook_json(w) for w in self.webhooks.values()], query)

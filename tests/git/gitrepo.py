@@ -29,9 +29,7 @@ class Repo:
         self.clock = 0
 
     def git(self, *args: str, check: bool = True) -> str:
-        done = subprocess.run(
-            ["git", *args], cwd=self.path, env=self.env, capture_output=True, text=True, check=False
-        )
+        done = subprocess.run(["git", *args], cwd=self.path, env=self.env, capture_output=True, text=True, check=False)
         if check and done.returncode != 0:
             raise AssertionError(f"git {' '.join(args)} failed: {done.stderr}")
         return done.stdout.strip()
@@ -45,9 +43,7 @@ class Repo:
             file.write_text(text)
         return file
 
-    def commit(
-        self, message: str, files: dict[str, str | bytes | None] | None = None, author: str = "Ada"
-    ) -> str:
+    def commit(self, message: str, files: dict[str, str | bytes | None] | None = None, author: str = "Ada") -> str:
         """Write (or delete, for None) the files, stage everything, commit; return the commit id."""
         for path, text in (files or {}).items():
             if text is None:

@@ -77,9 +77,7 @@ def test_pull_request_range_with_a_leak_writes_sarif_and_exits_one(repo: Repo, t
 def test_a_clean_push_passes_and_a_new_branch_scans_up_to_its_tip(repo: Repo, tmp_path: Path) -> None:
     tip = repo.commit("clean", {"a.py": "a = 1\n"})
 
-    _, chosen, _ = run_step(
-        "Choose the commit range", repo, tmp_path, {"PUSH_BEFORE": "0" * 40, "PUSH_AFTER": tip}
-    )
+    _, chosen, _ = run_step("Choose the commit range", repo, tmp_path, {"PUSH_BEFORE": "0" * 40, "PUSH_AFTER": tip})
     code, outputs, _ = run_step(
         "Scan", repo, tmp_path, {"RANGE": chosen["range"], "FAIL_ON": "low", "SARIF": "out.sarif"}
     )

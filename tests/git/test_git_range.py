@@ -28,9 +28,7 @@ def test_range_reports_only_lines_its_commits_add_with_their_provenance(repo: Re
 
     findings = stand_in_scan(in_range(repo, f"{base}..HEAD"), [KEY, OLD])
 
-    assert [(f.secret, f.path, f.line, f.commit, f.author) for f in findings] == [
-        (KEY, "conf.py", 2, added, "Mallory")
-    ]
+    assert [(f.secret, f.path, f.line, f.commit, f.author) for f in findings] == [(KEY, "conf.py", 2, added, "Mallory")]
 
 
 def test_a_secret_added_and_removed_inside_the_range_is_still_caught(repo: Repo) -> None:
@@ -106,9 +104,7 @@ def shallow_clone(origin: Repo, target: Path, depth: int) -> Path:
     return target
 
 
-def test_a_shallow_clone_without_the_base_says_what_was_missed_and_how_to_deepen(
-    repo: Repo, tmp_path: Path
-) -> None:
+def test_a_shallow_clone_without_the_base_says_what_was_missed_and_how_to_deepen(repo: Repo, tmp_path: Path) -> None:
     base = repo.commit("base", {"a.py": f"a = '{OLD}'\n"})
     repo.commit("middle", {"b.py": "b\n"})
     repo.commit("pr", {"c.py": f"c = '{KEY}'\n"})
@@ -124,9 +120,7 @@ def test_a_shallow_clone_without_the_base_says_what_was_missed_and_how_to_deepen
     assert "boundary" in text
 
 
-def test_a_shallow_clone_deep_enough_for_the_range_scans_exactly_the_range(
-    repo: Repo, tmp_path: Path
-) -> None:
+def test_a_shallow_clone_deep_enough_for_the_range_scans_exactly_the_range(repo: Repo, tmp_path: Path) -> None:
     repo.commit("ancient", {"a.py": f"a = '{OLD}'\n"})
     base = repo.commit("base", {"b.py": "b\n"})
     added = repo.commit("pr", {"c.py": f"c = '{KEY}'\n"})

@@ -20,9 +20,7 @@ OTHER = fake_key(32)
 
 
 def keysweep(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "scanner", *args], cwd=cwd, capture_output=True, text=True, timeout=60
-    )
+    return subprocess.run([sys.executable, "-m", "scanner", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
 
 
 def test_history_scan_finds_a_deleted_key_with_its_commit_through_the_real_engine(repo: Repo) -> None:

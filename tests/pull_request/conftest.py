@@ -28,9 +28,7 @@ class Checkout:
     remote: Path
 
     def git(self, *args: str, cwd: Path | None = None) -> str:
-        done = subprocess.run(
-            ["git", *args], cwd=cwd or self.path, capture_output=True, text=True, check=False
-        )
+        done = subprocess.run(["git", *args], cwd=cwd or self.path, capture_output=True, text=True, check=False)
         assert done.returncode == 0, f"git {' '.join(args)}: {done.stderr}"
         return done.stdout.strip()
 

@@ -26,9 +26,7 @@ BRANCH = "keysweep/rotate-a1b2c3"
 def ctx(emulator, env=None, **kw) -> RemediationContext:  # type: ignore[no-untyped-def]
     return RemediationContext(
         rotation_id="rot-20250102T030405Z-a1b2c3",
-        hosting=HostingConfig(
-            kind="github", api_url=emulator.url, repository=kw.pop("repository", REPOSITORY)
-        ),
+        hosting=HostingConfig(kind="github", api_url=emulator.url, repository=kw.pop("repository", REPOSITORY)),
         env={"GITHUB_TOKEN": TOKEN} if env is None else env,
         sleep=kw.pop("sleep", lambda s: None),
         **kw,
@@ -101,9 +99,7 @@ def test_unknown_repository_is_a_404(repo, emulator):
 
 def test_branch_protection_refusing_the_push(repo, emulator):
     hook = repo.remote / "hooks" / "pre-receive"
-    hook.write_text(
-        "#!/bin/sh\necho 'GH006: Protected branch update failed for refs/heads/keysweep/*' >&2\nexit 1\n"
-    )
+    hook.write_text("#!/bin/sh\necho 'GH006: Protected branch update failed for refs/heads/keysweep/*' >&2\nexit 1\n")
     hook.chmod(hook.stat().st_mode | stat.S_IEXEC)
     with pytest.raises(HostingError, match=r"refused by branch protection or a server hook .*keysweep/"):
         run(repo, emulator)
@@ -124,9 +120,7 @@ def test_leftover_literal_after_rewrite_stops_before_push(repo, emulator):
     def rescan(paths):  # type: ignore[no-untyped-def]
         return findings_for({"app/settings.py": f'API_KEY = "{KEY}"\n'}, [KEY])
 
-    with pytest.raises(
-        RotationError, match=r"literals remain after the rewrite at app/settings.py:1; nothing"
-    ):
+    with pytest.raises(RotationError, match=r"literals remain after the rewrite at app/settings.py:1; nothing"):
         run(repo, emulator, rescan=rescan)
     assert repo.remote_git("branch", "--list", BRANCH) == ""
 
@@ -138,8 +132,7 @@ def test_remote_that_is_not_github_or_gitlab_gets_the_branch_and_a_compare_url(r
     result = open_remediation(repo.path, findings_for(FILES, [KEY]), None, context)
     assert result.pull_request is None and result.pushed
     assert (
-        result.compare_url
-        == f"https://git.example.org/acme/app/compare/main...{BRANCH.replace('/', '%2F')}?expand=1"
+        result.compare_url == f"https://git.example.org/acme/app/compare/main...{BRANCH.replace('/', '%2F')}?expand=1"
     )
     assert result.compare_url in result.message
     assert repo.branch_file(BRANCH, "app/settings.py") == 'import os\nAPI_KEY = os.environ["API_KEY"]'

@@ -182,9 +182,7 @@ def test_one_pr_replaces_every_literal_in_each_files_idiom_and_a_rerun_changes_n
     )
     from tests.rewrite.seed_page import CI as CI_KEY
 
-    assert checkout.branch_file(BRANCH, PAGE) + "\n" == EXPECTED_PAGE.format(
-        PROD_MASK=PROD[8:10], CI_MASK=CI_KEY[8:10]
-    )
+    assert checkout.branch_file(BRANCH, PAGE) + "\n" == EXPECTED_PAGE.format(PROD_MASK=PROD[8:10], CI_MASK=CI_KEY[8:10])
     # .env leaves git; its example and the ignore rules arrive.
     tree = checkout.branch_files(BRANCH)
     assert ".env" not in tree
@@ -223,10 +221,7 @@ def test_one_pr_replaces_every_literal_in_each_files_idiom_and_a_rerun_changes_n
     assert f"| `{redacted_prod}` | `openai-project-key` | `NEXUS_API_KEY` | `.env:1`, " in body
     assert "`app/client.py:8`" in body
     assert "| `NEXUS_API_KEY` | `secret/keysweep/nexus/NEXUS_API_KEY (version 3)` |" in body
-    assert (
-        "- [ ] Set the CI secret `NEXUS_API_KEY` (GitHub Actions secret / GitLab CI/CD variable), from Vault"
-        in body
-    )
+    assert "- [ ] Set the CI secret `NEXUS_API_KEY` (GitHub Actions secret / GitLab CI/CD variable), from Vault" in body
     assert "`NEXUS_API_KEY_CI_PIPELINE`, `NEXUS_API_KEY_STAGING`" in body  # not rotated: named as such
     assert "- [ ] `.env` leaves git: back up your local copy" in body
     assert "`workflow` scope" in body

@@ -74,6 +74,5 @@ def test_step_opens_the_pr_and_journals_branch_and_commit_without_values(checkou
     assert fields["commit"] == checkout.remote_git("rev-parse", "refs/heads/keysweep/rotate-d4e5f6")
     assert KEY not in repr(journal.events)
     assert checkout.branch_file("keysweep/rotate-d4e5f6", "app/client.py") == (
-        'import os\nclient = Client(api_key=os.environ["NEXUS_API_KEY"], '
-        'organization=os.environ["NEXUS_ORG_ID"])'
+        'import os\nclient = Client(api_key=os.environ["NEXUS_API_KEY"], organization=os.environ["NEXUS_ORG_ID"])'
     )

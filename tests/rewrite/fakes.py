@@ -42,25 +42,15 @@ def findings_in(path: str, text: str, secret: str, **fields: object) -> list[Fin
 
 
 def _finding(path: str, secret: str, line: int, column: int, end: int, **fields: object) -> Finding:
-    kind = (
-        "org-id"
-        if secret.startswith("org-")
-        else "webhook-secret"
-        if secret.startswith("whsec_")
-        else "project-key"
-    )
+    kind = "org-id" if secret.startswith("org-") else "webhook-secret" if secret.startswith("whsec_") else "project-key"
     defaults: dict[str, object] = {
-        "rule_id": {"org-id": "nexus-org-id", "webhook-secret": "webhook-secret"}.get(
-            kind, "openai-project-key"
-        ),
+        "rule_id": {"org-id": "nexus-org-id", "webhook-secret": "webhook-secret"}.get(kind, "openai-project-key"),
         "severity": Severity.INFO if kind == "org-id" else Severity.CRITICAL,
         "prefix": {"org-id": "org-", "webhook-secret": "whsec_"}.get(kind, "sk-proj-"),
         "identifier": kind == "org-id",
         "kind": kind,
         "provider": "openai-compatible",
-        "env_var": {"org-id": "NEXUS_ORG_ID", "webhook-secret": "NEXUS_WEBHOOK_SECRET"}.get(
-            kind, "NEXUS_API_KEY"
-        ),
+        "env_var": {"org-id": "NEXUS_ORG_ID", "webhook-secret": "NEXUS_WEBHOOK_SECRET"}.get(kind, "NEXUS_API_KEY"),
     }
     defaults.update(fields)
     return Finding(secret=secret, path=path, line=line, column=column, end_column=end, **defaults)  # type: ignore[arg-type]
@@ -83,9 +73,7 @@ def findings_for(files: dict[str, str], secrets: list[str], **fields: object) ->
     return out
 
 
-def plan_for(
-    root: Path, files: dict[str, str], secrets: list[str], names: dict[str, str] | None = None, **kw
-):  # type: ignore[no-untyped-def]
+def plan_for(root: Path, files: dict[str, str], secrets: list[str], names: dict[str, str] | None = None, **kw):  # type: ignore[no-untyped-def]
     """Write `files` under `root`, find every secret in them, and plan the rewrite."""
     from scanner.rotation.rewrite.engine import plan_rewrites
 

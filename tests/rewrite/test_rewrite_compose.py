@@ -65,6 +65,4 @@ def test_compose_map_form_quoted_and_unquoted_and_anchor(tmp_path):
 def test_compose_comment_carrying_a_key_loses_it(tmp_path):
     text = f"services:\n  app:\n    # old key: {KEY}\n    image: x\n"
     plan = plan_for(tmp_path, {"compose.yml": text}, [KEY])
-    assert (
-        after(plan, "compose.yml") == "services:\n  app:\n    # old key: <your NEXUS_API_KEY>\n    image: x\n"
-    )
+    assert after(plan, "compose.yml") == "services:\n  app:\n    # old key: <your NEXUS_API_KEY>\n    image: x\n"

@@ -61,8 +61,7 @@ def test_tfvars_assignment_is_removed_for_tf_var(tmp_path):
     text = f'region = "eu-west-1"\nnexus_api_key = "{KEY}"\n'
     plan = plan_for(tmp_path, {"prod.tfvars": text}, [KEY])
     assert after(plan, "prod.tfvars") == (
-        'region = "eu-west-1"\n'
-        "# nexus_api_key: removed by keysweep; Terraform reads it from TF_VAR_nexus_api_key\n"
+        'region = "eu-west-1"\n# nexus_api_key: removed by keysweep; Terraform reads it from TF_VAR_nexus_api_key\n'
     )
     assert [(n.where, n.detail) for n in plan.needs] == [("tf-var", "TF_VAR_nexus_api_key")]
 

@@ -45,9 +45,7 @@ def test_literals_become_os_environ_and_import_os_is_added_in_order(tmp_path):
 def test_existing_import_os_is_reused_and_code_name_is_kept(tmp_path):
     text = f'import hmac\nimport os\n\nWEBHOOK_SECRET = "{HOOK}"\n'
     plan = plan_for(tmp_path, {"hooks.py": text}, [HOOK])
-    assert (
-        after(plan, "hooks.py") == 'import hmac\nimport os\n\nWEBHOOK_SECRET = os.environ["WEBHOOK_SECRET"]\n'
-    )
+    assert after(plan, "hooks.py") == 'import hmac\nimport os\n\nWEBHOOK_SECRET = os.environ["WEBHOOK_SECRET"]\n'
     assert plan.names == {plan.rewritten[0].secret_id: "WEBHOOK_SECRET"}
 
 

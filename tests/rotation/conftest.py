@@ -181,9 +181,7 @@ def make_planner(world: World, key_ids: dict[str, str] | None = None):  # type: 
     return Planner(world.config, provider_for, world.store, world.env, key_ids or {}), cache
 
 
-def run_rotation(
-    world: World, findings, *, graceful: bool = False, key_ids=None, remediation=None, crash=None
-):  # type: ignore[no-untyped-def]
+def run_rotation(world: World, findings, *, graceful: bool = False, key_ids=None, remediation=None, crash=None):  # type: ignore[no-untyped-def]
     """Plan and apply in-process; answers (plan, outcome, journal events)."""
     from scanner.rotation.apply import Rotator
     from scanner.rotation.exposed import group_findings

@@ -126,8 +126,7 @@ def seed_findings() -> list[Finding]:
         )
     )
     out += [
-        _f("nexus-org-id", ORG_PROD, line, kind="org-id", identifier=True)
-        for line in (3, 11, 18, 27, 32, 47, 70, 97)
+        _f("nexus-org-id", ORG_PROD, line, kind="org-id", identifier=True) for line in (3, 11, 18, 27, 32, 47, 70, 97)
     ]
     out.append(_f("nexus-org-id", ORG_INTERNAL, 121, kind="org-id", identifier=True))
     return out

@@ -62,9 +62,7 @@ def test_apply_leaves_new_keys_in_vault_old_keys_dead_webhook_rotated_and_org_id
         assert not em.is_live(old), "the exposed key is revoked"
         accounts = em.accounts_named(service_account_name(plan.rotation_id, secret_id(old)))
         assert len(accounts) == 1 and em.keys_of(accounts[0]["id"])[0].value == stored.data["value"]
-    assert world.seeded.ci_backup_key_id not in em.keys, (
-        "the planned collateral died with its service account"
-    )
+    assert world.seeded.ci_backup_key_id not in em.keys, "the planned collateral died with its service account"
     assert world.seeded.lookalike_key_id in em.keys, "a key sharing the visible prefix is untouched"
     hook = world.store.read("secret", f"{world.prefix}/nexus/NEXUS_WEBHOOK_SECRET")
     assert hook is not None and hook.data["value"] == em.webhooks[world.seeded.webhook_id]["secret"]

@@ -25,9 +25,7 @@ pytestmark = pytest.mark.slow
 SAMPLE = Path(__file__).parents[1] / "data" / "nexus-api-reference.txt"
 
 
-def keysweep(
-    world: World, *args: str, crash: str | None = None, cwd: Path
-) -> subprocess.CompletedProcess[str]:
+def keysweep(world: World, *args: str, crash: str | None = None, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": str(cwd),
@@ -58,9 +56,7 @@ def every_file_under(*roots: Path) -> list[Path]:
     return [p for root in roots if root.exists() for p in root.rglob("*") if p.is_file()]
 
 
-def test_rotate_path_plans_then_applies_and_no_secret_lands_in_any_output(
-    world: World, tmp_path: Path
-) -> None:
+def test_rotate_path_plans_then_applies_and_no_secret_lands_in_any_output(world: World, tmp_path: Path) -> None:
     if not SAMPLE.exists():
         pytest.skip("the sample page is not in tests/data")
     repo = make_repo(world, tmp_path)
@@ -94,9 +90,7 @@ def test_rotate_path_plans_then_applies_and_no_secret_lands_in_any_output(
 
     secrets = [PROD_DEFAULT, CI_PIPELINE, WEBHOOK, LEGACY_STAGING, world.seeded.admin_key, *new_values]
     outputs = [plan.stdout, plan.stderr, applied.stdout, applied.stderr]
-    outputs += [
-        p.read_text(errors="replace") for p in every_file_under(state, repo / "xdg", repo / ".keysweep")
-    ]
+    outputs += [p.read_text(errors="replace") for p in every_file_under(state, repo / "xdg", repo / ".keysweep")]
     for secret in secrets:
         assert all(secret not in text for text in outputs), "a secret value leaked into output or state"
 

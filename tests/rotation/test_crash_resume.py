@@ -90,9 +90,7 @@ def test_killed_after_any_point_a_resume_finishes_with_one_live_new_key_in_vault
         assert (
             len(
                 world.emulator.accounts_named(
-                    service_account_name(
-                        journal.stem, secret_id(PROD_DEFAULT if "@2" not in point else CI_PIPELINE)
-                    )
+                    service_account_name(journal.stem, secret_id(PROD_DEFAULT if "@2" not in point else CI_PIPELINE))
                 )
             )
             == 1

@@ -25,9 +25,7 @@ def connect(em: ProviderEmulator, env: dict[str, str] | None = None, **options: 
     base_url = em.start()
     admin = em.add_admin_key()
     sleeps: list[float] = []
-    cfg = ProviderConfig(
-        name="nexus", kind="openai-compatible", base_url=base_url, admin_key_env="NEXUS_ADMIN_KEY"
-    )
+    cfg = ProviderConfig(name="nexus", kind="openai-compatible", base_url=base_url, admin_key_env="NEXUS_ADMIN_KEY")
     provider = OpenAICompatibleProvider(
         cfg, env if env is not None else {"NEXUS_ADMIN_KEY": admin}, sleep=sleeps.append, **options
     )  # type: ignore[arg-type]
@@ -53,10 +51,7 @@ def test_a_key_is_a_candidate_only_when_prefix_and_suffix_both_match(
 
 def test_split_redacted_treats_stars_bullets_and_dots_as_the_mask() -> None:
     assert (
-        split_redacted("sk-ab**cd")
-        == split_redacted("sk-ab•••cd")
-        == split_redacted("sk-ab...cd")
-        == ("sk-ab", "cd")
+        split_redacted("sk-ab**cd") == split_redacted("sk-ab•••cd") == split_redacted("sk-ab...cd") == ("sk-ab", "cd")
     )
 
 
@@ -108,9 +103,7 @@ def test_5xx_that_persists_names_the_status_and_request_id(em: ProviderEmulator)
     em.fail("GET", "/organization/projects$", 500, times=10)
     with pytest.raises(ProviderError) as caught:
         list(provider.list_projects(None))
-    assert (
-        caught.value.status == 500 and caught.value.request_id and caught.value.request_id.startswith("req_")
-    )
+    assert caught.value.status == 500 and caught.value.request_id and caught.value.request_id.startswith("req_")
     assert len(sleeps) == 3 and max(sleeps) <= 8
 
 
@@ -121,9 +114,7 @@ def test_minting_is_never_retried_blindly_after_a_5xx(em: ProviderEmulator) -> N
     with pytest.raises(ProviderError) as caught:
         provider.create_service_account(None, project, "keysweep-x")
     assert caught.value.status == 500 and sleeps == []
-    assert len(em.accounts_named("keysweep-x")) == 1, (
-        "the caller reconciles by name; the adapter did not mint twice"
-    )
+    assert len(em.accounts_named("keysweep-x")) == 1, "the caller reconciles by name; the adapter did not mint twice"
 
 
 def test_malformed_json_is_a_provider_error_not_a_traceback(em: ProviderEmulator) -> None:
@@ -191,13 +182,9 @@ def test_timeouts_are_retried_a_bounded_number_of_times() -> None:
         attempts.append(request)
         raise httpx.ReadTimeout("timed out", request=request)
 
-    cfg = ProviderConfig(
-        name="nexus", kind="openai-compatible", base_url="http://127.0.0.1:9/v1", admin_key_env="K"
-    )
+    cfg = ProviderConfig(name="nexus", kind="openai-compatible", base_url="http://127.0.0.1:9/v1", admin_key_env="K")
     sleeps: list[float] = []
-    provider = OpenAICompatibleProvider(
-        cfg, {"K": "x"}, transport=httpx.MockTransport(handler), sleep=sleeps.append
-    )
+    provider = OpenAICompatibleProvider(cfg, {"K": "x"}, transport=httpx.MockTransport(handler), sleep=sleeps.append)
     with pytest.raises(ProviderError, match=r"ReadTimeout.*--resume"):
         list(provider.list_projects(None))
     assert len(attempts) == 5 and sleeps == [0.5, 1.0, 2.0, 4.0]

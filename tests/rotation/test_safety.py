@@ -201,9 +201,7 @@ def test_revocation_is_refused_before_the_replacement_is_verified(world: World) 
     planner, _ = make_planner(world)
     plan = planner.plan(group_findings(only(CI_PIPELINE)), rotation_id=new_rotation_id())
     journal = Journal.create(world.state_dir, plan.rotation_id)
-    rotator = Rotator(
-        plan, journal, lambda n: planner.provider_for(world.config.providers[0]), world.store, world.env
-    )
+    rotator = Rotator(plan, journal, lambda n: planner.provider_for(world.config.providers[0]), world.store, world.env)
     [target] = [t for t in plan.targets if t.key_id]
     with pytest.raises(RotationError, match="not stored and verified"):
         rotator._revoke(target)

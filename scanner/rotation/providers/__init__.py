@@ -148,6 +148,4 @@ def load_provider(config: ProviderConfig, env: dict[str, str], **options: object
         return OpenAICompatibleProvider(config, env, **options)  # type: ignore[arg-type]
     from scanner.errors import ConfigError
 
-    raise ConfigError(
-        f"{config.source}: [rotation.providers.{config.name}] kind {config.kind!r} is not supported"
-    )
+    raise ConfigError(f"{config.source}: [rotation.providers.{config.name}] kind {config.kind!r} is not supported")

@@ -108,9 +108,7 @@ class OpenAICompatibleProvider:
                 request_id=request_id,
             )
         except (KeyError, TypeError):
-            raise self._malformed(
-                "POST", "service_accounts", "no api_key.value in the answer", request_id
-            ) from None
+            raise self._malformed("POST", "service_accounts", "no api_key.value in the answer", request_id) from None
 
     def delete_service_account(self, org: str | None, project_id: str, sa_id: str) -> Deletion:
         status, _, request_id = self._call(
@@ -197,9 +195,7 @@ class OpenAICompatibleProvider:
                 return
             after = body.get("last_id") or (body["data"][-1].get("id") if body["data"] else None)
             if not after or after in seen:
-                raise self._malformed(
-                    "GET", path, "has_more is true but last_id does not advance", request_id
-                )
+                raise self._malformed("GET", path, "has_more is true but last_id does not advance", request_id)
             seen.add(after)
 
     def _call(

@@ -29,9 +29,7 @@ class ComposeRewriter:
                 edits.append(Edit(occ.start, occ.end, placeholder(occ.name)))
                 continue
             edits.append(Edit(occ.start, occ.end, interpolation(occ.name)))
-            needs.append(
-                Need(occ.name, "env", "in the shell or in the untracked .env beside the compose file")
-            )
+            needs.append(Need(occ.name, "env", "in the shell or in the untracked .env beside the compose file"))
         return Rewrite(edits=tuple(edits), needs=tuple(needs))
 
     def verify(self, text: str) -> str | None:

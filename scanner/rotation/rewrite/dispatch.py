@@ -20,9 +20,7 @@ from scanner.rotation.rewrite.tfvars import TfvarsRewriter
 
 _COMPOSE_NAME = re.compile(r"^(?:docker-)?compose(?:[.-][\w.-]+)?\.ya?ml$")
 _DOTENV_NAME = re.compile(r"^\.env(?:\.[\w.-]+)?$|^[\w.-]+\.env$")
-_DOCKERFILE_NAME = re.compile(
-    r"^(?:Dockerfile|Containerfile)(?:\.[\w.-]+)?$|\.(?:dockerfile|containerfile)$", re.I
-)
+_DOCKERFILE_NAME = re.compile(r"^(?:Dockerfile|Containerfile)(?:\.[\w.-]+)?$|\.(?:dockerfile|containerfile)$", re.I)
 _SHEBANG_SHELL = re.compile(r"^#!\s*\S*(?:/|env\s+)(?:ba|z|k|da)?sh\b")
 _K8S = re.compile(r"^apiVersion:\s*\S+", re.M)
 _K8S_KIND = re.compile(r"^kind:\s*\S+", re.M)

@@ -74,9 +74,7 @@ class DockerfileRewriter:
                 )
             else:
                 needs.append(Need(occ.name, "env", var))
-                notes.append(
-                    f"ENV {var} was removed: pass it at run time (docker run -e {var}, compose environment:)"
-                )
+                notes.append(f"ENV {var} was removed: pass it at run time (docker run -e {var}, compose environment:)")
         return Rewrite(edits=tuple(edits), needs=tuple(needs), notes=tuple(notes), manual=tuple(items))
 
     def verify(self, text: str) -> str | None:

@@ -86,9 +86,7 @@ def plan_rewrites(
             try:
                 texts[finding.path] = _read(root / finding.path)
             except (OSError, UnicodeDecodeError) as exc:
-                manual.append(
-                    _manual(finding, f"cannot read the file as UTF-8 text ({exc.__class__.__name__})")
-                )
+                manual.append(_manual(finding, f"cannot read the file as UTF-8 text ({exc.__class__.__name__})"))
                 texts[finding.path] = ""
                 continue
         span = locate(texts[finding.path], finding)
@@ -118,9 +116,7 @@ def plan_rewrites(
         )
         kind = kind_of(path, text)
         if kind is None:
-            manual.extend(
-                _manual(o.finding, "unknown file kind; replace the value by hand") for o in occurrences
-            )
+            manual.extend(_manual(o.finding, "unknown file kind; replace the value by hand") for o in occurrences)
             continue
         rewriter = rewriter_for(kind, k8s_secret_name)
         doc = Document(path, text)
@@ -144,9 +140,7 @@ def plan_rewrites(
         )
         pending[path] = None if result.untrack else after
         needs.extend(result.needs)
-        rewritten.extend(
-            o.finding for o in occurrences if (o.finding.line, o.finding.rule_id) not in left_alone
-        )
+        rewritten.extend(o.finding for o in occurrences if (o.finding.line, o.finding.rule_id) not in left_alone)
         companions.extend(result.companions)
 
     for companion in companions:
@@ -194,9 +188,7 @@ def remaining_literals(root: Path, plan: RewritePlan, rescan: Rescan) -> tuple[M
     if not paths:
         return ()
     wanted = {f.secret_id for f in plan.rewritten}
-    return tuple(
-        _manual(f, "still present after the rewrite") for f in rescan(paths) if f.secret_id in wanted
-    )
+    return tuple(_manual(f, "still present after the rewrite") for f in rescan(paths) if f.secret_id in wanted)
 
 
 def locate(text: str, finding: Finding) -> tuple[int, int] | None:

@@ -64,9 +64,7 @@ class GitHubActionsRewriter:
             env_edit = _step_env_edit(doc, lines, offsets, step, names)
             if env_edit is None:
                 first = next(o for o in occurrences if o.name in names)
-                items.append(
-                    manual(first, doc, "the step's env: is in flow style; add the secret to it by hand")
-                )
+                items.append(manual(first, doc, "the step's env: is in flow style; add the secret to it by hand"))
             else:
                 edits.append(env_edit)
         return Rewrite(edits=tuple(edits), needs=tuple(needs), manual=tuple(items))
@@ -94,9 +92,7 @@ def _run_blocks(text: str, lines: list[str], offsets: list[int]) -> list[tuple[i
     return blocks
 
 
-def _step_env_edit(
-    doc: Document, lines: list[str], offsets: list[int], step: Any, names: list[str]
-) -> Edit | None:
+def _step_env_edit(doc: Document, lines: list[str], offsets: list[int], step: Any, names: list[str]) -> Edit | None:
     """Add `NAME: ${{ secrets.NAME }}` to the step's `env:`, creating the mapping when the step has none."""
     nl = doc.newline
     if "env" in step:

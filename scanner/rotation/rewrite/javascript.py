@@ -29,9 +29,7 @@ class JavaScriptRewriter:
         for occ in occurrences:
             region = region_at(regions, occ.start)
             if region is None or region.end < occ.end:
-                items.append(
-                    manual(occ, doc, "the secret is not inside a string or comment; edit it by hand")
-                )
+                items.append(manual(occ, doc, "the secret is not inside a string or comment; edit it by hand"))
             elif region.kind == "comment":
                 edits.append(Edit(occ.start, occ.end, placeholder(occ.name)))
             elif region.kind == "template":

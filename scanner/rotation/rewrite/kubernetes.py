@@ -57,9 +57,7 @@ class KubernetesRewriter:
                 key_start, value_start, value_end, col, flow = env
                 quote = doc.text[value_start] in "'\""
                 if (occ.start, occ.end) != (value_start + quote, value_end - quote):
-                    items.append(
-                        manual(occ, doc, "the secret is part of a longer env value; split it by hand")
-                    )
+                    items.append(manual(occ, doc, "the secret is part of a longer env value; split it by hand"))
                     continue
                 if flow:
                     ref = f"valueFrom: {{secretKeyRef: {{name: {self.secret_name}, key: {occ.name}}}}}"
@@ -132,8 +130,6 @@ def scalar_end(text: str, start: int, flow: bool) -> int:
             i += 1
         return eol
     end = start
-    while (
-        end < eol and not (text[end] == "#" and text[end - 1] in " \t") and not (flow and text[end] in ",}]")
-    ):
+    while end < eol and not (text[end] == "#" and text[end - 1] in " \t") and not (flow and text[end] in ",}]"):
         end += 1
     return len(text[start:end].rstrip()) + start

@@ -36,8 +36,7 @@ class PythonRewriter:
             return Rewrite(manual=tuple(manual(o, doc, reason) for o in occurrences))
         starts = line_offsets(doc.text)
         spans = [
-            (starts[t.start[0] - 1] + t.start[1], starts[t.end[0] - 1] + t.end[1], i)
-            for i, t in enumerate(tokens)
+            (starts[t.start[0] - 1] + t.start[1], starts[t.end[0] - 1] + t.end[1], i) for i, t in enumerate(tokens)
         ]
         edits: list[Edit] = []
         items: list[ManualItem] = []
@@ -54,14 +53,10 @@ class PythonRewriter:
             elif token.type == tokenize.STRING:
                 by_token.setdefault(index, []).append(occ)
             else:
-                items.append(
-                    manual(occ, doc, "the secret is not inside a string or comment; edit it by hand")
-                )
+                items.append(manual(occ, doc, "the secret is not inside a string or comment; edit it by hand"))
         for index, group in by_token.items():
             start, end = spans[index][0], spans[index][1]
-            edit, reason = _string_edit(
-                doc.text, tokens, index, start, end, sorted(group, key=lambda o: o.start)
-            )
+            edit, reason = _string_edit(doc.text, tokens, index, start, end, sorted(group, key=lambda o: o.start))
             if edit is None:
                 items.extend(manual(o, doc, reason) for o in group)
                 continue
@@ -151,8 +146,7 @@ def _imports_os(text: str) -> bool:
     except SyntaxError:
         return True  # a file that does not parse is left to verification, not given an import
     return any(
-        isinstance(node, ast.Import)
-        and any(a.name.split(".")[0] == "os" and a.asname is None for a in node.names)
+        isinstance(node, ast.Import) and any(a.name.split(".")[0] == "os" and a.asname is None for a in node.names)
         for node in tree.body
     )
 

@@ -40,9 +40,7 @@ class TfvarsRewriter:
                 items.append(manual(occ, doc, "the secret is inside a map or list; move it by hand"))
                 continue
             var = m.group(1)
-            edits.append(
-                Edit(start, end, f"# {var}: removed by keysweep; Terraform reads it from TF_VAR_{var}")
-            )
+            edits.append(Edit(start, end, f"# {var}: removed by keysweep; Terraform reads it from TF_VAR_{var}"))
             needs.append(Need(occ.name, "tf-var", f"TF_VAR_{var}"))
             notes.append(f"{var} was removed: export TF_VAR_{var} (from {occ.name}) where Terraform runs")
         return Rewrite(edits=tuple(edits), needs=tuple(needs), notes=tuple(notes), manual=tuple(items))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from scanner.errors import RuleError
@@ -277,8 +278,9 @@ def _branch_prefixes(text: str) -> tuple[list[str], bool]:
     return current, True
 
 
-def _split_top(text: str, sep: str) -> list[str]:
-    parts, depth, start, i, in_class = [], 0, 0, 0, False
+def _structure(text: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
+    """(index, character, group depth after it) of each character outside escapes and character classes."""
+    depth, i, in_class = 0, start, False
     while i < len(text):
         c = text[i]
         if c == "\\":
@@ -290,40 +292,25 @@ def _split_top(text: str, sep: str) -> list[str]:
             in_class = True
             if text[i + 1 : i + 2] == "]":
                 i += 1
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == sep and depth == 0:
+        else:
+            depth += (c == "(") - (c == ")")
+            yield i, c, depth
+        i += 1
+
+
+def _split_top(text: str, sep: str) -> list[str]:
+    parts, start = [], 0
+    for i, c, depth in _structure(text):
+        if c == sep and depth == 0:
             parts.append(text[start:i])
             start = i + 1
-        i += 1
     parts.append(text[start:])
     return parts
 
 
 def _closing(text: str, open_at: int) -> int:
     """The index of the `)` that closes the group opened at `open_at`, or -1."""
-    depth, i, in_class = 0, open_at, False
-    while i < len(text):
-        c = text[i]
-        if c == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]"
-        elif c == "[":
-            in_class = True
-            if text[i + 1 : i + 2] == "]":
-                i += 1
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return -1
+    return next((i for i, c, depth in _structure(text, open_at) if c == ")" and depth == 0), -1)
 
 
 def _kebab(rule_id: str) -> str:

@@ -12,6 +12,7 @@ from scanner.rotation.rewrite.rewriter import (
     Need,
     Occurrence,
     Rewrite,
+    concatenation,
     manual,
     placeholder,
 )
@@ -56,15 +57,5 @@ class JavaScriptRewriter:
 def _string_edit(text: str, region: Region, group: list[Occurrence]) -> Edit:
     """The whole string becomes the reference, or a parenthesised concatenation around it."""
     quote = text[region.start]
-    content_start, content_end = region.start + 1, region.end - 1
-    pieces: list[str] = []
-    cursor = content_start
-    for occ in group:
-        if occ.start > cursor:
-            pieces.append(f"{quote}{text[cursor : occ.start]}{quote}")
-        pieces.append(f"process.env.{occ.name}")
-        cursor = occ.end
-    if content_end > cursor:
-        pieces.append(f"{quote}{text[cursor:content_end]}{quote}")
-    joined = " + ".join(pieces)
-    return Edit(region.start, region.end, joined if len(pieces) == 1 else f"({joined})")
+    content = concatenation(text, region.start + 1, region.end - 1, group, quote, quote, "process.env.{name}")
+    return Edit(region.start, region.end, content)

@@ -16,6 +16,7 @@ from scanner.rotation.rewrite.rewriter import (
     Need,
     Occurrence,
     Rewrite,
+    concatenation,
     manual,
     placeholder,
 )
@@ -95,19 +96,8 @@ def _string_edit(
     if _neighbour_is_string(tokens, index):
         return None, "the secret is in an implicitly concatenated string; edit it by hand"
     opening = prefix + quote
-    content_start = start + len(opening)
-    content_end = end - len(quote)
-    pieces: list[str] = []
-    cursor = content_start
-    for occ in group:
-        if occ.start > cursor:
-            pieces.append(f"{opening}{text[cursor : occ.start]}{quote}")
-        pieces.append(f'os.environ["{occ.name}"]')
-        cursor = occ.end
-    if content_end > cursor:
-        pieces.append(f"{opening}{text[cursor:content_end]}{quote}")
-    joined = " + ".join(pieces)
-    return Edit(start, end, joined if len(pieces) == 1 else f"({joined})"), ""
+    content = concatenation(text, start + len(opening), end - len(quote), group, opening, quote, 'os.environ["{name}"]')
+    return Edit(start, end, content), ""
 
 
 def _splice(token_text: str, edits: list[tuple[int, int, str]]) -> str:

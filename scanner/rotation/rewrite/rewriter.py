@@ -121,6 +121,24 @@ class Rewriter(Protocol):
         ...
 
 
+def concatenation(
+    text: str, start: int, end: int, group: Sequence[Occurrence], opening: str, closing: str, reference: str
+) -> str:
+    """The string literal whose content is `text[start:end]`, with each occurrence (sorted) replaced by
+    `reference.format(name=…)`: the reference alone, or a parenthesised `+` concatenation around it."""
+    pieces: list[str] = []
+    cursor = start
+    for occ in group:
+        if occ.start > cursor:
+            pieces.append(f"{opening}{text[cursor : occ.start]}{closing}")
+        pieces.append(reference.format(name=occ.name))
+        cursor = occ.end
+    if end > cursor:
+        pieces.append(f"{opening}{text[cursor:end]}{closing}")
+    joined = " + ".join(pieces)
+    return joined if len(pieces) == 1 else f"({joined})"
+
+
 def placeholder(name: str) -> str:
     """What replaces a key in prose and comments: it names the variable and cannot be mistaken for a key."""
     return f"<your {name}>"

@@ -4,14 +4,18 @@ then each finding attributed to the commits that introduced it."""
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from scanner.config import Settings
 from scanner.findings import Finding, Fragment
 from scanner.sources import Skipped, _git
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +47,7 @@ class HistorySource:
         self._named: dict[str, list[str]] = defaultdict(list)
         """History path -> blob ids yielded under that name."""
         self._skipped_names: set[tuple[str, str]] = set()
+        self._changes: _Prefetch[list[_git.Change]] | None = None
 
     # -- scanning ------------------------------------------------------------------------------------
 
@@ -52,6 +57,9 @@ class HistorySource:
             yield from self._working_tree(seen)
         if not _git.has_commits(self.repo):
             return
+        # NOTE: the commit graph's tree changes are read while the blobs stream, on a thread: attribution
+        # needs them after the scan, and git computes them on the core that scanning leaves idle.
+        self._changes = _Prefetch(lambda: list(_git.changes(self.repo, ["--all"])))
         yield from self._history(seen)
 
     def _working_tree(self, seen: set[str]) -> Iterator[Fragment]:
@@ -195,7 +203,8 @@ class HistorySource:
         """Per blob with findings, the changes (newest first) that brought each of its secrets in."""
         candidates: list[_git.Change] = []
         old_by_commit: dict[str, set[str]] = defaultdict(set)
-        for change in _git.changes(self.repo, ["--all"]):
+        changes = self._changes.result() if self._changes else _git.changes(self.repo, ["--all"])
+        for change in changes:
             old_by_commit[change.commit.oid].update(o for o in change.old if o != _git.EMPTY_BLOB)
             if change.new in by_blob:
                 candidates.append(change)
@@ -265,6 +274,28 @@ class HistorySource:
             if finding not in accounted:
                 report[_occurrence(finding)] = finding
         return sorted(report.values(), key=lambda f: (f.path, f.line, f.column, f.rule_id, f.date or ""))
+
+
+class _Prefetch(Generic[T]):
+    """A value computed on a daemon thread; `result()` waits for it (and re-raises its error)."""
+
+    def __init__(self, compute: Callable[[], T]) -> None:
+        self._value: T | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(compute,), daemon=True)
+        self._thread.start()
+
+    def _run(self, compute: Callable[[], T]) -> None:
+        try:
+            self._value = compute()
+        except BaseException as exc:  # NOTE: handed to the caller of result(), not lost on the thread
+            self._error = exc
+
+    def result(self) -> T:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value  # type: ignore[return-value]
 
 
 def _occurrence(finding: Finding) -> tuple[object, ...]:

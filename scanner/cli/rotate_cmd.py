@@ -84,6 +84,9 @@ def rotate(
     config = parse_rotation_config(raw, source)
     findings = _scan(list(paths), settings) if paths and not report else []
     exposed = load_report(report) if report else group_findings(findings)
+    if not resume and not exposed:
+        click.echo("Nothing to rotate: no exposed secrets were found.")
+        return 0
     folder = str(Path(paths[0]).resolve()) if len(paths) == 1 and Path(paths[0]).is_dir() else None
     states = state_dir or config.state_dir or default_state_dir(env)
 

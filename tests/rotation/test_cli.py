@@ -118,3 +118,15 @@ def test_credentials_are_read_from_the_environment_only(world: World, tmp_path: 
     result = keysweep(world, "--report", str(report), "--config", str(config), cwd=tmp_path)
     assert result.returncode == 2
     assert "NEXUS_ADMIN_KEY" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_clean_folder_has_nothing_to_rotate_and_touches_nothing(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("import os\nKEY = os.environ['NEXUS_API_KEY']\n")
+    state = tmp_path / "state"
+    run = subprocess.run(
+        [sys.executable, "-m", "scanner", "rotate", str(tmp_path), "--apply", "--state-dir", str(state)],
+        capture_output=True, text=True, timeout=60, env={**os.environ, "VAULT_ADDR": "http://127.0.0.1:9"},
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert "Nothing to rotate" in run.stdout
+    assert not state.exists()

@@ -139,6 +139,7 @@ def rotate(
             if not apply_:
                 return 0
             assert store is not None
+            _refuse_second_rotation(states, plan, folder)
             if step is not None:
                 _preflight(step)  # a dirty tree or a missing token stops here, before anything is minted
             journal = Journal.create(states, plan.rotation_id, crash)
@@ -256,6 +257,20 @@ def _needs_values(plan: Any, rotation_id: str, folder: str | None) -> None:
         f"journal never holds ({len(missing)} secret(s) without one): pass the scanned folder again, "
         f"`keysweep rotate --resume {rotation_id} {where}`, or add --no-pr to finish without the pull request"
     )
+
+
+def _refuse_second_rotation(states: Path, plan: Any, folder: str | None) -> None:
+    """Re-running `--apply` after a crash must not mint a second set of keys: continue the first instead."""
+    from scanner.rotation.journal import unfinished_rotations
+
+    open_ones = unfinished_rotations(states, {t.secret_id for t in plan.targets})
+    if open_ones:
+        rotation_id, last, count = open_ones[-1]
+        where = f" {folder}" if folder else ""
+        raise UsageError(
+            f"rotation {rotation_id} of {count} of these secrets is unfinished (its journal stops at `{last}`); "
+            f"continue it with `keysweep rotate --resume {rotation_id}{where}` instead of starting another"
+        )
 
 
 def _parse_key_ids(values: tuple[str, ...]) -> dict[str, str]:

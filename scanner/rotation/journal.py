@@ -124,6 +124,21 @@ def journal_path(state_dir: Path, rotation_id: str) -> Path:
     return state_dir / f"{rotation_id}.jsonl"
 
 
+def unfinished_rotations(state_dir: Path, secret_ids: set[str]) -> list[tuple[str, str, int]]:
+    """(rotation id, last event, how many of `secret_ids` it covers) of every journal in `state_dir` that has
+    no `done` and plans at least one of `secret_ids`: a second rotation of them would mint twice."""
+    found = []
+    for path in sorted(state_dir.glob("*.jsonl")) if state_dir.is_dir() else []:
+        events = list(read_events(path))
+        if not events or events[0].get("event") != "plan" or any(e.get("event") == "done" for e in events):
+            continue
+        planned = {t.get("secret", {}).get("secret_id") for t in events[0].get("plan", {}).get("targets", [])}
+        overlap = len(planned & secret_ids)
+        if overlap:
+            found.append((path.stem, str(events[-1].get("event")), overlap))
+    return found
+
+
 def read_events(path: Path) -> Iterator[dict[str, Any]]:
     """Every complete line; a torn last line (the process died mid-write) is skipped."""
     with path.open(encoding="utf-8") as handle:

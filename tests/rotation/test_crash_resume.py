@@ -105,3 +105,22 @@ def test_killed_after_any_point_a_resume_finishes_with_one_live_new_key_in_vault
     else:
         assert "orphan-revoked" not in events
     assert world.emulator.calls("POST", "service_accounts$") == 2 + (point in LOSES_THE_MINTED_VALUE)
+
+
+def test_rerunning_apply_after_a_crash_refuses_and_names_the_resume_command(world: World, tmp_path: Path) -> None:
+    report = write_report(tmp_path / "report.json", seed_findings())
+    config = tmp_path / "pyproject.toml"
+    config.write_text(world.config_toml())
+    state = tmp_path / "state"
+    common = ["--report", str(report), "--config", str(config), "--state-dir", str(state)]
+    crashed = keysweep(world, *common, "--apply", crash=POINTS[3], cwd=tmp_path)
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr
+    [journal] = state.glob("rot-*.jsonl")
+    mints = world.emulator.calls("POST", "service_accounts$")
+
+    again = keysweep(world, *common, "--apply", cwd=tmp_path)
+
+    assert again.returncode == 2
+    assert f"keysweep rotate --resume {journal.stem}" in again.stderr
+    assert world.emulator.calls("POST", "service_accounts$") == mints  # nothing minted twice
+    assert [p.name for p in state.glob("rot-*.jsonl")] == [journal.name]  # no second rotation started

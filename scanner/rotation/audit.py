@@ -15,11 +15,7 @@ def summarize(plan: Plan, events: list[dict[str, Any]]) -> dict[str, Any]:
     by_target: dict[str | None, list[dict[str, Any]]] = {}
     for e in events:
         by_target.setdefault(e.get("target"), []).append(e)
-    status = (
-        "done"
-        if any(e["event"] == "done" for e in events)
-        else ("awaiting-revoke" if any(e["event"] == "awaiting-revoke" for e in events) else "incomplete")
-    )
+    status = _status([e["event"] for e in events])
     rows = []
     for t in plan.targets:
         evs = by_target.get(t.secret_id, [])
@@ -103,3 +99,13 @@ def write_audit(state_dir: Path, summary: dict[str, Any]) -> tuple[Path, Path]:
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
     return paths
+
+
+def _status(events: list[str]) -> str:
+    """`done`; `awaiting-merge` while --graceful waits for the PR; `awaiting-revoke`; else `incomplete`."""
+    if "done" in events:
+        return "done"
+    waiting = [e for e in events if e in ("pr-not-merged", "pr-merged")]
+    if waiting and waiting[-1] == "pr-not-merged":
+        return "awaiting-merge"
+    return "awaiting-revoke" if "awaiting-revoke" in events else "incomplete"

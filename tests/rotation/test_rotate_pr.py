@@ -288,9 +288,10 @@ def test_graceful_revokes_only_once_the_pull_request_is_merged(
     rotation_id, _ = scene.journal()
     assert em.is_live(leak.prod) and em.is_live(leak.ci) and em.is_live(scene.vault_value("NEXUS_API_KEY"))
 
-    code, _, err = scene.rotate("--resume", rotation_id, capsys=capsys)
+    code, out, err = scene.rotate("--resume", rotation_id, capsys=capsys)
     assert code == 1 and "is not merged yet" in err
     assert em.is_live(leak.prod) and em.is_live(leak.ci)
+    assert f"keysweep rotation {rotation_id}: awaiting-merge" in out  # the audit says what it waits for
     assert scene.hosting.requests[-1].path == f"/repos/{REPOSITORY}/pulls/1"
 
     scene.hosting.merge(REPOSITORY, 1)

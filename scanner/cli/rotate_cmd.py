@@ -41,6 +41,11 @@ from scanner.errors import UsageError
     help="Where journals and audits live (default: $XDG_STATE_HOME/keysweep/rotations).",
 )
 @click.option(
+    "--set-ci-secrets",
+    is_flag=True,
+    help="Store each new key as the CI secret (Actions secret / GitLab variable) the rewritten workflows read.",
+)
+@click.option(
     "--config",
     "config_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -57,6 +62,7 @@ def rotate(
     key_ids: tuple[str, ...],
     state_dir: Path | None,
     config_file: Path | None,
+    set_ci_secrets: bool = False,
 ) -> int:
     """Plan (default) or --apply the rotation of the keys a scan found.
 
@@ -98,6 +104,7 @@ def rotate(
         return cache[name]
 
     store = _vault(env, required=bool(apply_ or resume))
+    reader = _stored_value_reader(store) if set_ci_secrets and store is not None else None
     crash = CrashHook(env.get("KEYSWEEP_CRASH_AFTER"))
     try:
         if resume:
@@ -107,7 +114,7 @@ def rotate(
             plan = Plan.from_record(journal.events[0]["plan"])
             if exposed:
                 plan = plan.with_values(exposed)
-            step, skipped = _pr_step(folder or plan.source, settings, env, no_pr=no_pr, base=base_branch)
+            step, skipped = _pr_step(folder or plan.source, settings, env, no_pr=no_pr, base=base_branch, read=reader)
             if step is not None and not (journal.has("pr") or journal.has("pr-skipped")):
                 try:
                     _needs_values(plan, resume, folder or plan.source)
@@ -127,7 +134,7 @@ def rotate(
                 source=folder,
                 base_branch=base_branch,
             )
-            step, skipped = _pr_step(folder, settings, env, no_pr=no_pr, base=base_branch)
+            step, skipped = _pr_step(folder, settings, env, no_pr=no_pr, base=base_branch, read=reader)
             click.echo(
                 describe_plan(
                     plan,
@@ -189,8 +196,18 @@ def _names(folder: str | None, findings: list[Any]) -> dict[str, str]:
     return choose_names(folder, findings)
 
 
+def _stored_value_reader(store: Any) -> Any:
+    """(mount, path, version) → the value keysweep stored there, for `--set-ci-secrets`."""
+
+    def read(mount: str, path: str, version: int | None) -> str | None:
+        stored = store.read(mount, path, version)
+        return None if stored is None else stored.data.get("value")
+
+    return read
+
+
 def _pr_step(
-    folder: str | None, settings: Any, env: dict[str, str], *, no_pr: bool, base: str | None
+    folder: str | None, settings: Any, env: dict[str, str], *, no_pr: bool, base: str | None, read: Any = None
 ) -> tuple[Any, str]:
     """The pull-request step for the scanned folder, or None and the reason it is skipped."""
     if no_pr:
@@ -221,7 +238,7 @@ def _pr_step(
 
         return list(scan_paths(paths, settings).findings)
 
-    step = PullRequestStep(Path(folder), hosting, rescan=rescan, base_branch=base, env=env)
+    step = PullRequestStep(Path(folder), hosting, rescan=rescan, base_branch=base, env=env, read_stored=read)
     return step, ""
 
 

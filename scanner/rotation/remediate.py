@@ -12,7 +12,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -79,6 +79,9 @@ class RemediationContext:
     rescan: Rescan | None = None
     """Scans files and returns findings; when given, the branch is re-scanned before anything is pushed."""
     ci_secrets: tuple[CISecret, ...] = ()
+    ci_values: Mapping[str, str] = field(default_factory=dict, repr=False)
+    """Values by variable name, stored as CI secrets for each variable the rewrite makes a workflow read
+    (rotation passes the new keys here; the others are never set)."""
     base_branch: str | None = None
     """The branch to start from and to merge into; by default the remote's default branch."""
     branch_prefix: str = BRANCH_PREFIX
@@ -198,6 +201,7 @@ def open_remediation(
     finally:
         _remove_worktree(repo, worktree)
 
+    context = _with_ci_values(context, plan)
     title, body = describe(plan, manual, context, findings, base)
     _guard(title + body, findings)
     hosting = resolve_hosting(remote_url, context.hosting)
@@ -240,6 +244,16 @@ def open_remediation(
     verb = "opened" if pr.created else "updated"
     message = f"{verb} pull request #{pr.number} {pr.url} from {branch}"
     return RemediationResult(branch, base, commit, pushed, pr, None, files, untracked_files, manual, message)
+
+
+def _with_ci_values(context: RemediationContext, plan: RewritePlan) -> RemediationContext:
+    """`ci_values` become CI secrets where the rewritten workflows read them, and only there."""
+    if not context.ci_values:
+        return context
+    wanted = {n.name for n in plan.needs if n.where == "ci-secret"}
+    have = {s.name for s in context.ci_secrets}
+    extra = tuple(CISecret(name, value) for name, value in sorted(context.ci_values.items()) if name in wanted - have)
+    return replace(context, ci_secrets=context.ci_secrets + extra)
 
 
 # -- what the reviewer reads -------------------------------------------------------------------------
@@ -369,6 +383,9 @@ class PullRequestStep:
     names: Mapping[str, str] | None = None
     base_branch: str | None = None
     env: Mapping[str, str] | None = None
+    read_stored: Callable[[str, str, int | None], str | None] | None = None
+    """With `--set-ci-secrets`: reads a new value back from the secret store (mount, path, version), so the
+    workflows the PR rewrites find their secrets set; None sets none."""
 
     def check(self) -> None:
         """Refuse before the rotation starts what would make the PR step fail after the keys were revoked: no
@@ -412,10 +429,29 @@ class PullRequestStep:
             env=self.env,
         )
         names = {t.secret_id: t.env_name for t in plan.targets if t.env_name} | dict(self.names or {})
+        context = replace(context, ci_values=self._ci_values(plan, journal, names))
         result = open_remediation(self.repo_path, findings, names or None, context)
         journal.append("pr-branch", **result.to_record())
         url = result.pull_request.url if result.pull_request else result.compare_url
         return PrResult(url=url, merged=False, message=result.message, state="open" if url else None)
+
+    def _ci_values(self, plan: Plan, journal: Journal, names: Mapping[str, str]) -> dict[str, str]:
+        """New values (read back from the store) of rotated secrets, and identifiers as they are."""
+        if self.read_stored is None:
+            return {}
+        values: dict[str, str] = {}
+        for t in plan.targets:
+            name = names.get(t.secret_id)
+            stored = journal.last("stored", t.secret_id)
+            if name is None:
+                continue
+            if stored is not None:
+                value = self.read_stored(stored["mount"], stored["path"], stored.get("version"))
+            else:
+                value = t.secret.value if t.secret.identifier else None  # a key not rotated keeps no CI copy
+            if value:
+                values[name] = value
+        return values
 
     def status(self, plan: Plan, journal: Journal) -> PrResult | None:
         """Ask the hosting API whether the pull request this rotation opened is merged."""

@@ -158,6 +158,7 @@ def test_rotate_apply_rotates_into_vault_and_opens_one_pr_with_every_literal_rep
     rotation_id, events = scene.journal()
     kinds = [e["event"] for e in events]
     assert kinds[-1] == "done" and "pr" in kinds and "pr-skipped" not in kinds
+    assert scene.hosting.repos[REPOSITORY].secrets == {}  # CI secrets only with --set-ci-secrets
 
     # Vault holds the new values at paths named by the variables the code now reads; they work.
     new = {name: scene.vault_value(name) for name in ("NEXUS_API_KEY", "NEXUS_API_KEY_CI_PIPELINE", "WEBHOOK_SECRET")}
@@ -354,3 +355,19 @@ def test_the_pr_uses_the_variable_names_recorded_in_the_plan(checkout: Checkout)
         assert "| `NEXUS_PROD_KEY` |" in pr["body"] and "| `NEXUS_API_KEY` |" not in pr["body"]
         text = checkout.branch_file(str(pr["head"]["ref"]), "app/client.py")
         assert 'api_key=os.environ["NEXUS_PROD_KEY"]' in text and KEY not in text
+
+
+def test_set_ci_secrets_stores_the_new_keys_the_rewritten_workflow_reads(
+    scene: Scene, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = scene.rotate(str(scene.repo.path), "--apply", "--set-ci-secrets", capsys=capsys)
+    assert code == 1, err  # the legacy key's manual step
+    secrets = scene.hosting.repos[REPOSITORY].secrets
+    # The workflow reads NEXUS_API_KEY (rotated: the new value, as stored in Vault) and NEXUS_ORG_ID (an
+    # identifier, kept as it is); nothing else is set, and never an exposed key.
+    assert secrets == {"NEXUS_API_KEY": scene.vault_value("NEXUS_API_KEY"), "NEXUS_ORG_ID": "org-NexusProd01"}
+    assert not set(secrets.values()) & set(scene.leak.secrets)
+    [pr] = scene.hosting.repos[REPOSITORY].pulls
+    ticked = [line for line in pr["body"].splitlines() if line.startswith("- [x] Set the CI secret")]
+    assert len(ticked) == 2 and all(line.endswith("(done by keysweep)") for line in ticked)
+    assert scene.vault_value("NEXUS_API_KEY") not in out + err + pr["body"]

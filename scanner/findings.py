@@ -97,6 +97,34 @@ class Finding:
             return self.secret.split("\n", 1)[0].strip() + "…"
         return redact(self.secret, self.prefix)
 
+    def to_dict(self, *, reveal: bool = False) -> dict[str, object]:
+        """The finding as a row of the JSON report (`version` 1); the value only with `reveal`."""
+        row: dict[str, object] = {
+            "rule_id": self.rule_id,
+            "severity": str(self.severity),
+            "kind": self.kind,
+            "provider": self.provider,
+            "env_var": self.env_var,
+            "secret_id": self.secret_id,
+            "redacted": self.redacted,
+            "prefix": self.prefix,
+            "identifier": self.identifier,
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "end_column": self.end_column,
+            "commit": self.commit,
+            "author": self.author,
+            "email": self.email,
+            "date": self.date,
+            "labels": list(self.labels),
+            "related": list(self.related),
+            "decoded": self.decoded,
+        }
+        if reveal:
+            row["secret"] = self.secret
+        return row
+
     def with_(self, **changes: object) -> Finding:
         return replace(self, **changes)  # type: ignore[arg-type]
 

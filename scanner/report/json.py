@@ -7,36 +7,7 @@ from typing import Any
 
 from scanner import __version__
 from scanner.config import Settings
-from scanner.findings import Finding
 from scanner.scan import ScanResult
-
-
-def finding_to_dict(f: Finding, reveal: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "rule_id": f.rule_id,
-        "severity": str(f.severity),
-        "kind": f.kind,
-        "provider": f.provider,
-        "env_var": f.env_var,
-        "secret_id": f.secret_id,
-        "redacted": f.redacted,
-        "prefix": f.prefix,
-        "identifier": f.identifier,
-        "path": f.path,
-        "line": f.line,
-        "column": f.column,
-        "end_column": f.end_column,
-        "commit": f.commit,
-        "author": f.author,
-        "email": f.email,
-        "date": f.date,
-        "labels": list(f.labels),
-        "related": list(f.related),
-        "decoded": f.decoded,
-    }
-    if reveal:
-        out["secret"] = f.secret
-    return out
 
 
 def summary(result: ScanResult, settings: Settings) -> dict[str, Any]:
@@ -64,7 +35,7 @@ def render(result: ScanResult, settings: Settings) -> str:
     document = {
         "version": 1,
         "tool": {"name": "keysweep", "version": __version__},
-        "findings": [finding_to_dict(f, settings.reveal) for f in result.findings],
+        "findings": [f.to_dict(reveal=settings.reveal) for f in result.findings],
         "summary": summary(result, settings),
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -56,7 +56,7 @@ def group_findings(findings: Iterable[Finding]) -> list[ExposedSecret]:
     groups: dict[str, list[Finding]] = {}
     for finding in findings:
         groups.setdefault(finding.secret_id, []).append(finding)
-    return [_merge(sid, [_row_of(f) for f in fs]) for sid, fs in groups.items()]
+    return [_merge(sid, [f.to_dict(reveal=True) for f in fs]) for sid, fs in groups.items()]
 
 
 def load_report(path: Path) -> list[ExposedSecret]:
@@ -75,25 +75,6 @@ def load_report(path: Path) -> list[ExposedSecret]:
             raise UsageError(f"{path}: findings[{n}] has no secret_id")
         groups.setdefault(row["secret_id"], []).append(row)
     return [_merge(sid, rows) for sid, rows in groups.items()]
-
-
-def _row_of(f: Finding) -> dict[str, Any]:
-    return {
-        "rule_id": f.rule_id,
-        "secret": f.secret,
-        "redacted": f.redacted,
-        "path": f.path,
-        "line": f.line,
-        "column": f.column,
-        "commit": f.commit,
-        "labels": list(f.labels),
-        "related": list(f.related),
-        "kind": f.kind,
-        "provider": f.provider,
-        "env_var": f.env_var,
-        "prefix": f.prefix,
-        "identifier": f.identifier,
-    }
 
 
 def _merge(secret_id: str, rows: list[dict[str, Any]]) -> ExposedSecret:

@@ -134,30 +134,6 @@ def seed_findings() -> list[Finding]:
 
 def write_report(path: Path, findings: list[Finding], *, reveal: bool = True) -> Path:
     """The JSON report `keysweep scan --format json [--reveal]` writes."""
-    rows = []
-    for f in findings:
-        row = {
-            "rule_id": f.rule_id,
-            "severity": str(f.severity),
-            "secret_id": f.secret_id,
-            "redacted": f.redacted,
-            "path": f.path,
-            "line": f.line,
-            "column": f.column,
-            "end_column": f.end_column,
-            "commit": f.commit,
-            "author": f.author,
-            "date": f.date,
-            "labels": list(f.labels),
-            "related": list(f.related),
-            "kind": f.kind,
-            "provider": f.provider,
-            "env_var": f.env_var,
-            "prefix": f.prefix,
-            "identifier": f.identifier,
-        }
-        if reveal:
-            row["secret"] = f.secret
-        rows.append(row)
+    rows = [f.to_dict(reveal=reveal) for f in findings]
     path.write_text(json.dumps({"version": 1, "findings": rows, "summary": {"findings": len(rows)}}))
     return path

@@ -248,7 +248,7 @@ def _link_orgs(findings: list[Finding]) -> list[Finding]:
         for f in group:
             if f.kind == "org-id":
                 others = keys
-            elif f in keys:
+            elif orgs and f.provider == orgs[0].provider:
                 others = orgs
             else:
                 out.append(f)

@@ -141,7 +141,8 @@ class Detector:
             glued = data[e:run_end].decode("ascii", "replace")
             if not (rule.glue and _GLUED_WORDS.fullmatch(glued)):
                 return None
-        if not is_plausible_secret(rule, secret, _line_of(data, s), path):
+        # Only the generic rule's filters read the line; the provider rules never pay for decoding it.
+        if not is_plausible_secret(rule, secret, _line_of(data, s) if rule.generic else "", path):
             return None
         alternatives, cut = _glue_alternatives(rule, secret, data, e) if rule.glue else ((), False)
         return Match(rule, s, e, secret, alternatives, cut)

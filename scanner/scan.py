@@ -48,14 +48,14 @@ def scan_paths(paths: Sequence[str | Path], settings: Settings, *, backend: str 
     """Scan files and folders on disk (`-` for stdin)."""
     import sys
 
-    from scanner.sources.filesystem import FilesystemSource, StdinSource
+    from scanner.sources.filesystem import BufferSource, FilesystemSource
 
     sources: list[Source] = []
     on_disk = [p for p in paths if str(p) != "-"]
     if on_disk:
         sources.append(FilesystemSource(on_disk, settings))
     if len(on_disk) != len(paths):
-        sources.append(StdinSource(sys.stdin.buffer, settings))
+        sources.append(BufferSource("-", sys.stdin.buffer.read()))
     root = str(on_disk[0]) if len(on_disk) == 1 else "."
     return scan(sources, settings, backend=backend, root=root)
 

@@ -141,3 +141,9 @@ def test_scanning_a_folder_inside_a_repository_says_how_much_history_was_left_ou
     subprocess.run(["git", *ident, "commit", "-qam", "two"], cwd=tmp_path, env=env, check=True)
     run = keysweep("scan", str(tmp_path / "sub"))
     assert "2 commits in this repository's history were not scanned; add --history" in run.stdout
+
+
+def test_binary_on_stdin_is_skipped_and_said() -> None:
+    run = keysweep("scan", "-", "--format", "json", stdin=b"\x00\x01" + J1.encode())
+    doc = json.loads(run.stdout)
+    assert (doc["findings"], doc["summary"]["skipped"]) == ([], [{"path": "-", "reason": "binary"}])

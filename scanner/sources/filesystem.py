@@ -93,7 +93,7 @@ class FilesystemSource:
 
 
 class BufferSource:
-    """One in-memory buffer (rule examples, tests, `rules check`)."""
+    """One in-memory buffer: standard input (path `-`), rule examples, tests."""
 
     def __init__(self, path: str, data: bytes) -> None:
         self.path = path
@@ -102,27 +102,10 @@ class BufferSource:
         self.notes: list[str] = []
 
     def fragments(self) -> Iterator[Fragment]:
-        yield Fragment(path=self.path, data=self.data)
-
-    def attribute(self, findings: Sequence[Finding]) -> list[Finding]:
-        return list(findings)
-
-
-class StdinSource:
-    """Standard input, read whole, reported as path `-`."""
-
-    def __init__(self, stream: object, settings: Settings) -> None:
-        self.stream = stream
-        self.settings = settings
-        self.skipped: list[Skipped] = []
-        self.notes: list[str] = []
-
-    def fragments(self) -> Iterator[Fragment]:
-        data: bytes = self.stream.read()  # type: ignore[attr-defined]
-        if b"\0" in data[:_SNIFF]:
-            self.skipped.append(Skipped("-", "binary"))
+        if b"\0" in self.data[:_SNIFF]:
+            self.skipped.append(Skipped(self.path, "binary"))
             return
-        yield Fragment(path="-", data=data)
+        yield Fragment(path=self.path, data=self.data)
 
     def attribute(self, findings: Sequence[Finding]) -> list[Finding]:
         return list(findings)

@@ -84,6 +84,8 @@ class Finding:
     """secret_ids of findings that belong with this one (the org IDs beside a key)."""
     decoded: str | None = None
     """How the secret was reached when it was encoded in the source (`base64`, `url`, `json`)."""
+    blob: str | None = field(default=None, repr=False, compare=False)
+    """The git blob the finding was read from (history scans); not part of its identity."""
 
     @property
     def secret_id(self) -> str:

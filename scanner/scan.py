@@ -169,6 +169,7 @@ def detect_fragment(detector: Detector, fragment: Fragment) -> tuple[list[_Pendi
             email=fragment.email,
             date=fragment.date,
             decoded=m.decoded,
+            blob=fragment.blob,
         )
         out.append(_Pending(finding, m.alternatives, m.cut))
     return out, masked

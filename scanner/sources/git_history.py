@@ -44,8 +44,6 @@ class HistorySource:
         self.notes: list[str] = []
         self._tree: dict[str, str] = {}
         """Working-tree path -> blob id of its current content."""
-        self._named: dict[str, list[str]] = defaultdict(list)
-        """History path -> blob ids yielded under that name."""
         self._skipped_names: set[tuple[str, str]] = set()
         self._changes: _Prefetch[list[_git.Change]] | None = None
 
@@ -133,7 +131,6 @@ class HistorySource:
             if _git.is_lfs_pointer(read.data):
                 lfs += 1
                 continue
-            self._named[ref.path].append(ref.oid)
             yield Fragment(path=ref.path, data=read.data, blob=ref.oid)
         if lfs:
             self.notes.append(
@@ -162,30 +159,13 @@ class HistorySource:
         if not findings:
             return []
         unique = list(dict.fromkeys(findings))
-        by_blob = self._locate(unique)
+        # The same finding (path, line, secret) comes from every version of the file that kept that line.
+        by_blob: dict[str, list[Finding]] = defaultdict(list)
+        for blob, finding in dict.fromkeys((f.blob, f) for f in findings):
+            if blob is not None:
+                by_blob[blob].append(finding)
         introductions = self._introductions(by_blob) if by_blob else {}
         return self._report(unique, by_blob, introductions)
-
-    def _locate(self, findings: Sequence[Finding]) -> dict[str, list[Finding]]:
-        """Which scanned blobs each finding came from, checked against their content.
-
-        A finding carries a path and line but not the fragment it came from; a path names the working-tree
-        file and every historic version yielded under that name, so the ones that hold the secret on that
-        line are the finding's blobs (several when the line survived many versions).
-        """
-        candidates: dict[str, list[str]] = {}
-        for finding in findings:
-            if finding.path not in candidates:
-                tree = [self._tree[finding.path]] if finding.path in self._tree else []
-                candidates[finding.path] = tree + self._named.get(finding.path, [])
-        contents = self._contents({oid for oids in candidates.values() for oid in oids})
-        by_blob: dict[str, list[Finding]] = defaultdict(list)
-        for finding in findings:
-            for oid in candidates[finding.path]:
-                data = contents.get(oid)
-                if data is not None and _holds(data, finding):
-                    by_blob[oid].append(finding)
-        return by_blob
 
     def _contents(self, oids: set[str]) -> dict[str, bytes]:
         contents: dict[str, bytes] = {}
@@ -302,22 +282,5 @@ def _occurrence(finding: Finding) -> tuple[object, ...]:
     return (finding.secret, finding.rule_id, finding.path, finding.line, finding.column, finding.commit)
 
 
-def _holds(data: bytes, finding: Finding) -> bool:
-    """Whether `data` has the finding's secret on its line (or, for an encoded secret, has that line)."""
-    lines = data.split(b"\n")
-    if finding.line > len(lines):
-        return False
-    secret = _encode(finding.secret)
-    span = b"\n".join(lines[finding.line - 1 : finding.line + secret.count(b"\n")])
-    if secret in span:
-        return True
-    # NOTE: a decoded secret (base64, URL, JSON escapes) is not in the bytes as such; its line is.
-    return finding.decoded is not None and len(lines[finding.line - 1]) >= finding.end_column - 1
-
-
 def _provenance(finding: Finding, commit: _git.Commit) -> Finding:
     return finding.with_(commit=commit.oid, author=commit.author, email=commit.email, date=commit.date)
-
-
-def _encode(secret: str) -> bytes:
-    return secret.encode("utf-8", "surrogateescape")

@@ -97,6 +97,7 @@ def stand_in_scan(source: Source, secrets: Iterable[str], rule_id: str = "test-k
                         author=fragment.author,
                         email=fragment.email,
                         date=fragment.date,
+                        blob=fragment.blob,
                     )
                 )
     return source.attribute(findings)

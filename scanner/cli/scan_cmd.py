@@ -123,10 +123,20 @@ class _Progress:
             click.echo("\r\033[K", nl=False, err=True)
 
 
-def _run(targets: list[str], settings: Settings, engine: str, progress: _Progress | None, **git: object) -> ScanResult:
+def _run(
+    targets: list[str],
+    settings: Settings,
+    engine: str,
+    progress: _Progress | None,
+    *,
+    history: bool,
+    staged: bool,
+    since: str | None,
+    rev_range: str | None,
+) -> ScanResult:
     from scanner.scan import scan, scan_paths
 
-    if not any(git.values()):
+    if not (history or staged or since or rev_range):
         result = scan_paths(targets, settings, backend=engine)
         _note_unscanned_history(targets, result)
         return result
@@ -136,19 +146,18 @@ def _run(targets: list[str], settings: Settings, engine: str, progress: _Progres
         raise UsageError("git modes take one repository path")
     repo = Path(targets[0])
     source: Source
-    if git["history"]:
+    if history:
         from scanner.sources.git_history import HistorySource
 
         source = HistorySource(repo, settings)
-    elif git["staged"]:
+    elif staged:
         from scanner.sources.staged import StagedSource
 
         source = StagedSource(repo, settings)
     else:
         from scanner.sources.commit_range import RangeSource
 
-        rev_range = str(git["rev_range"] or f"{git['since']}..HEAD")
-        source = RangeSource(repo, rev_range, settings)
+        source = RangeSource(repo, rev_range or f"{since}..HEAD", settings)
     return scan([source], settings, backend=engine, root=str(repo), progress=progress)
 
 

@@ -147,3 +147,15 @@ def test_binary_on_stdin_is_skipped_and_said() -> None:
     run = keysweep("scan", "-", "--format", "json", stdin=b"\x00\x01" + J1.encode())
     doc = json.loads(run.stdout)
     assert (doc["findings"], doc["summary"]["skipped"]) == ([], [{"path": "-", "reason": "binary"}])
+
+
+def test_history_progress_bar_fills_as_blobs_are_read() -> None:
+    from scanner.cli.scan_cmd import _Progress
+    from scanner.findings import Fragment
+
+    progress = _Progress()
+    progress(Fragment(path="a", data=b"x" * 1000))
+    assert progress.line() == "scanning: 1 files and blobs, 0.0 MB"  # total not known yet
+    progress.source = type("Listed", (), {"expected": 4})()
+    progress(Fragment(path="b", data=b"x"))
+    assert progress.line().startswith("scanning [###############               ]  50%")

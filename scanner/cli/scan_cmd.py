@@ -100,7 +100,7 @@ def scan(
 
 
 class _Progress:
-    """A live count of what a long history scan has read, on stderr (only on a terminal)."""
+    """A progress bar for a long history scan on stderr (only on a terminal), once the total is known."""
 
     def __init__(self) -> None:
         import time
@@ -109,6 +109,8 @@ class _Progress:
         self.size = 0
         self.clock = time.monotonic
         self.shown = 0.0
+        self.source: object = None
+        """The source being scanned; its `expected` fragment count, when it has one, sizes the bar."""
 
     def __call__(self, fragment: Fragment) -> None:
         self.files += 1
@@ -116,7 +118,16 @@ class _Progress:
         now = self.clock()
         if now - self.shown > 0.2:
             self.shown = now
-            click.echo(f"\rscanning: {self.files} files and blobs, {self.size / 1e6:.1f} MB", nl=False, err=True)
+            click.echo(f"\r{self.line()}", nl=False, err=True)
+
+    def line(self) -> str:
+        total = getattr(self.source, "expected", None)
+        read = f"{self.files} files and blobs, {self.size / 1e6:.1f} MB"
+        if not total:
+            return f"scanning: {read}"
+        done = min(self.files / total, 1.0)
+        bar = "#" * int(done * 30)
+        return f"scanning [{bar:<30}] {done:4.0%}  {read}"
 
     def close(self) -> None:
         if self.shown:
@@ -150,6 +161,8 @@ def _run(
         from scanner.sources.git_history import HistorySource
 
         source = HistorySource(repo, settings)
+        if progress is not None:
+            progress.source = source
     elif staged:
         from scanner.sources.staged import StagedSource
 

@@ -45,6 +45,8 @@ class HistorySource:
         self._tree: dict[str, str] = {}
         """Working-tree path -> blob id of its current content."""
         self._skipped_names: set[tuple[str, str]] = set()
+        self.expected: int | None = None
+        """How many fragments the scan will yield, once the history's blobs are listed (for progress)."""
         self._changes: _Prefetch[list[_git.Change]] | None = None
 
     # -- scanning ------------------------------------------------------------------------------------
@@ -118,6 +120,7 @@ class HistorySource:
                 self._skip(ref, _git.too_large(size, limit))
                 continue
             wanted.append(ref)
+        self.expected = len(self._tree) + len(wanted)
         lfs = 0
         unreadable = 0
         for ref, read in zip(wanted, _git.read_blobs(self.repo, [r.oid for r in wanted]), strict=False):

@@ -7,9 +7,8 @@ from collections import Counter
 import click
 
 from scanner.config import Settings
-from scanner.findings import Finding, Severity
+from scanner.findings import Finding, ScanResult, Severity
 from scanner.report import group_by_secret
-from scanner.scan import ScanResult
 
 _COLOURS = {
     Severity.CRITICAL: "red",
@@ -51,8 +50,8 @@ def _place(f: Finding) -> str:
     where = f"{f.path}:{f.line}:{f.column}"
     if f.decoded:
         where += f" ({f.decoded}-encoded)"
-    if f.commit:
-        where += f"  {f.commit[:10]} {f.author or ''} {(f.date or '')[:10]}".rstrip()
+    if f.commit and f.commit.oid:
+        where += f"  {f.commit.oid[:10]} {f.commit.author} {f.commit.date[:10]}".rstrip()
     return where
 
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gitrepo import Repo, fake_key
+from gitrepo import Repo, author_of, commit_of, fake_key
 
 from scanner.config import Settings
 from scanner.scan import scan
@@ -29,7 +29,7 @@ def test_history_scan_finds_a_deleted_key_with_its_commit_through_the_real_engin
 
     result = scan([HistorySource(repo.path, Settings())], Settings())
 
-    assert [(f.rule_id, f.path, f.line, f.commit, f.author) for f in result.findings] == [
+    assert [(f.rule_id, f.path, f.line, commit_of(f), author_of(f)) for f in result.findings] == [
         ("openai-project-key", "config.py", 1, leaked, "Bob")
     ]
 
@@ -43,7 +43,7 @@ def test_history_scan_reports_a_tree_leak_once_however_many_commits_carry_it(rep
 
     result = scan([HistorySource(repo.path, Settings())], Settings())
 
-    assert [(f.path, f.line, f.commit) for f in result.findings] == [("app.py", 1, leaked)]
+    assert [(f.path, f.line, commit_of(f)) for f in result.findings] == [("app.py", 1, leaked)]
     assert result.files_scanned == 6  # one working-tree file and five older versions, each once
 
 
@@ -56,8 +56,8 @@ def test_staged_and_range_sources_keep_their_provenance_through_scan(repo: Repo)
     ranged = scan([RangeSource(repo.path, f"{base}..HEAD", Settings())], Settings()).findings
     staged = scan([StagedSource(repo.path, Settings())], Settings()).findings
 
-    assert [(f.path, f.commit) for f in ranged] == [("a.py", added)]
-    assert [(f.path, f.commit, f.author) for f in staged] == [("b.py", None, "Ada")]
+    assert [(f.path, commit_of(f)) for f in ranged] == [("a.py", added)]
+    assert [(f.path, commit_of(f), author_of(f)) for f in staged] == [("b.py", None, "Ada")]
 
 
 def test_cli_history_flag_exits_one_with_commit_provenance_in_json(repo: Repo) -> None:

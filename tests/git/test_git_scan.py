@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from gitrepo import Repo, author_of, commit_of, fake_key
 
 from scanner.config import Settings
@@ -14,6 +15,7 @@ from scanner.scan import scan
 from scanner.sources.commit_range import RangeSource
 from scanner.sources.git_history import HistorySource
 from scanner.sources.staged import StagedSource
+from scanner.sources.targets import for_hook, in_repository, on_disk
 
 KEY = fake_key(31)
 OTHER = fake_key(32)
@@ -131,3 +133,23 @@ def test_cli_range_sarif_names_the_commit_and_hides_the_value(repo: Repo) -> Non
     assert result["properties"]["commit"] == added
     assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "new.py"
     assert KEY not in run.stdout
+
+
+def test_folder_and_history_scans_are_complete_while_staged_range_and_hook_scans_are_partial(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo.commit("init", {"a.py": "a = 1\n"})
+    monkeypatch.chdir(repo.path)  # pre-commit runs hooks at the repository root
+    settings = Settings()
+
+    complete = [on_disk([repo.path], settings), in_repository(repo.path, settings, history=True)]
+    partial = [
+        in_repository(repo.path, settings, staged=True),
+        in_repository(repo.path, settings, rev_range="HEAD"),
+        for_hook(repo.path, [], settings, {}),
+        for_hook(repo.path, ["a.py"], settings, {}),  # named but not staged: read whole, yet only these files
+    ]
+
+    assert [t.partial for t in complete] == [False, False]
+    assert [t.partial for t in partial] == [True, True, True, True]
+    assert [t.description for t in partial[2:]] == ["this commit adds", "the files checked hold"]

@@ -22,8 +22,8 @@ _COLOURS = {
 def render(result: ScanResult, settings: Settings, *, colour: bool = False) -> str:
     lines: list[str] = []
 
-    def style(text: str, **kw: object) -> str:
-        return click.style(text, **kw) if colour else text  # type: ignore[arg-type]
+    def style(text: str, *, fg: str | None = None, bold: bool | None = None, dim: bool | None = None) -> str:
+        return click.style(text, fg=fg, bold=bold, dim=dim) if colour else text
 
     for group in group_by_secret(result.findings):
         first = group[0]

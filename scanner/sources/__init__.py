@@ -1,4 +1,5 @@
-"""The Source role: anything that streams Fragments to scan, with the skips and notes met on the way."""
+"""The Source role (a stream of Fragments, with the skips and notes met on the way) and the rules all sources
+share for binary and oversize content."""
 
 from __future__ import annotations
 

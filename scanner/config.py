@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,13 @@ class Settings:
     """The raw `hosting` table (where pull requests go), validated by scanner.rotation.pull_request."""
     jobs: int = 0
     """Worker processes for large scans; 0 picks from the CPU count."""
+
+    def is_allowed_path(self, path: str) -> bool:
+        """Whether `allow_paths` exempts `path` (relative to the scan root) from scanning.
+
+        The one path check: every source asks it before reading, so an exempt file is neither read nor listed.
+        """
+        return any(fnmatch.fnmatch(path, glob) for glob in self.allow_paths)
 
 
 _KEYS = {
@@ -77,19 +85,13 @@ def find_config(start: Path) -> Path | None:
 
 def load_settings(start: Path | str = ".", config_file: Path | str | None = None, **overrides: Any) -> Settings:
     """Settings from the config file (given, or found from `start`) with `overrides` (CLI flags) on top."""
-    import tomllib
-
     from scanner.errors import ConfigError
+    from scanner.toml_file import read_toml
 
     path = Path(config_file) if config_file else find_config(Path(start))
     table: dict[str, Any] = {}
     if path is not None:
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        data = read_toml(path, ConfigError, "config")
         table = data.get("tool", {}).get("keysweep", {}) if path.name == "pyproject.toml" else data
         if path.name != "pyproject.toml" and "keysweep" in table and len(table) == 1:
             table = table["keysweep"]

@@ -1,10 +1,10 @@
-"""Pure data that flows through the scan: Fragment in, Finding out, plus secret identity helpers."""
+"""Pure data that flows through the scan: Fragment in, Finding out, ScanResult at the end, and secret ids."""
 
 from __future__ import annotations
 
 import enum
 import hashlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 
 class Severity(enum.IntEnum):
@@ -29,6 +29,18 @@ class Severity(enum.IntEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Commit:
+    """Who made a commit and when, read once by the git sources and carried by fragments and findings."""
+
+    oid: str | None
+    """The commit id; None for the commit being made (staged changes), whose author git already knows."""
+    author: str
+    email: str
+    date: str
+    """ISO-8601 author date."""
+
+
+@dataclass(frozen=True, slots=True)
 class Fragment:
     """A piece of text to scan and where it came from."""
 
@@ -36,12 +48,8 @@ class Fragment:
     """Path relative to the scanned root (POSIX separators); `-` for stdin."""
     data: bytes = field(repr=False)
     """The raw bytes; the engine never needs them decoded, so invalid UTF-8 cannot break a scan."""
-    commit: str | None = None
+    commit: Commit | None = None
     """The commit this content was read from (None for the working tree or stdin)."""
-    author: str | None = None
-    email: str | None = None
-    date: str | None = None
-    """ISO-8601 author date of `commit`."""
     added_lines: frozenset[int] | None = None
     """When set, only findings on these 1-based lines are reported (staged changes, commit ranges)."""
     blob: str | None = None
@@ -74,10 +82,8 @@ class Finding:
     """The provider family that can rotate it (`openai-compatible`, `stripe`, `github`, `aws`); None if unknown."""
     env_var: str | None = None
     """The rule's conventional environment variable name (`OPENAI_API_KEY`); rewrites may pick a better one."""
-    commit: str | None = None
-    author: str | None = None
-    email: str | None = None
-    date: str | None = None
+    commit: Commit | None = None
+    """The commit that put the secret here (history, ranges) or is about to (staged); None on disk and stdin."""
     labels: tuple[str, ...] = ()
     """Names given to this secret elsewhere in the scan (a key table's row name: `prod-default`)."""
     related: tuple[str, ...] = ()
@@ -92,6 +98,16 @@ class Finding:
         return secret_id(self.secret)
 
     @property
+    def identity(self) -> tuple[str, str, str, int, int, str | None]:
+        """What makes two findings the same occurrence: (secret_id, rule_id, path, line, column, commit id).
+
+        Everything else describes the occurrence. De-duplication keys on this; the secret itself is not in it,
+        so an identity can be logged or shown in a failed assertion.
+        """
+        oid = self.commit.oid if self.commit is not None else None
+        return (self.secret_id, self.rule_id, self.path, self.line, self.column, oid)
+
+    @property
     def redacted(self) -> str:
         if self.identifier:
             return self.secret
@@ -101,6 +117,7 @@ class Finding:
 
     def to_dict(self, *, reveal: bool = False) -> dict[str, object]:
         """The finding as a row of the JSON report (`version` 1); the value only with `reveal`."""
+        commit = self.commit
         row: dict[str, object] = {
             "rule_id": self.rule_id,
             "severity": str(self.severity),
@@ -115,10 +132,11 @@ class Finding:
             "line": self.line,
             "column": self.column,
             "end_column": self.end_column,
-            "commit": self.commit,
-            "author": self.author,
-            "email": self.email,
-            "date": self.date,
+            # NOTE: the commit stays four flat keys: the JSON report is a stable contract (README, version 1).
+            "commit": commit.oid if commit else None,
+            "author": commit.author if commit else None,
+            "email": commit.email if commit else None,
+            "date": commit.date if commit else None,
             "labels": list(self.labels),
             "related": list(self.related),
             "decoded": self.decoded,
@@ -126,9 +144,6 @@ class Finding:
         if reveal:
             row["secret"] = self.secret
         return row
-
-    def with_(self, **changes: object) -> Finding:
-        return replace(self, **changes)  # type: ignore[arg-type]
 
 
 def secret_id(secret: str) -> str:
@@ -148,3 +163,37 @@ def redact(secret: str, prefix: str = "") -> str:
     if len(body) >= 8:
         return f"{shown}{body[:2]}…"
     return f"{shown}…"
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """Something a source did not scan, and why (listed in every report format)."""
+
+    path: str
+    reason: str
+    """Short, stable reason: `binary`, `too large (12.0 MiB > 10.0 MiB)`, `unreadable: …`, `symbolic link …`."""
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A line for the report's summary from a source or a filter (commits not scanned, stale baseline entries)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    """What a scan found and what it read: everything a reporter needs, and nothing of the pipeline."""
+
+    findings: list[Finding]
+    files_scanned: int = 0
+    bytes_scanned: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    root: str = "."
+    """The folder (or file) paths are relative to."""
+    engine: str = ""
+    """Which keyword matcher ran (`hyperscan` or `python`)."""
+    rule_descriptions: dict[str, str] = field(default_factory=dict)
+    """rule id → description, for each rule that has findings (SARIF describes the rules it reports)."""

@@ -1,4 +1,4 @@
-"""Shared fixtures: the seed docs page, a fresh key generator, and an isolated git environment."""
+"""Shared fixtures: the seed docs page, a fresh key generator, the keyword engines this machine has."""
 
 from __future__ import annotations
 
@@ -8,6 +8,22 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+
+def _has_hyperscan() -> bool:
+    try:
+        import hyperscan  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+HYPERSCAN = _has_hyperscan()
+BACKENDS = [
+    pytest.param("python"),
+    pytest.param("hyperscan", marks=pytest.mark.skipif(not HYPERSCAN, reason="hyperscan is not installed")),
+]
+"""Both keyword engines; hyperscan's cases skip (not fail) where it is not installed, as the scanner falls back."""
 
 DATA = Path(__file__).parent / "data"
 SEED = DATA / "nexus-api-reference.txt"

@@ -12,15 +12,15 @@ from typing import Any
 
 import pytest
 
+from scanner.filters import ScanScope
 from scanner.filters.baseline import (
     Baseline,
+    BaselineFilter,
     GitleaksEntry,
-    apply_baseline,
     match_baseline,
     read_baseline,
 )
-from scanner.findings import Finding, Severity
-from scanner.scan import ScanResult
+from scanner.findings import Commit, Finding, Severity
 
 DETECT_SECRETS = Path(sys.executable).parent / "detect-secrets"
 
@@ -277,7 +277,8 @@ def test_gitleaksignore_fingerprint_hides_the_mapped_rule_even_after_the_line_mo
 
 
 def _finding(rule_id: str, path: str = "app.py", line: int = 3, commit: str | None = None) -> Finding:
-    return Finding(rule_id, Severity.HIGH, "s3cr3t-value-Kq8Zr2", path, line, 1, 10, commit=commit)
+    made_in = Commit(commit, "Ada", "ada@example.com", "2024-05-01T10:00:00+00:00") if commit else None
+    return Finding(rule_id, Severity.HIGH, "s3cr3t-value-Kq8Zr2", path, line, 1, 10, commit=made_in)
 
 
 @pytest.mark.parametrize(
@@ -323,12 +324,10 @@ def test_gitleaks_fingerprints_map_rule_ids_and_commits(
 def test_partial_scans_do_not_call_unseen_entries_stale(repo: tuple[Path, str], make_key: Callable[..., str]) -> None:
     root, _ = repo
     keysweep("baseline", "create", cwd=root)
-    result = ScanResult(findings=[], ruleset=None, root=str(root))  # type: ignore[arg-type]
-    apply_baseline(result, root / ".keysweep-baseline.json", report_stale=False)
-    assert result.notes == []
-    apply_baseline(result, root / ".keysweep-baseline.json")
-    assert result.notes == [
+    baseline = BaselineFilter(root / ".keysweep-baseline.json")
+    assert baseline.apply([], ScanScope(str(root), partial=True)).notes == ()
+    assert baseline.apply([], ScanScope(str(root))).notes == (
         "1 baseline entry no longer matches anything; "
-        f"run `keysweep baseline update --baseline {root / '.keysweep-baseline.json'}` to drop them"
-    ]
+        f"run `keysweep baseline update --baseline {root / '.keysweep-baseline.json'}` to drop them",
+    )
     assert isinstance(read_baseline(root / ".keysweep-baseline.json"), Baseline)

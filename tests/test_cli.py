@@ -159,3 +159,11 @@ def test_history_progress_bar_fills_as_blobs_are_read() -> None:
     progress.source = type("Listed", (), {"expected": 4})()
     progress(Fragment(path="b", data=b"x"))
     assert progress.line().startswith("scanning [###############               ]  50%")
+
+
+def test_a_bad_fail_on_is_a_usage_error_for_scan_and_hook_alike(tmp_path: Path) -> None:
+    for command in ("scan", "hook"):
+        run = keysweep(command, "--fail-on", "severe", cwd=tmp_path)
+        assert run.returncode == 2, (command, run.stderr)
+        assert "Invalid value for '--fail-on'" in run.stderr
+        assert "Traceback" not in run.stderr

@@ -1,14 +1,11 @@
-"""The pure-Python and hyperscan keyword engines give identical findings on a generated corpus, and no input
-makes a scan slow: pathological buffers finish in bounded time with the expected (usually empty) result."""
+"""The pure-Python and hyperscan keyword engines give identical findings on a generated corpus (skipped where
+hyperscan is not installed; tests/test_bounded_time.py holds the engine-independent time bounds)."""
 
 from __future__ import annotations
 
 import base64
 import random
 import string
-import subprocess
-import sys
-import time
 from urllib.parse import quote
 
 import pytest
@@ -22,7 +19,6 @@ pytest.importorskip("hyperscan")
 RULESET = load_ruleset()
 SEED = 20250214
 FILES = 300
-TIME_BOUND_S = 10.0  # a guard against catastrophic backtracking, not a benchmark
 
 _ALNUM = string.ascii_letters + string.digits
 # Words that are, contain or sit next to keywords, so the prefilter fires all over the corpus.
@@ -141,57 +137,3 @@ def test_the_corpus_exercises_every_rule() -> None:
 
 def test_the_corpus_is_the_same_on_every_run() -> None:
     assert build_corpus(files=20) == CORPUS[:20]
-
-
-_B64 = (_ALNUM + "+/").encode() * 4  # 256 entries: every byte value maps onto the base64 alphabet
-_B64_LINE = random.Random(SEED).randbytes(5_000_000).translate(_B64)
-_KEY = "sk-proj-IhKtJ0RlgLKOmxgJTeKdNnFRIBXuDL7DxtpYlSXpfKtHF4vU"
-
-PATHOLOGICAL = [
-    pytest.param(b"sk-proj-" * 131_072, [], id="1MB-of-sk-proj-prefixes"),
-    pytest.param(b"a=" * 100_000, [], id="a=-x100000"),
-    pytest.param(_B64_LINE, [], id="5MB-base64ish-single-line"),
-    pytest.param(
-        _B64_LINE[:2_000_000] + b" " + _KEY.encode(),
-        [("openai-project-key", 1, 2_000_002)],
-        id="key-after-2MB-line",
-    ),
-    pytest.param(b"-----BEGIN RSA PRIVATE KEY-----\n" * 32_768, [], id="1MB-of-BEGIN-lines-without-END"),
-    pytest.param(b"-----BEGIN PRIVATE KEY-----" * 40_000, [], id="1MB-of-BEGIN-on-one-line"),
-    pytest.param(b"api_key=" * 125_000, [], id="1MB-of-api_key="),
-    pytest.param(b"api_key=A1b2C3d4E5f6G7h8J9k0" * 40_000, [], id="1MB-of-runon-generic-values"),
-    pytest.param(b"token: a1\n" * 100_000, [], id="100k-lines-of-token"),
-    pytest.param(b"hooks.slack.com/" * 60_000, [], id="1MB-of-slack-hook-hosts"),
-    pytest.param(b"aws_secret_access_key=" * 40_000, [], id="1MB-of-aws-secret-names"),
-    pytest.param(("é•…" * 200_000).encode() + b"\xff\xfe" * 100_000, [], id="unicode-and-invalid-utf8"),
-    pytest.param(b"\\n" * 500_000 + b"%3D" * 100_000, [], id="escape-sequences"),
-]
-
-
-@pytest.mark.parametrize("backend", ["python", "hyperscan"])
-@pytest.mark.parametrize(("data", "expected"), PATHOLOGICAL)
-def test_pathological_input_scans_in_bounded_time(
-    data: bytes, expected: list[tuple[str, int, int]], backend: str
-) -> None:
-    started = time.perf_counter()
-    found = [(f.rule_id, f.line, f.column) for f in scan_bytes(data, RULESET, backend=backend)]
-    elapsed = time.perf_counter() - started
-    assert found == expected
-    assert elapsed < TIME_BOUND_S, f"{len(data)} bytes took {elapsed:.1f}s"
-
-
-_LINEAR_PROBE = """
-import sys
-from scanner.engine.ruleset import load_ruleset
-from scanner.scan import scan_bytes
-assert scan_bytes(sys.argv[1].encode() * int(sys.argv[2]), load_ruleset(), backend="python") == []
-"""
-
-
-def test_the_linear_time_probe_runs_on_a_small_input() -> None:
-    subprocess.run([sys.executable, "-c", _LINEAR_PROBE, "token ", "1000"], check=True, timeout=60)
-
-
-@pytest.mark.parametrize(("unit", "count"), [("token ", 500_000), ("AKIA", 750_000)])
-def test_many_keyword_hits_on_one_long_line_scan_in_linear_time(unit: str, count: int) -> None:
-    subprocess.run([sys.executable, "-c", _LINEAR_PROBE, unit, str(count)], check=True, timeout=3)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import detect_secrets.filters.heuristic as ds
 import pytest
 
-from scanner.filters import placeholders as ks
+from scanner.engine import placeholders as ks
 
 SECRETS = [
     "ABCDEFGHIJKLMNOP", "0123456789", "abcdef0123456789", "ABCDEF012345", "XYZ=/", "1234567890ABCDEF",

@@ -9,7 +9,7 @@ import click
 
 if TYPE_CHECKING:
     from scanner.config import Settings
-    from scanner.scan import ScanResult
+    from scanner.findings import ScanResult
 
 
 @click.group("baseline")
@@ -42,31 +42,19 @@ _history_option = click.option("--history", is_flag=True, help="Also record secr
 @_history_option
 def create(path: str, output: Path | None, migrate_from: Path | None, config_file: Path | None, history: bool) -> int:
     """Scan PATH (default: the current folder) and accept every finding in a new baseline file."""
-    from scanner.filters.baseline import (
-        DEFAULT_BASELINE,
-        entries_for,
-        match_baseline,
-        read_baseline,
-        write_baseline,
-    )
+    from scanner.config import load_settings
+    from scanner.filters import baseline as baselines
 
-    settings = _settings(path, config_file)
-    file = output or settings.baseline or DEFAULT_BASELINE
-    _refuse_to_overwrite_foreign(file)
-    result = _scan(path, settings, history)
-    findings = result.findings
-    if migrate_from is not None:
-        previous = read_baseline(migrate_from)
-        match = match_baseline(previous, findings, result.root)
-        findings = match.accepted
-        if match.kept:
-            click.echo(
-                f"{len(match.kept)} finding{'s' if len(match.kept) != 1 else ''} not accepted by "
-                f"{migrate_from} left out; `keysweep scan` shows them"
-            )
-    entries = entries_for(findings, result.root, file.parent)
-    write_baseline(file, entries)
-    click.echo(f"wrote {len(entries)} entr{'ies' if len(entries) != 1 else 'y'} to {file}")
+    settings = load_settings(path, config_file)
+    file = output or settings.baseline or baselines.DEFAULT_BASELINE
+    made = baselines.create(file, lambda: _scan(path, settings, history), migrate_from=migrate_from)
+    if made.left_out:
+        click.echo(
+            f"{made.left_out} finding{'s' if made.left_out != 1 else ''} not accepted by "
+            f"{migrate_from} left out; `keysweep scan` shows them"
+        )
+    count = len(made.entries)
+    click.echo(f"wrote {count} entr{'ies' if count != 1 else 'y'} to {file}")
     return 0
 
 
@@ -83,71 +71,24 @@ def update(path: str, file: Path | None, config_file: Path | None, history: bool
 
     Entries for files outside PATH, or skipped by this scan, are kept as they are.
     """
-    from scanner.errors import BaselineError
-    from scanner.filters.baseline import (
-        DEFAULT_BASELINE,
-        BaselineEntry,
-        baseline_path,
-        entries_for,
-        is_in_scope,
-        read_baseline,
-        write_baseline,
-    )
+    from scanner.config import load_settings
+    from scanner.filters import baseline as baselines
 
-    settings = _settings(path, config_file)
-    file = file or settings.baseline or DEFAULT_BASELINE
-    old = read_baseline(file)
-    if old.format != "keysweep":
-        raise BaselineError(
-            f"{file} is a {old.format} baseline; convert it once with "
-            f"`keysweep baseline create --from {file} --output .keysweep-baseline.json`"
-        )
-    result = _scan(path, settings, history)
-    base_dir = file.parent
-    unread = {baseline_path(s.path, result.root, base_dir) for s in result.skipped}
-    previous = {e for e in old.entries if isinstance(e, BaselineEntry)}
-    untouched = {e for e in previous if e.path in unread or not is_in_scope(e.path, result.root, base_dir)}
-    current = untouched | set(entries_for(result.findings, result.root, base_dir))
-    added, removed = sorted(current - previous), sorted(previous - current)
-    for sign, entries in (("+", added), ("-", removed)):
+    settings = load_settings(path, config_file)
+    file = file or settings.baseline or baselines.DEFAULT_BASELINE
+    change = baselines.update(file, lambda: _scan(path, settings, history))
+    for sign, entries in (("+", change.added), ("-", change.removed)):
         for e in entries:
             click.echo(f"{sign} {e.path}  {e.rule_id}  {e.secret_id}")
-    if added or removed:
-        write_baseline(file, current)
-    unchanged = len(previous & current)
-    click.echo(f"{file}: {len(added)} added, {len(removed)} removed, {unchanged} unchanged")
+    click.echo(f"{file}: {len(change.added)} added, {len(change.removed)} removed, {change.unchanged} unchanged")
     return 0
 
 
-def _refuse_to_overwrite_foreign(file: Path) -> None:
-    """A detect-secrets or gitleaks file named as the output (or as `baseline` in the config) is kept."""
-    from scanner.errors import BaselineError
-    from scanner.filters.baseline import read_baseline
-
-    if not file.is_file():
-        return
-    try:
-        existing = read_baseline(file)
-    except BaselineError:
-        return  # unreadable as any baseline: nothing of value to protect
-    if existing.format != "keysweep":
-        raise BaselineError(
-            f"{file} is a {existing.format} baseline and would be overwritten; "
-            f"write elsewhere: `keysweep baseline create --from {file} --output .keysweep-baseline.json`"
-        )
-
-
-def _settings(path: str, config_file: Path | None) -> Settings:
-    from scanner.config import load_settings
-
-    return load_settings(path, config_file)
-
-
 def _scan(path: str, settings: Settings, history: bool) -> ScanResult:
-    from scanner.scan import scan, scan_paths
+    """Every finding under `path` (and in its history), before any baseline."""
+    from scanner.filters import default_filters
+    from scanner.scan import scan_target
+    from scanner.sources import targets
 
-    if not history:
-        return scan_paths([path], settings)
-    from scanner.sources.git_history import HistorySource
-
-    return scan([HistorySource(Path(path), settings)], settings, root=path)
+    target = targets.in_repository(Path(path), settings, history=True) if history else targets.on_disk([path], settings)
+    return scan_target(target, settings, filters=default_filters(settings, baseline=False))

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from scanner.engine.rule import Rule
     from scanner.engine.ruleset import RuleSet
 
 _config_option = click.option(
@@ -52,75 +51,29 @@ def check(file: Path | None, config_file: Path | None) -> int:
     example may be reported by it. Examples are scanned with the bundled rules present, as in a real scan.
     Exit codes: 0 all hold, 1 a rule failed to compile or an example failed.
     """
-    from scanner.engine.ruleset import RuleSet, load_ruleset
+    from scanner.engine.examples import check_examples
+    from scanner.engine.ruleset import RuleSet, compile_each, load_ruleset
 
     problems: list[str] = []
     if file is None:
         ruleset = _configured(config_file)
         checked = list(ruleset.rules)
     else:
-        checked, problems = _compile_each(file)
+        checked, problems = compile_each(file)
         own = {r.id for r in checked}
         bundled = [r for r in load_ruleset().rules if r.id not in own]
         ruleset = RuleSet((*bundled, *checked))
-    examples = 0
     for rule in checked:
         if not rule.match and not rule.no_match:
             click.echo(f"warning: {_shown(rule.source)}: rule {rule.id!r} has no examples to check")
-        examples += len(rule.match) + len(rule.no_match)
-        problems.extend(_failures(rule, ruleset))
+    failures = check_examples(checked, ruleset)
+    problems += [f"{_shown(f.rule.source)}: rule {f.rule.id!r}: {f.message}" for f in failures]
     for problem in problems:
         click.echo(f"FAIL {problem}")
+    examples = sum(len(rule.match) + len(rule.no_match) for rule in checked)
     count = f"{_plural(len(checked), 'rule')}, {_plural(examples, 'example')}"
     click.echo(f"{count}: {_plural(len(problems), 'failure')}" if problems else f"{count}: ok")
     return 1 if problems else 0
-
-
-def _failures(rule: Rule, ruleset: RuleSet) -> list[str]:
-    """What is wrong with `rule`'s examples when scanned through the whole pipeline with `ruleset`."""
-    from scanner.scan import scan_bytes
-
-    where = f"{_shown(rule.source)}: rule {rule.id!r}"
-    out = []
-    for n, example in enumerate(rule.match, 1):
-        found = scan_bytes(example.text.encode(), ruleset)
-        mine = [f.secret for f in found if f.rule_id == rule.id]
-        if not mine:
-            others = sorted({f.rule_id for f in found})
-            also = f" (found by {', '.join(others)} instead)" if others else ""
-            out.append(f"{where}: match example {n} is not found{also}: {example.text!r}")
-        elif example.secret is not None and example.secret not in mine:
-            out.append(f"{where}: match example {n} yields {mine[0]!r}, expected {example.secret!r}")
-    for n, example in enumerate(rule.no_match, 1):
-        found = scan_bytes(example.text.encode(), ruleset)
-        hits = [f.secret for f in found if f.rule_id == rule.id]
-        if hits:
-            out.append(f"{where}: no_match example {n} is reported as {hits[0]!r}: {example.text!r}")
-    return out
-
-
-def _compile_each(file: Path) -> tuple[list[Rule], list[str]]:
-    """Every rule of `file` that compiles, and one message per rule that does not (not just the first)."""
-    import tomllib
-
-    from scanner.engine.rule import compile_rule
-    from scanner.engine.ruleset import load_rule_file
-    from scanner.errors import RuleError
-
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return load_rule_file(file), []  # raises the one-line error load_rule_file gives for these
-    tables = data.get("rule")
-    if not isinstance(tables, list):
-        return load_rule_file(file), []
-    compiled, problems = [], []
-    for table in tables:
-        try:
-            compiled.append(compile_rule(table, str(file)))
-        except RuleError as exc:
-            problems.append(str(exc))
-    return compiled, problems
 
 
 def _plural(n: int, noun: str) -> str:

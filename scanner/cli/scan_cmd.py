@@ -12,9 +12,7 @@ from scanner.findings import Severity
 
 if TYPE_CHECKING:
     from scanner.config import Settings
-    from scanner.findings import Fragment
-    from scanner.scan import ScanResult
-    from scanner.sources import Source
+    from scanner.findings import Fragment, ScanResult
 
 SEVERITIES = [str(s) for s in Severity]
 
@@ -69,19 +67,22 @@ def scan(
         max_file_size=max_file_size,
         baseline=baseline,
     )
-    progress = _Progress() if history and not quiet and sys.stderr.isatty() else None
+    if modes and (len(targets) > 1 or targets[0] == "-"):
+        raise UsageError("git modes take one repository path")
+    from scanner.scan import scan_target
+    from scanner.sources import targets as choose
+
+    if modes:
+        rev_range = rev_range or (f"{since}..HEAD" if since else None)
+        target = choose.in_repository(Path(targets[0]), settings, history=history, staged=staged, rev_range=rev_range)
+    else:
+        target = choose.on_disk(targets, settings, note_history=True)
+    progress = _Progress(target.sources[0]) if history and not quiet and sys.stderr.isatty() else None
     try:
-        result = _run(
-            targets, settings, engine, progress, history=history, staged=staged, since=since, rev_range=rev_range
-        )
+        result = scan_target(target, settings, backend=engine, progress=progress)
     finally:
         if progress is not None:
             progress.close()
-    if settings.baseline is not None:
-        from scanner.filters.baseline import apply_baseline
-
-        # Staged and range scans see only added lines: an entry they miss is not stale.
-        apply_baseline(result, settings.baseline, report_stale=not (staged or since or rev_range))
     text = _render(fmt, result, settings, colour=output is None and sys.stdout.isatty())
     if output is not None:
         try:
@@ -102,14 +103,14 @@ def scan(
 class _Progress:
     """A progress bar for a long history scan on stderr (only on a terminal), once the total is known."""
 
-    def __init__(self) -> None:
+    def __init__(self, source: object = None) -> None:
         import time
 
         self.files = 0
         self.size = 0
         self.clock = time.monotonic
         self.shown = 0.0
-        self.source: object = None
+        self.source = source
         """The source being scanned; its `expected` fragment count, when it has one, sizes the bar."""
 
     def __call__(self, fragment: Fragment) -> None:
@@ -132,61 +133,6 @@ class _Progress:
     def close(self) -> None:
         if self.shown:
             click.echo("\r\033[K", nl=False, err=True)
-
-
-def _run(
-    targets: list[str],
-    settings: Settings,
-    engine: str,
-    progress: _Progress | None,
-    *,
-    history: bool,
-    staged: bool,
-    since: str | None,
-    rev_range: str | None,
-) -> ScanResult:
-    from scanner.scan import scan, scan_paths
-
-    if not (history or staged or since or rev_range):
-        result = scan_paths(targets, settings, backend=engine)
-        _note_unscanned_history(targets, result)
-        return result
-    from scanner.errors import UsageError
-
-    if len(targets) > 1 or targets[0] == "-":
-        raise UsageError("git modes take one repository path")
-    repo = Path(targets[0])
-    source: Source
-    if history:
-        from scanner.sources.git_history import HistorySource
-
-        source = HistorySource(repo, settings)
-        if progress is not None:
-            progress.source = source
-    elif staged:
-        from scanner.sources.staged import StagedSource
-
-        source = StagedSource(repo, settings)
-    else:
-        from scanner.sources.commit_range import RangeSource
-
-        source = RangeSource(repo, rev_range or f"{since}..HEAD", settings)
-    return scan([source], settings, backend=engine, root=str(repo), progress=progress)
-
-
-def _note_unscanned_history(targets: list[str], result: ScanResult) -> None:
-    if len(targets) != 1 or targets[0] == "-" or not Path(targets[0]).is_dir():
-        return
-    try:
-        from scanner.sources._git import unscanned_commit_count
-    except ImportError:
-        return
-    count = unscanned_commit_count(Path(targets[0]))
-    if count:
-        result.notes.append(
-            f"{count} commit{'s' if count != 1 else ''} in this repository's history were not scanned; "
-            "add --history to include them"
-        )
 
 
 def _render(fmt: str, result: ScanResult, settings: Settings, colour: bool) -> str:

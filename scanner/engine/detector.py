@@ -9,11 +9,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from scanner.engine import placeholders
 from scanner.engine.entropy import shannon_entropy
 from scanner.engine.matcher import KeywordMatcher, make_matcher
 from scanner.engine.rule import Rule
 from scanner.engine.ruleset import RuleSet
-from scanner.filters import placeholders
 
 _GLUED_WORDS = re.compile(r"(?:[A-Z][a-z]+)+")
 _HEX = b"0123456789abcdefABCDEF"

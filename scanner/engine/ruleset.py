@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from scanner.engine.rule import Rule, compile_rule, rule_files
 from scanner.errors import RuleError
+from scanner.toml_file import read_toml
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,12 +33,7 @@ def bundled_rules_dir() -> Path:
 
 def load_rule_file(path: Path) -> list[Rule]:
     """Compile every rule of one TOML file (keysweep's `[[rule]]` schema or a gitleaks config)."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise RuleError(f"{path}: cannot read rule file: {exc.strerror}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise RuleError(f"{path}: not valid TOML: {exc}") from None
+    data = read_toml(path, RuleError, "rule file")
     if "rule" in data:
         tables = data["rule"]
         if not isinstance(tables, list):
@@ -74,3 +69,20 @@ def load_ruleset(extra: Iterable[Path] = (), disabled: Iterable[str] = (), *, bu
     if unknown:
         raise RuleError(f"disabled rule id(s) not found: {', '.join(unknown)} (see `keysweep rules list`)")
     return RuleSet(tuple(r for r in rules.values() if r.id not in disabled_set))
+
+
+def compile_each(path: Path) -> tuple[list[Rule], list[str]]:
+    """Every keysweep rule of `path` that compiles, and one message per rule that does not (not just the first).
+
+    Unreadable files and gitleaks configs fail as `load_rule_file` does.
+    """
+    tables = read_toml(path, RuleError, "rule file").get("rule")
+    if not isinstance(tables, list):
+        return load_rule_file(path), []
+    compiled, problems = [], []
+    for table in tables:
+        try:
+            compiled.append(compile_rule(table, str(path)))
+        except RuleError as exc:
+            problems.append(str(exc))
+    return compiled, problems

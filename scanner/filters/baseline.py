@@ -12,13 +12,14 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from scanner.errors import BaselineError
-from scanner.findings import Finding
+from scanner.filters import Filtered, ScanScope
+from scanner.findings import Finding, ScanResult
 
 BASELINE_VERSION = 1
 DEFAULT_BASELINE = Path(".keysweep-baseline.json")
@@ -99,7 +100,8 @@ class GitleaksEntry:
     commit: str | None = None
 
     def is_covering(self, finding: Finding) -> bool:
-        if self.commit and finding.commit and not finding.commit.startswith(self.commit):
+        oid = finding.commit.oid if finding.commit else None
+        if self.commit and oid and not oid.startswith(self.commit):
             return False
         ours = GITLEAKS_RULE_IDS.get(self.rule_id)
         if ours is not None:
@@ -277,22 +279,93 @@ def match_baseline(
     return BaselineMatch(kept, accepted, stale)
 
 
-def apply_baseline(result: object, file: Path, *, report_stale: bool = True) -> None:
-    """Remove the findings `file` accepts from `result.findings` and note its stale entries in `result.notes`.
+@dataclass(frozen=True, slots=True)
+class BaselineFilter:
+    """The baseline as a step of the filter stage: findings it accepts are not reported, and entries that
+    accepted nothing in a scan that read their files whole are noted as stale."""
 
-    Scans that read only part of each file (staged changes, commit ranges) pass `report_stale=False`: an
-    entry they did not meet may still be in the file.
+    file: Path
+
+    def apply(self, findings: Sequence[Finding], scope: ScanScope) -> Filtered:
+        baseline = read_baseline(self.file)
+        match = match_baseline(baseline, findings, scope.root, skipped=[s.path for s in scope.skipped])
+        # NOTE: staged, range and hook scans read only part of each file: an entry they miss is not stale.
+        stale = match.stale and not scope.partial
+        return Filtered(match.kept, (stale_note(baseline, len(match.stale)),) if stale else ())
+
+
+@dataclass(frozen=True, slots=True)
+class Created:
+    """A new baseline: its entries, and how many findings a migrated-from baseline did not accept."""
+
+    entries: list[BaselineEntry]
+    left_out: int = 0
+
+
+def create(file: Path, scan: Callable[[], ScanResult], *, migrate_from: Path | None = None) -> Created:
+    """Scan, then write a baseline at `file` accepting every finding (or only those `migrate_from` accepted).
+
+    A detect-secrets or gitleaks baseline at `file` is never overwritten: it may be the only record a team has.
     """
-    baseline = read_baseline(file)
-    match = match_baseline(
-        baseline,
-        result.findings,  # type: ignore[attr-defined]
-        result.root,  # type: ignore[attr-defined]
-        skipped=[s.path for s in result.skipped],  # type: ignore[attr-defined]
-    )
-    result.findings[:] = match.kept  # type: ignore[attr-defined]
-    if report_stale and match.stale:
-        result.notes.append(stale_note(baseline, len(match.stale)))  # type: ignore[attr-defined]
+    _refuse_to_overwrite_foreign(file)
+    result = scan()
+    findings = result.findings
+    left_out = 0
+    if migrate_from is not None:
+        match = match_baseline(read_baseline(migrate_from), findings, result.root)
+        findings, left_out = match.accepted, len(match.kept)
+    entries = entries_for(findings, result.root, file.parent)
+    write_baseline(file, entries)
+    return Created(entries, left_out)
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    """How a rescan changed a baseline."""
+
+    entries: frozenset[BaselineEntry]
+    """The baseline after the update."""
+    added: list[BaselineEntry]
+    removed: list[BaselineEntry]
+    unchanged: int
+
+
+def update(file: Path, scan: Callable[[], ScanResult]) -> Update:
+    """Rescan; add the new findings to the keysweep baseline at `file`, drop entries whose secret is gone.
+
+    Entries for files outside the scanned root, or that the scan skipped, are kept as they are. The file is
+    rewritten only when something changed.
+    """
+    old = read_baseline(file)
+    if old.format != "keysweep":
+        raise BaselineError(
+            f"{file} is a {old.format} baseline; convert it once with "
+            f"`keysweep baseline create --from {file} --output .keysweep-baseline.json`"
+        )
+    result = scan()
+    base_dir = file.parent
+    unread = {baseline_path(s.path, result.root, base_dir) for s in result.skipped}
+    previous = {e for e in old.entries if isinstance(e, BaselineEntry)}
+    untouched = {e for e in previous if e.path in unread or not is_in_scope(e.path, result.root, base_dir)}
+    current = frozenset(untouched | set(entries_for(result.findings, result.root, base_dir)))
+    change = Update(current, sorted(current - previous), sorted(previous - current), len(previous & current))
+    if change.added or change.removed:
+        write_baseline(file, current)
+    return change
+
+
+def _refuse_to_overwrite_foreign(file: Path) -> None:
+    if not file.is_file():
+        return
+    try:
+        existing = read_baseline(file)
+    except BaselineError:
+        return  # unreadable as any baseline: nothing of value to protect
+    if existing.format != "keysweep":
+        raise BaselineError(
+            f"{file} is a {existing.format} baseline and would be overwritten; "
+            f"write elsewhere: `keysweep baseline create --from {file} --output .keysweep-baseline.json`"
+        )
 
 
 def stale_note(baseline: Baseline, count: int) -> str:

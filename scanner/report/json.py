@@ -7,7 +7,7 @@ from typing import Any
 
 from scanner import __version__
 from scanner.config import Settings
-from scanner.scan import ScanResult
+from scanner.findings import ScanResult
 
 
 def summary(result: ScanResult, settings: Settings) -> dict[str, Any]:

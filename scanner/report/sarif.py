@@ -8,9 +8,8 @@ from typing import Any
 
 from scanner import __version__
 from scanner.config import Settings
-from scanner.findings import Finding, Severity
+from scanner.findings import Finding, ScanResult, Severity
 from scanner.report.text import fix_hint
-from scanner.scan import ScanResult
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT = "keysweep/v1"
@@ -67,11 +66,8 @@ def fingerprint(finding: Finding) -> str:
 
 def _descriptor(rule_id: str, result: ScanResult, settings: Settings) -> dict[str, Any]:
     example = next(f for f in result.findings if f.rule_id == rule_id)
-    try:
-        rule = result.ruleset.by_id(rule_id)
-        description, severity = rule.description, rule.severity
-    except (KeyError, AttributeError):
-        description, severity = rule_id, example.severity
+    # NOTE: a scan's findings carry their rule's severity.
+    description, severity = result.rule_descriptions.get(rule_id, rule_id), example.severity
     return {
         "id": rule_id,
         "name": "".join(part.capitalize() for part in rule_id.split("-")),
@@ -87,14 +83,16 @@ def _descriptor(rule_id: str, result: ScanResult, settings: Settings) -> dict[st
 
 def _result(finding: Finding, rule_index: int, settings: Settings) -> dict[str, Any]:
     value = finding.secret if settings.reveal or finding.identifier else finding.redacted
-    where = f" (committed in {finding.commit[:12]})" if finding.commit else ""
+    commit = finding.commit
+    where = f" (committed in {commit.oid[:12]})" if commit and commit.oid else ""
     region: dict[str, Any] = {"startLine": finding.line, "startColumn": finding.column}
     if finding.end_column > finding.column:
         region["endColumn"] = finding.end_column
     properties: dict[str, Any] = {"secretId": finding.secret_id, "redacted": finding.redacted}
-    for name in ("commit", "author", "date", "decoded"):
-        if getattr(finding, name):
-            properties[name] = getattr(finding, name)
+    provenance = {"commit": commit.oid, "author": commit.author, "date": commit.date} if commit else {}
+    for name, detail in (*provenance.items(), ("decoded", finding.decoded)):
+        if detail:
+            properties[name] = detail
     if settings.reveal:
         properties["secret"] = finding.secret
     return {

@@ -7,9 +7,8 @@ from collections import Counter
 import click
 
 from scanner.config import Settings
-from scanner.findings import Finding, Severity
+from scanner.findings import Finding, ScanResult, Severity
 from scanner.report import group_by_secret
-from scanner.scan import ScanResult
 
 _COLOURS = {
     Severity.CRITICAL: "red",
@@ -23,8 +22,8 @@ _COLOURS = {
 def render(result: ScanResult, settings: Settings, *, colour: bool = False) -> str:
     lines: list[str] = []
 
-    def style(text: str, **kw: object) -> str:
-        return click.style(text, **kw) if colour else text  # type: ignore[arg-type]
+    def style(text: str, *, fg: str | None = None, bold: bool | None = None, dim: bool | None = None) -> str:
+        return click.style(text, fg=fg, bold=bold, dim=dim) if colour else text
 
     for group in group_by_secret(result.findings):
         first = group[0]
@@ -51,8 +50,8 @@ def _place(f: Finding) -> str:
     where = f"{f.path}:{f.line}:{f.column}"
     if f.decoded:
         where += f" ({f.decoded}-encoded)"
-    if f.commit:
-        where += f"  {f.commit[:10]} {f.author or ''} {(f.date or '')[:10]}".rstrip()
+    if f.commit and f.commit.oid:
+        where += f"  {f.commit.oid[:10]} {f.commit.author} {f.commit.date[:10]}".rstrip()
     return where
 
 

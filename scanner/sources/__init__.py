@@ -1,33 +1,37 @@
-"""The Source role: anything that yields Fragments to scan (folders, stdin, git history, staged, ranges)."""
+"""The Source role (a stream of Fragments, with the skips and notes met on the way) and the rules all sources
+share for binary and oversize content."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
-from scanner.findings import Finding, Fragment
+from scanner.findings import Finding, Fragment, Note, Skipped
 
+Item = Fragment | Skipped | Note
+"""What a source streams: content to scan, something it could not scan and why, or a line for the summary."""
 
-@dataclass(frozen=True, slots=True)
-class Skipped:
-    """Something a source did not scan, and why (shown in the report summary)."""
-
-    path: str
-    reason: str
-    """Short, stable reason: `binary`, `too large (12.0 MB > 10.0 MB)`, `unreadable: …`, `symlink loop`."""
+BINARY_SNIFF = 8000
+"""How many leading bytes the binary check reads: git's own rule (a NUL byte in the first 8,000 bytes)."""
+MIB = 1 << 20
 
 
 class Source(Protocol):
-    """Yields fragments; after the scan, may rewrite findings (git attribution, de-duplication)."""
+    """Streams fragments, skips and notes in the order it meets them; then may rewrite the findings."""
 
-    skipped: list[Skipped]
-    """Filled while `fragments()` runs."""
-    notes: list[str]
-    """Lines for the summary (commits not scanned, shallow clone boundary, …)."""
-
-    def fragments(self) -> Iterator[Fragment]: ...
+    def read(self) -> Iterator[Item]: ...
 
     def attribute(self, findings: Sequence[Finding]) -> list[Finding]:
-        """Called once with every finding from this source's fragments; returns the findings to report."""
+        """Called once with every finding from this source's fragments; returns the findings to report
+        (git history attributes them to the commits that introduced them, staged changes to their author)."""
         ...
+
+
+def is_binary(data: bytes) -> bool:
+    """Binary content, by git's rule: a NUL byte in the first `BINARY_SNIFF` bytes."""
+    return b"\0" in data[:BINARY_SNIFF]
+
+
+def too_large(size: int, limit: int) -> str:
+    """The one wording of the skip reason for content over `max_file_size`, in MiB (2**20 bytes)."""
+    return f"too large ({size / MIB:.1f} MiB > {limit / MIB:.1f} MiB)"

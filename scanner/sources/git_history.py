@@ -7,13 +7,15 @@ import contextlib
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Generic, TypeVar
 
 from scanner.config import Settings
-from scanner.findings import Finding, Fragment
-from scanner.sources import Skipped, _git
+from scanner.findings import Commit, Finding, Fragment, Note, Skipped
+from scanner.sources import Item, git_runner, is_binary, too_large
+from scanner.sources.git_blobs import read_blobs
+from scanner.sources.git_parse import EMPTY_BLOB, GITLINK_MODE, SYMLINK_MODE, BlobRef, Change, blob_id, is_lfs_pointer
 
 T = TypeVar("T")
 
@@ -22,7 +24,7 @@ T = TypeVar("T")
 class _Introduction:
     """A commit that put secrets at a path where no version it replaced had them."""
 
-    change: _git.Change
+    change: Change
     secrets: frozenset[str]
 
 
@@ -38,137 +40,135 @@ class HistorySource:
     """
 
     def __init__(self, repo: Path, settings: Settings) -> None:
-        self.repo = _git.toplevel(repo)
+        self.repo = git_runner.toplevel(repo)
         self.settings = settings
-        self.skipped: list[Skipped] = []
-        self.notes: list[str] = []
         self._tree: dict[str, str] = {}
         """Working-tree path -> blob id of its current content."""
         self._skipped_names: set[tuple[str, str]] = set()
         self.expected: int | None = None
         """How many fragments the scan will yield, once the history's blobs are listed (for progress)."""
-        self._changes: _Prefetch[list[_git.Change]] | None = None
+        self._changes: _Prefetch[list[Change]] | None = None
 
     # -- scanning ------------------------------------------------------------------------------------
 
-    def fragments(self) -> Iterator[Fragment]:
+    def read(self) -> Iterator[Item]:
         seen: set[str] = set()
-        if not _git.is_bare(self.repo):
+        if not git_runner.is_bare(self.repo):
             yield from self._working_tree(seen)
-        if not _git.has_commits(self.repo):
+        if not git_runner.has_commits(self.repo):
             return
         # NOTE: the commit graph's tree changes are read while the blobs stream, on a thread: attribution
         # needs them after the scan, and git computes them on the core that scanning leaves idle.
-        self._changes = _Prefetch(lambda: list(_git.changes(self.repo, ["--all"])))
+        self._changes = _Prefetch(lambda: list(git_runner.changes(self.repo, ["--all"])))
         yield from self._history(seen)
 
-    def _working_tree(self, seen: set[str]) -> Iterator[Fragment]:
+    def _working_tree(self, seen: set[str]) -> Iterator[Item]:
         limit = self.settings.max_file_size
-        names = [(mode, path) for mode, _, path in _git.tracked_files(self.repo)]
-        names += [("100644", path) for path in _git.untracked_files(self.repo)]
+        names = [(mode, path) for mode, _, path in git_runner.tracked_files(self.repo)]
+        names += [("100644", path) for path in git_runner.untracked_files(self.repo)]
         for mode, path in names:
-            if _git.is_allowed_path(path, self.settings.allow_paths):
+            if self.settings.is_allowed_path(path):
                 continue
-            if mode == _git.GITLINK_MODE:
-                self.skipped.append(Skipped(path, "submodule (its history lives in another repository)"))
+            if mode == GITLINK_MODE:
+                yield Skipped(path, "submodule (its history lives in another repository)")
                 continue
             file = self.repo / path
-            if mode == _git.SYMLINK_MODE or file.is_symlink() or not file.is_file():
+            if mode == SYMLINK_MODE or file.is_symlink() or not file.is_file():
                 continue
             try:
                 size = file.stat().st_size
                 if size > limit:
-                    self.skipped.append(
-                        Skipped(path, f"too large ({size / 1048576:.1f} MB > {limit / 1048576:.1f} MB)")
-                    )
+                    yield Skipped(path, too_large(size, limit))
                     continue
                 data = file.read_bytes()
             except OSError as exc:
-                self.skipped.append(Skipped(path, f"unreadable: {exc.strerror}"))
+                yield Skipped(path, f"unreadable: {exc.strerror}")
                 continue
-            if _git.is_binary(data):
-                self.skipped.append(Skipped(path, "binary"))
+            if is_binary(data):
+                yield Skipped(path, "binary")
                 continue
-            oid = _git.blob_id(data)
+            oid = blob_id(data)
             self._tree[path] = oid
             seen.add(oid)
             yield Fragment(path=path, data=data, blob=oid)
 
-    def _history(self, seen: set[str]) -> Iterator[Fragment]:
-        refs, missing = _git.reachable_blobs(self.repo)
+    def _history(self, seen: set[str]) -> Iterator[Item]:
+        refs, missing = git_runner.reachable_blobs(self.repo)
         if missing:
-            self.notes.append(
+            yield Note(
                 f"git could not read {len(missing)} object(s) of the history ({missing[-1]}); what could be "
                 "read was scanned; `git fsck --full` names the damage"
             )
-        sizes = _git.object_sizes(self.repo, (r.oid for r in refs))
+        sizes = git_runner.object_sizes(self.repo, (r.oid for r in refs))
         limit = self.settings.max_file_size
-        wanted: list[_git.BlobRef] = []
+        wanted: list[BlobRef] = []
+        submodules = False
         for ref in refs:
             kind, size = sizes.get(ref.oid, ("missing", 0))
             if kind != "blob":
                 continue
-            if ref.path == ".gitmodules" or ref.path.endswith("/.gitmodules"):
-                self._note_once(
+            if not submodules and (ref.path == ".gitmodules" or ref.path.endswith("/.gitmodules")):
+                submodules = True
+                yield Note(
                     "submodules: the history has submodules; their commits live in other "
                     "repositories and were not scanned (run keysweep inside each)"
                 )
-            if ref.oid in seen or _git.is_allowed_path(ref.path, self.settings.allow_paths):
+            if ref.oid in seen or self.settings.is_allowed_path(ref.path):
                 continue
             seen.add(ref.oid)
             if size > limit:
-                self._skip(ref, _git.too_large(size, limit))
+                yield from self._skip(ref, too_large(size, limit))
                 continue
             wanted.append(ref)
         self.expected = len(self._tree) + len(wanted)
         lfs = 0
         unreadable = 0
-        for ref, read in zip(wanted, _git.read_blobs(self.repo, [r.oid for r in wanted]), strict=False):
-            if read.data is None:
+        for ref, blob in zip(wanted, read_blobs(self.repo, [r.oid for r in wanted]), strict=False):
+            if blob.data is None:
                 unreadable += 1
-                self._skip(ref, read.reason(limit))
+                yield from self._skip(ref, blob.reason(limit))
                 continue
-            if _git.is_binary(read.data):
-                self._skip(ref, "binary")
+            if is_binary(blob.data):
+                yield from self._skip(ref, "binary")
                 continue
-            if _git.is_lfs_pointer(read.data):
+            if is_lfs_pointer(blob.data):
                 lfs += 1
                 continue
-            yield Fragment(path=ref.path, data=read.data, blob=ref.oid)
+            yield Fragment(path=ref.path, data=blob.data, blob=ref.oid)
         if lfs:
-            self.notes.append(
+            yield Note(
                 f"{lfs} Git LFS pointer(s): their content lives in LFS storage and was not scanned "
                 "(`git lfs pull`, then scan the working tree)"
             )
         if unreadable:
-            self.notes.append(
+            yield Note(
                 f"{unreadable} blob(s) could not be read (missing or corrupt objects); `git fsck --full` names them"
             )
 
-    def _skip(self, ref: _git.BlobRef, reason: str) -> None:
+    def _skip(self, ref: BlobRef, reason: str) -> Iterator[Skipped]:
         # NOTE: one line per path and reason, not one per version: a logo edited 200 times is one entry.
         key = (ref.path, reason.split(" (")[0])
         if key not in self._skipped_names:
             self._skipped_names.add(key)
-            self.skipped.append(Skipped(f"{ref.path} (history)", reason))
-
-    def _note_once(self, note: str) -> None:
-        if note not in self.notes:
-            self.notes.append(note)
+            yield Skipped(f"{ref.path} (history)", reason)
 
     # -- attribution ---------------------------------------------------------------------------------
 
     def attribute(self, findings: Sequence[Finding]) -> list[Finding]:
         if not findings:
             return []
-        unique = list(dict.fromkeys(findings))
         # The same finding (path, line, secret) comes from every version of the file that kept that line.
+        unique: dict[tuple[object, ...], Finding] = {}
+        per_blob: dict[tuple[object, ...], Finding] = {}
+        for finding in findings:
+            unique.setdefault(finding.identity, finding)
+            per_blob.setdefault((finding.blob, *finding.identity), finding)
         by_blob: dict[str, list[Finding]] = defaultdict(list)
-        for blob, finding in dict.fromkeys((f.blob, f) for f in findings):
-            if blob is not None:
-                by_blob[blob].append(finding)
+        for finding in per_blob.values():
+            if finding.blob is not None:
+                by_blob[finding.blob].append(finding)
         introductions = self._introductions(by_blob) if by_blob else {}
-        return self._report(unique, by_blob, introductions)
+        return self._report(list(unique.values()), by_blob, introductions)
 
     def _contents(self, oids: set[str]) -> dict[str, bytes]:
         contents: dict[str, bytes] = {}
@@ -177,27 +177,27 @@ class HistorySource:
             with contextlib.suppress(OSError):
                 contents[oid] = (self.repo / path).read_bytes()
         rest = sorted(oids - contents.keys())
-        for read in _git.read_blobs(self.repo, rest):
+        for read in read_blobs(self.repo, rest):
             if read.data is not None:
                 contents[read.oid] = read.data
         return contents
 
     def _introductions(self, by_blob: dict[str, list[Finding]]) -> dict[str, list[_Introduction]]:
         """Per blob with findings, the changes (newest first) that brought each of its secrets in."""
-        candidates: list[_git.Change] = []
+        candidates: list[Change] = []
         old_by_commit: dict[str, set[str]] = defaultdict(set)
-        changes = self._changes.result() if self._changes else _git.changes(self.repo, ["--all"])
+        changes = self._changes.result() if self._changes else git_runner.changes(self.repo, ["--all"])
         for change in changes:
-            old_by_commit[change.commit.oid].update(o for o in change.old if o != _git.EMPTY_BLOB)
+            old_by_commit[change.commit.oid or ""].update(o for o in change.old if o != EMPTY_BLOB)
             if change.new in by_blob:
                 candidates.append(change)
         # NOTE: a secret counts as introduced only if no version the commit replaced had it, at this path
         # or at any path the same commit touched: that keeps renames and moves from looking like new leaks.
-        before = {o for c in candidates for o in old_by_commit[c.commit.oid]}
+        before = {o for c in candidates for o in old_by_commit[c.commit.oid or ""]}
         old_contents = self._contents(before)
         found: dict[str, list[_Introduction]] = {}
         for change in candidates:
-            olds = [old_contents[o] for o in old_by_commit[change.commit.oid] if o in old_contents]
+            olds = [old_contents[o] for o in old_by_commit[change.commit.oid or ""] if o in old_contents]
             secrets = {f.secret for f in by_blob[change.new]}
             new = frozenset(s for s in secrets if not any(s.encode("utf-8", "surrogateescape") in o for o in olds))
             # NOTE: a blob that commits carry but none introduces still gets an (empty) entry: its secrets
@@ -217,8 +217,8 @@ class HistorySource:
         tree_blobs = {oid: path for path, oid in self._tree.items()}
         in_tree: set[tuple[str, str, str]] = set()
         # Every (secret, path) introduction, newest first, for the provenance of what is still in the tree.
-        introduced_at: dict[tuple[str, str], list[_git.Change]] = defaultdict(list)
-        introduced_any: dict[str, list[_git.Change]] = defaultdict(list)
+        introduced_at: dict[tuple[str, str], list[Change]] = defaultdict(list)
+        introduced_any: dict[str, list[Change]] = defaultdict(list)
         for intros in introductions.values():
             for intro in intros:
                 for secret in intro.secrets:
@@ -229,10 +229,10 @@ class HistorySource:
             for finding in by_blob.get(oid, []):
                 origin = introduced_at.get((finding.secret, path)) or introduced_any.get(finding.secret)
                 if origin:
-                    commit = origin[0].commit  # git log lists newest first: the latest introduction
-                    finding = _provenance(finding, commit)
+                    # git log lists newest first: the latest introduction is the provenance
+                    finding = replace(finding, commit=origin[0].commit)
                 in_tree.add((finding.secret, finding.rule_id, path))
-                report[_occurrence(finding)] = finding
+                report[finding.identity] = finding
 
         for oid, intros in introductions.items():
             for intro in intros:
@@ -240,37 +240,31 @@ class HistorySource:
                 for finding in by_blob[oid]:
                     if finding.secret not in intro.secrets or (finding.secret, finding.rule_id, change.path) in in_tree:
                         continue
-                    commit = change.commit
-                    placed = finding.with_(
-                        path=change.path,
-                        commit=commit.oid,
-                        author=commit.author,
-                        email=commit.email,
-                        date=commit.date,
-                    )
-                    report[_occurrence(placed)] = placed
+                    placed = replace(finding, path=change.path, commit=change.commit)
+                    report[placed.identity] = placed
 
         # Findings in blobs that no commit introduces (reachable only through a tag to a blob, or past a
         # shallow boundary) are still reported, as they were found and without a commit.
-        accounted = {finding for oid in {*tree_blobs, *introductions} for finding in by_blob.get(oid, [])}
+        accounted = {f.identity for oid in {*tree_blobs, *introductions} for f in by_blob.get(oid, [])}
         for finding in findings:
-            if finding not in accounted:
-                report[_occurrence(finding)] = finding
-        return sorted(report.values(), key=lambda f: (f.path, f.line, f.column, f.rule_id, f.date or ""))
+            if finding.identity not in accounted:
+                report[finding.identity] = finding
+        return sorted(report.values(), key=lambda f: (f.path, f.line, f.column, f.rule_id, _date(f.commit)))
 
 
 class _Prefetch(Generic[T]):
     """A value computed on a daemon thread; `result()` waits for it (and re-raises its error)."""
 
     def __init__(self, compute: Callable[[], T]) -> None:
-        self._value: T | None = None
+        self._value: list[T] = []
+        """Empty until `compute` returns, then its one value."""
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, args=(compute,), daemon=True)
         self._thread.start()
 
     def _run(self, compute: Callable[[], T]) -> None:
         try:
-            self._value = compute()
+            self._value.append(compute())
         except BaseException as exc:  # NOTE: handed to the caller of result(), not lost on the thread
             self._error = exc
 
@@ -278,12 +272,26 @@ class _Prefetch(Generic[T]):
         self._thread.join()
         if self._error is not None:
             raise self._error
-        return self._value  # type: ignore[return-value]
+        return self._value[0]
 
 
-def _occurrence(finding: Finding) -> tuple[object, ...]:
-    return (finding.secret, finding.rule_id, finding.path, finding.line, finding.column, finding.commit)
+def _date(commit: Commit | None) -> str:
+    return commit.date if commit is not None else ""
 
 
-def _provenance(finding: Finding, commit: _git.Commit) -> Finding:
-    return finding.with_(commit=commit.oid, author=commit.author, email=commit.email, date=commit.date)
+class UnscannedHistory:
+    """Reads nothing; notes how many commits the repository around a folder holds that a folder scan leaves out."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def read(self) -> Iterator[Item]:
+        count = git_runner.commit_count(self.folder)
+        if count:
+            yield Note(
+                f"{count} commit{'s' if count != 1 else ''} in this repository's history were not scanned; "
+                "add --history to include them"
+            )
+
+    def attribute(self, findings: Sequence[Finding]) -> list[Finding]:
+        return list(findings)

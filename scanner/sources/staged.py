@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from scanner.config import Settings
-from scanner.findings import Finding, Fragment
-from scanner.sources import Skipped, _git
+from scanner.findings import Finding, Fragment, Skipped
+from scanner.sources import Item, git_runner, is_binary
+from scanner.sources.git_blobs import read_blobs
+from scanner.sources.git_parse import EMPTY_BLOB, GITLINK_MODE, Change
 
 
 class StagedSource:
@@ -18,42 +21,41 @@ class StagedSource:
     """
 
     def __init__(self, repo: Path, settings: Settings, paths: Sequence[str] | None = None) -> None:
-        self.repo = _git.toplevel(repo)
+        self.repo = git_runner.toplevel(repo)
         self.settings = settings
         self.paths = tuple(paths or ())
-        self.skipped: list[Skipped] = []
-        self.notes: list[str] = []
 
-    def fragments(self) -> Iterator[Fragment]:
-        staged = [c for c in _git.staged_changes(self.repo, self.paths) if c.new != _git.EMPTY_BLOB]
+    def read(self) -> Iterator[Item]:
+        staged = [c for c in git_runner.staged_changes(self.repo, self.paths) if c.new != EMPTY_BLOB]
         if not staged:
             return
-        added = _git.staged_added_lines(self.repo, self.paths)
-        wanted: list[tuple[_git.Change, frozenset[int]]] = []
+        added = git_runner.staged_added_lines(self.repo, self.paths)
+        wanted: list[tuple[Change, frozenset[int]]] = []
         for change in staged:
-            if _git.is_allowed_path(change.path, self.settings.allow_paths):
+            if self.settings.is_allowed_path(change.path):
                 continue
-            if change.new_mode == _git.GITLINK_MODE:
-                self.skipped.append(Skipped(change.path, "submodule (scan it from inside)"))
+            if change.new_mode == GITLINK_MODE:
+                yield Skipped(change.path, "submodule (scan it from inside)")
                 continue
             lines = frozenset(added.get(("", change.new), ()))
             if lines:
                 wanted.append((change, lines))
-        reads = _git.read_blobs(self.repo, [c.new for c, _ in wanted], self.settings.max_file_size)
-        for (change, lines), read in zip(wanted, reads, strict=False):
-            if read.data is None:
-                self.skipped.append(Skipped(change.path, read.reason(self.settings.max_file_size)))
-            elif _git.is_binary(read.data):
-                self.skipped.append(Skipped(change.path, "binary"))
+        limit = self.settings.max_file_size
+        for (change, lines), blob in zip(
+            wanted, read_blobs(self.repo, [c.new for c, _ in wanted], limit), strict=False
+        ):
+            if blob.data is None:
+                yield Skipped(change.path, blob.reason(limit))
+            elif is_binary(blob.data):
+                yield Skipped(change.path, "binary")
             else:
-                yield Fragment(path=change.path, data=read.data, added_lines=lines, blob=change.new)
+                yield Fragment(path=change.path, data=blob.data, added_lines=lines, blob=change.new)
 
     def attribute(self, findings: Sequence[Finding]) -> list[Finding]:
         """Staged findings belong to the commit being made: its author is whoever git would record."""
         if not findings:
             return []
-        ident = _git.author_ident(self.repo)
-        if ident is None:
+        author = git_runner.next_commit_author(self.repo)
+        if author is None:
             return list(findings)
-        author, email, date = ident
-        return [f.with_(author=author, email=email, date=date) for f in findings]
+        return [replace(f, commit=author) for f in findings]

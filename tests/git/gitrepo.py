@@ -5,11 +5,11 @@ from __future__ import annotations
 import random
 import string
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from scanner.findings import Finding, Severity
-from scanner.sources import Source
+from scanner.findings import Finding, Fragment, Severity, Skipped
+from scanner.sources import Item, Source
 
 EPOCH = 1_700_000_000
 
@@ -76,7 +76,9 @@ def stand_in_scan(source: Source, secrets: Iterable[str], rule_id: str = "test-k
     """
     wanted = [s.encode() for s in secrets]
     findings: list[Finding] = []
-    for fragment in source.fragments():
+    for fragment in source.read():
+        if not isinstance(fragment, Fragment):
+            continue
         for number, line in enumerate(fragment.data.split(b"\n"), start=1):
             if fragment.added_lines is not None and number not in fragment.added_lines:
                 continue
@@ -94,10 +96,47 @@ def stand_in_scan(source: Source, secrets: Iterable[str], rule_id: str = "test-k
                         column=column + 1,
                         end_column=column + 1 + len(secret),
                         commit=fragment.commit,
-                        author=fragment.author,
-                        email=fragment.email,
-                        date=fragment.date,
                         blob=fragment.blob,
                     )
                 )
     return source.attribute(findings)
+
+
+class Recorded:
+    """A source whose stream is kept as it passes: its fragments, skips and notes, for tests to look at."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.fragments: list[Fragment] = []
+        self.skipped: list[Skipped] = []
+        self.notes: list[str] = []
+
+    def read(self) -> Iterator[Item]:
+        for item in self.source.read():
+            if isinstance(item, Fragment):
+                self.fragments.append(item)
+            elif isinstance(item, Skipped):
+                self.skipped.append(item)
+            else:
+                self.notes.append(item.text)
+            yield item
+
+    def attribute(self, findings: Sequence[Finding]) -> list[Finding]:
+        return self.source.attribute(findings)
+
+
+def drain(source: Source) -> Recorded:
+    """Everything `source` streams, read to the end."""
+    recorded = Recorded(source)
+    for _ in recorded.read():
+        pass
+    return recorded
+
+
+def commit_of(finding: Finding) -> str | None:
+    """The id of the commit a finding is attributed to (None on disk, and for the commit being made)."""
+    return finding.commit.oid if finding.commit else None
+
+
+def author_of(finding: Finding) -> str | None:
+    return finding.commit.author if finding.commit else None

@@ -6,10 +6,10 @@ import os
 import subprocess
 from pathlib import Path
 
-from gitrepo import Repo, fake_key, stand_in_scan
+from gitrepo import Recorded, Repo, author_of, commit_of, drain, fake_key, stand_in_scan
 
 from scanner.config import Settings
-from scanner.sources import _git
+from scanner.sources import git_parse, git_runner
 from scanner.sources.git_history import HistorySource
 
 KEY = fake_key(1)
@@ -26,9 +26,9 @@ def test_secret_only_in_a_deleted_file_is_found_and_attributed(repo: Repo) -> No
 
     [finding] = stand_in_scan(history(repo), [KEY])
 
-    assert (finding.path, finding.line, finding.commit) == ("config.py", 1, added)
-    assert (finding.author, finding.email) == ("Bob", "bob@example.com")
-    assert finding.date is not None and finding.date.startswith("2023-11-14T")
+    assert (finding.path, finding.line, commit_of(finding)) == ("config.py", 1, added)
+    assert (finding.commit.author, finding.commit.email) == ("Bob", "bob@example.com")
+    assert finding.commit.date.startswith("2023-11-14T")
 
 
 def test_secret_only_on_an_unmerged_branch_is_found(repo: Repo) -> None:
@@ -39,7 +39,7 @@ def test_secret_only_on_an_unmerged_branch_is_found(repo: Repo) -> None:
 
     [finding] = stand_in_scan(history(repo), [KEY])
 
-    assert (finding.path, finding.commit) == ("client.py", leaked)
+    assert (finding.path, commit_of(finding)) == ("client.py", leaked)
     assert not (repo.path / "client.py").exists()
 
 
@@ -50,7 +50,7 @@ def test_secret_replaced_in_a_later_commit_is_attributed_to_the_commit_that_adde
 
     [finding] = stand_in_scan(history(repo), [KEY])
 
-    assert (finding.path, finding.line, finding.commit) == ("settings.py", 2, leaked)
+    assert (finding.path, finding.line, commit_of(finding)) == ("settings.py", 2, leaked)
 
 
 def test_same_secret_across_many_commits_is_one_identity_with_one_introduction(repo: Repo) -> None:
@@ -63,7 +63,7 @@ def test_same_secret_across_many_commits_is_one_identity_with_one_introduction(r
 
     findings = stand_in_scan(history(repo), [KEY])
 
-    assert [(f.path, f.commit) for f in findings] == [("old.py", introduced)]
+    assert [(f.path, commit_of(f)) for f in findings] == [("old.py", introduced)]
     assert len({f.secret_id for f in findings}) == 1
 
 
@@ -74,7 +74,7 @@ def test_secret_copied_into_two_files_is_two_introductions_of_one_secret(repo: R
 
     findings = stand_in_scan(history(repo), [KEY])
 
-    assert sorted((f.path, f.line, f.commit) for f in findings) == [("a.py", 1, first), ("b.py", 2, second)]
+    assert sorted((f.path, f.line, commit_of(f)) for f in findings) == [("a.py", 1, first), ("b.py", 2, second)]
     assert {f.secret_id for f in findings} == {findings[0].secret_id}
 
 
@@ -89,7 +89,7 @@ def test_leak_still_in_the_working_tree_is_reported_once_with_its_introducing_co
 
     findings = stand_in_scan(history(repo), [KEY])
 
-    assert [(f.path, f.line, f.commit, f.author) for f in findings] == [("app.py", 2, leaked, "Eve")]
+    assert [(f.path, f.line, commit_of(f), author_of(f)) for f in findings] == [("app.py", 2, leaked, "Eve")]
 
 
 def test_uncommitted_secret_in_the_working_tree_is_reported_without_a_commit(repo: Repo) -> None:
@@ -99,7 +99,7 @@ def test_uncommitted_secret_in_the_working_tree_is_reported_without_a_commit(rep
 
     findings = stand_in_scan(history(repo), [KEY, OTHER])
 
-    assert sorted((f.path, f.line, f.commit) for f in findings) == [
+    assert sorted((f.path, f.line, commit_of(f)) for f in findings) == [
         ("app.py", 2, None),
         ("notes.txt", 1, None),
     ]
@@ -113,12 +113,12 @@ def test_each_unique_blob_is_scanned_once(repo: Repo) -> None:
     repo.git("branch", "also-main")
     repo.commit("drop", {"a.py": None, "copy/a.py": None})
 
-    fragments = list(history(repo).fragments())
+    fragments = drain(history(repo)).fragments
 
     blobs = [f.blob for f in fragments]
     assert len(blobs) == len(set(blobs))
     assert sum(KEY.encode() in f.data for f in fragments) == 1
-    assert all(f.blob == _git.blob_id(f.data) for f in fragments)
+    assert all(f.blob == git_parse.blob_id(f.data) for f in fragments)
 
 
 def test_moving_a_file_is_not_a_new_introduction(repo: Repo) -> None:
@@ -129,7 +129,7 @@ def test_moving_a_file_is_not_a_new_introduction(repo: Repo) -> None:
 
     findings = stand_in_scan(history(repo), [KEY])
 
-    assert [(f.path, f.commit) for f in findings] == [("src/config.py", leaked)]
+    assert [(f.path, commit_of(f)) for f in findings] == [("src/config.py", leaked)]
 
 
 def test_moving_a_secret_to_another_file_in_one_commit_keeps_its_first_introduction(repo: Repo) -> None:
@@ -139,7 +139,7 @@ def test_moving_a_secret_to_another_file_in_one_commit_keeps_its_first_introduct
 
     findings = stand_in_scan(history(repo), [KEY])
 
-    assert [(f.path, f.commit) for f in findings] == [("a.py", leaked)]
+    assert [(f.path, commit_of(f)) for f in findings] == [("a.py", leaked)]
 
 
 def test_merge_whose_conflict_resolution_adds_a_secret_is_attributed_to_the_merge(repo: Repo) -> None:
@@ -156,7 +156,7 @@ def test_merge_whose_conflict_resolution_adds_a_secret_is_attributed_to_the_merg
 
     [finding] = stand_in_scan(history(repo), [KEY])
 
-    assert finding.commit == merge
+    assert commit_of(finding) == merge
     assert len(repo.git("log", "-1", "--format=%P", merge).split()) == 2
 
 
@@ -172,13 +172,13 @@ def test_secret_brought_in_by_a_merged_branch_is_charged_to_the_branch_commit_no
 
     [finding] = stand_in_scan(history(repo), [KEY])
 
-    assert (finding.path, finding.commit) == ("feature.py", leaked)
+    assert (finding.path, commit_of(finding)) == ("feature.py", leaked)
 
 
 def test_binary_and_oversized_blobs_are_skipped_with_a_reason(repo: Repo) -> None:
     repo.commit("assets", {"logo.png": b"\x89PNG\r\n\x1a\n\0\0" + KEY.encode(), "dump.sql": "x" * 4096 + KEY})
     repo.commit("drop", {"logo.png": None, "dump.sql": None})
-    source = history(repo, max_file_size=1024)
+    source = Recorded(history(repo, max_file_size=1024))
 
     findings = stand_in_scan(source, [KEY])
 
@@ -192,9 +192,9 @@ def test_lfs_pointers_are_noted_not_scanned(repo: Repo) -> None:
     pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:" + "ab" * 32 + "\nsize 12345\n"
     repo.commit("lfs", {"model.bin": pointer})
     repo.commit("drop", {"model.bin": None})
-    source = history(repo)
+    source = drain(history(repo))
 
-    fragments = list(source.fragments())
+    fragments = source.fragments
 
     assert not any(f.path == "model.bin" for f in fragments)
     assert any("1 Git LFS pointer" in note for note in source.notes)
@@ -207,9 +207,9 @@ def test_submodules_are_skipped_and_noted_never_a_crash(make_repo) -> None:  # t
     outer.commit("init", {"README.md": "hi\n"})
     outer.git("-c", "protocol.file.allow=always", "submodule", "-q", "add", str(inner.path), "vendor/inner")
     outer.commit("add submodule")
-    source = history(outer)
+    source = drain(history(outer))
 
-    fragments = list(source.fragments())
+    fragments = source.fragments
 
     assert {f.path for f in fragments} >= {"README.md", ".gitmodules"}
     assert any(s.path == "vendor/inner" and s.reason.startswith("submodule") for s in source.skipped)
@@ -221,7 +221,7 @@ def test_a_missing_object_is_a_note_and_the_rest_is_still_scanned(repo: Repo) ->
     blob = repo.git("rev-parse", "HEAD:gone.txt")
     repo.commit("two", {"gone.txt": None, "keep.py": None})
     os.remove(repo.path / ".git" / "objects" / blob[:2] / blob[2:])
-    source = history(repo)
+    source = Recorded(history(repo))
 
     findings = stand_in_scan(source, [KEY])
 
@@ -235,9 +235,9 @@ def test_a_corrupt_object_is_reported_and_does_not_stop_the_scan(repo: Repo) -> 
     loose = repo.path / ".git" / "objects" / blob[:2] / blob[2:]
     loose.chmod(0o644)
     loose.write_bytes(b"not zlib at all")
-    source = history(repo)
+    source = drain(history(repo))
 
-    fragments = list(source.fragments())
+    fragments = source.fragments
 
     assert {f.path for f in fragments} >= {"b.py", "c.txt"}
 
@@ -249,7 +249,7 @@ def test_a_bare_repository_is_scanned_from_its_refs(repo: Repo, tmp_path: Path) 
 
     [finding] = stand_in_scan(HistorySource(bare, Settings()), [KEY])
 
-    assert (finding.path, finding.commit) == ("k.py", leaked)
+    assert (finding.path, commit_of(finding)) == ("k.py", leaked)
 
 
 def test_an_empty_repository_yields_its_untracked_files_only(repo: Repo) -> None:
@@ -257,15 +257,15 @@ def test_an_empty_repository_yields_its_untracked_files_only(repo: Repo) -> None
 
     findings = stand_in_scan(history(repo), [KEY])
 
-    assert [(f.path, f.commit) for f in findings] == [("draft.txt", None)]
+    assert [(f.path, commit_of(f)) for f in findings] == [("draft.txt", None)]
 
 
-def test_unscanned_commit_count_counts_every_ref(repo: Repo, tmp_path: Path) -> None:
+def test_commit_count_counts_every_ref(repo: Repo, tmp_path: Path) -> None:
     repo.commit("a")
     repo.git("checkout", "-q", "-b", "b")
     repo.commit("b")
     repo.commit("c")
     (tmp_path / "plain").mkdir()
 
-    assert _git.unscanned_commit_count(repo.path) == 3
-    assert _git.unscanned_commit_count(tmp_path / "plain") is None
+    assert git_runner.commit_count(repo.path) == 3
+    assert git_runner.commit_count(tmp_path / "plain") is None

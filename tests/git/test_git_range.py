@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from gitrepo import Repo, fake_key, stand_in_scan
+from gitrepo import Recorded, Repo, author_of, commit_of, drain, fake_key, stand_in_scan
 
 from scanner.config import Settings
 from scanner.errors import GitError
@@ -28,7 +28,9 @@ def test_range_reports_only_lines_its_commits_add_with_their_provenance(repo: Re
 
     findings = stand_in_scan(in_range(repo, f"{base}..HEAD"), [KEY, OLD])
 
-    assert [(f.secret, f.path, f.line, f.commit, f.author) for f in findings] == [(KEY, "conf.py", 2, added, "Mallory")]
+    assert [(f.secret, f.path, f.line, commit_of(f), author_of(f)) for f in findings] == [
+        (KEY, "conf.py", 2, added, "Mallory")
+    ]
 
 
 def test_a_secret_added_and_removed_inside_the_range_is_still_caught(repo: Repo) -> None:
@@ -38,7 +40,7 @@ def test_a_secret_added_and_removed_inside_the_range_is_still_caught(repo: Repo)
 
     [finding] = stand_in_scan(in_range(repo, f"{base}..HEAD"), [KEY])
 
-    assert finding.commit == added
+    assert commit_of(finding) == added
 
 
 def test_the_root_commit_is_compared_with_the_empty_tree(repo: Repo) -> None:
@@ -47,7 +49,7 @@ def test_the_root_commit_is_compared_with_the_empty_tree(repo: Repo) -> None:
 
     [finding] = stand_in_scan(in_range(repo, "HEAD"), [KEY])
 
-    assert (finding.commit, finding.line) == (root, 1)
+    assert (commit_of(finding), finding.line) == (root, 1)
 
 
 def test_a_detached_head_range_works(repo: Repo) -> None:
@@ -57,17 +59,17 @@ def test_a_detached_head_range_works(repo: Repo) -> None:
 
     [finding] = stand_in_scan(in_range(repo, f"{base}..HEAD"), [KEY])
 
-    assert finding.commit == added
+    assert commit_of(finding) == added
     assert repo.git("rev-parse", "--abbrev-ref", "HEAD") == "HEAD"
 
 
 def test_an_all_zero_base_means_a_new_branch_and_scans_everything_up_to_the_tip(repo: Repo) -> None:
     first = repo.commit("first", {"a.py": f"a = '{KEY}'\n"})
-    source = in_range(repo, f"{'0' * 40}..HEAD")
+    source = Recorded(in_range(repo, f"{'0' * 40}..HEAD"))
 
     [finding] = stand_in_scan(source, [KEY])
 
-    assert finding.commit == first
+    assert commit_of(finding) == first
     assert any("no base commit" in note for note in source.notes)
 
 
@@ -84,14 +86,14 @@ def test_a_merge_in_the_range_is_charged_only_with_its_own_resolution(repo: Repo
 
     findings = stand_in_scan(in_range(repo, f"{base}..HEAD"), [KEY, OLD])
 
-    assert sorted((f.secret, f.commit) for f in findings) == sorted([(KEY, merge), (OLD, side)])
+    assert sorted((f.secret, commit_of(f)) for f in findings) == sorted([(KEY, merge), (OLD, side)])
 
 
 def test_an_unknown_revision_is_a_clear_error(repo: Repo) -> None:
     repo.commit("one", {"a": "a\n"})
 
     with pytest.raises(GitError, match="unknown revision 'nope'"):
-        list(in_range(repo, "nope..HEAD").fragments())
+        drain(in_range(repo, "nope..HEAD"))
 
 
 def shallow_clone(origin: Repo, target: Path, depth: int) -> Path:
@@ -109,7 +111,7 @@ def test_a_shallow_clone_without_the_base_says_what_was_missed_and_how_to_deepen
     repo.commit("middle", {"b.py": "b\n"})
     repo.commit("pr", {"c.py": f"c = '{KEY}'\n"})
     clone = shallow_clone(repo, tmp_path / "clone", depth=1)
-    source = in_range(clone, f"{base}..HEAD")
+    source = Recorded(in_range(clone, f"{base}..HEAD"))
 
     findings = stand_in_scan(source, [KEY, OLD])
 
@@ -125,9 +127,9 @@ def test_a_shallow_clone_deep_enough_for_the_range_scans_exactly_the_range(repo:
     base = repo.commit("base", {"b.py": "b\n"})
     added = repo.commit("pr", {"c.py": f"c = '{KEY}'\n"})
     clone = shallow_clone(repo, tmp_path / "clone", depth=2)
-    source = in_range(clone, f"{base}..HEAD")
+    source = Recorded(in_range(clone, f"{base}..HEAD"))
 
     findings = stand_in_scan(source, [KEY, OLD])
 
-    assert [(f.secret, f.commit) for f in findings] == [(KEY, added)]
+    assert [(f.secret, commit_of(f)) for f in findings] == [(KEY, added)]
     assert source.notes == []

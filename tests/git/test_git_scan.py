@@ -7,13 +7,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gitrepo import Repo, fake_key
+import pytest
+from gitrepo import Repo, author_of, commit_of, fake_key
 
 from scanner.config import Settings
 from scanner.scan import scan
 from scanner.sources.commit_range import RangeSource
 from scanner.sources.git_history import HistorySource
 from scanner.sources.staged import StagedSource
+from scanner.sources.targets import for_hook, in_repository, on_disk
 
 KEY = fake_key(31)
 OTHER = fake_key(32)
@@ -29,7 +31,7 @@ def test_history_scan_finds_a_deleted_key_with_its_commit_through_the_real_engin
 
     result = scan([HistorySource(repo.path, Settings())], Settings())
 
-    assert [(f.rule_id, f.path, f.line, f.commit, f.author) for f in result.findings] == [
+    assert [(f.rule_id, f.path, f.line, commit_of(f), author_of(f)) for f in result.findings] == [
         ("openai-project-key", "config.py", 1, leaked, "Bob")
     ]
 
@@ -43,7 +45,7 @@ def test_history_scan_reports_a_tree_leak_once_however_many_commits_carry_it(rep
 
     result = scan([HistorySource(repo.path, Settings())], Settings())
 
-    assert [(f.path, f.line, f.commit) for f in result.findings] == [("app.py", 1, leaked)]
+    assert [(f.path, f.line, commit_of(f)) for f in result.findings] == [("app.py", 1, leaked)]
     assert result.files_scanned == 6  # one working-tree file and five older versions, each once
 
 
@@ -56,8 +58,8 @@ def test_staged_and_range_sources_keep_their_provenance_through_scan(repo: Repo)
     ranged = scan([RangeSource(repo.path, f"{base}..HEAD", Settings())], Settings()).findings
     staged = scan([StagedSource(repo.path, Settings())], Settings()).findings
 
-    assert [(f.path, f.commit) for f in ranged] == [("a.py", added)]
-    assert [(f.path, f.commit, f.author) for f in staged] == [("b.py", None, "Ada")]
+    assert [(f.path, commit_of(f)) for f in ranged] == [("a.py", added)]
+    assert [(f.path, commit_of(f), author_of(f)) for f in staged] == [("b.py", None, "Ada")]
 
 
 def test_cli_history_flag_exits_one_with_commit_provenance_in_json(repo: Repo) -> None:
@@ -131,3 +133,23 @@ def test_cli_range_sarif_names_the_commit_and_hides_the_value(repo: Repo) -> Non
     assert result["properties"]["commit"] == added
     assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "new.py"
     assert KEY not in run.stdout
+
+
+def test_folder_and_history_scans_are_complete_while_staged_range_and_hook_scans_are_partial(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo.commit("init", {"a.py": "a = 1\n"})
+    monkeypatch.chdir(repo.path)  # pre-commit runs hooks at the repository root
+    settings = Settings()
+
+    complete = [on_disk([repo.path], settings), in_repository(repo.path, settings, history=True)]
+    partial = [
+        in_repository(repo.path, settings, staged=True),
+        in_repository(repo.path, settings, rev_range="HEAD"),
+        for_hook(repo.path, [], settings, {}),
+        for_hook(repo.path, ["a.py"], settings, {}),  # named but not staged: read whole, yet only these files
+    ]
+
+    assert [t.partial for t in complete] == [False, False]
+    assert [t.partial for t in partial] == [True, True, True, True]
+    assert [t.description for t in partial[2:]] == ["this commit adds", "the files checked hold"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from gitrepo import Repo, fake_key, stand_in_scan
+from gitrepo import Recorded, Repo, commit_of, drain, fake_key, stand_in_scan
 
 from scanner.config import Settings
 from scanner.errors import GitError
@@ -24,8 +24,8 @@ def test_staged_secret_is_found_with_the_committer_as_author(repo: Repo) -> None
 
     [finding] = stand_in_scan(staged(repo), [KEY])
 
-    assert (finding.path, finding.line, finding.commit) == ("app.py", 2, None)
-    assert (finding.author, finding.email) == ("Ada", "ada@example.com")
+    assert (finding.path, finding.line, commit_of(finding)) == ("app.py", 2, None)
+    assert (finding.commit.author, finding.commit.email) == ("Ada", "ada@example.com")
 
 
 def test_unstaged_edits_are_not_scanned_only_the_index_is(repo: Repo) -> None:
@@ -53,7 +53,7 @@ def test_only_added_lines_are_reported_but_the_whole_index_file_is_given_for_con
     repo.write("conf.py", f"OLD = '{OLD}'\nNEW = '{KEY}'\n")
     repo.git("add", "conf.py")
 
-    [fragment] = list(staged(repo).fragments())
+    [fragment] = drain(staged(repo)).fragments
     findings = stand_in_scan(staged(repo), [KEY, OLD])
 
     assert fragment.added_lines == frozenset({2})
@@ -86,7 +86,7 @@ def test_deletions_and_pure_renames_add_nothing(repo: Repo) -> None:
     repo.git("mv", "old.py", "new.py")
     repo.git("rm", "-q", "gone.py")
 
-    assert list(staged(repo).fragments()) == []
+    assert drain(staged(repo)).fragments == []
 
 
 def test_staged_binary_and_oversized_files_are_skipped_with_a_reason(repo: Repo) -> None:
@@ -94,7 +94,7 @@ def test_staged_binary_and_oversized_files_are_skipped_with_a_reason(repo: Repo)
     repo.write("img.png", b"\x89PNG\0\0" + KEY.encode() + b"\n")
     repo.write("big.txt", ("x" * 100 + "\n") * 30 + KEY)
     repo.git("add", "img.png", "big.txt")
-    source = StagedSource(repo.path, Settings(max_file_size=1000))
+    source = Recorded(StagedSource(repo.path, Settings(max_file_size=1000)))
 
     assert stand_in_scan(source, [KEY]) == []
     reasons = {s.path: s.reason for s in source.skipped}
@@ -104,7 +104,7 @@ def test_staged_binary_and_oversized_files_are_skipped_with_a_reason(repo: Repo)
 def test_nothing_staged_yields_nothing(repo: Repo) -> None:
     repo.commit("init", {"a.py": f"k = '{KEY}'\n"})
 
-    assert list(staged(repo).fragments()) == []
+    assert drain(staged(repo)).fragments == []
 
 
 def test_outside_a_repository_is_a_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]

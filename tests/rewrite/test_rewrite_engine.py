@@ -1,3 +1,6 @@
+from dataclasses import replace
+
+from scanner.findings import Commit
 from scanner.rotation.rewrite.engine import (
     plan_rewrites,
     remaining_literals,
@@ -24,13 +27,13 @@ def test_a_finding_whose_span_moved_is_found_on_its_line_and_a_stale_one_is_manu
     text = f'A = "{KEY}"\nB = 1\n'
     write_tree(tmp_path, {"a.py": text})
     [finding] = findings_in("a.py", text, KEY)
-    shifted = finding.with_(column=finding.column + 3, end_column=finding.end_column + 3)
+    shifted = replace(finding, column=finding.column + 3, end_column=finding.end_column + 3)
     plan = plan_rewrites(tmp_path, [shifted])
     assert after(plan, "a.py").startswith('import os\nA = os.environ["')
-    stale = finding.with_(line=2)
+    stale = replace(finding, line=2)
     text2 = f'A = "{KEY}"\nB = "{KEY}" + "{KEY}"\n'
     write_tree(tmp_path, {"b.py": text2})
-    moved = stale.with_(path="b.py", column=stale.column + 1, end_column=stale.end_column + 1)
+    moved = replace(stale, path="b.py", column=stale.column + 1, end_column=stale.end_column + 1)
     plan = plan_rewrites(tmp_path, [moved])
     assert plan.changes == ()
     assert [m.reason for m in plan.manual] == ["the file changed since the scan; re-scan and run again"]
@@ -39,7 +42,8 @@ def test_a_finding_whose_span_moved_is_found_on_its_line_and_a_stale_one_is_manu
 def test_history_findings_and_vanished_literals_are_skipped(tmp_path):
     write_tree(tmp_path, {"a.py": "A = 1\n"})
     [finding] = findings_in("a.py", f'A = "{KEY}"\n', KEY)
-    plan = plan_rewrites(tmp_path, [finding, finding.with_(commit="abc123")])
+    in_history = replace(finding, commit=Commit("abc123", "Ada", "ada@example.com", "2024-05-01T10:00:00+00:00"))
+    plan = plan_rewrites(tmp_path, [finding, in_history])
     assert plan.changes == () and plan.manual == ()
 
 

@@ -4,6 +4,11 @@ NOTE: these follow detect-secrets' heuristic filters (`detect_secrets.filters.he
 tests/test_placeholders.py checks that they agree with the real package on a table of inputs. They are not
 imported from it because importing detect-secrets costs over 100 ms and pulls in `requests`, and this code
 runs in the pre-commit hook, which must start fast and load no HTTP client.
+
+NOTE: they live in the engine, not in scanner.filters, because the detector runs them on every candidate
+before a match exists: a rejected candidate lets the regex try the next one, a generic rule's reading of the
+span survive, and glue and history attribution see only plausible secrets. The filter stage acts later, on
+reported findings (allowed values, baseline).
 """
 
 from __future__ import annotations

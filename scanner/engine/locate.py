@@ -1,0 +1,122 @@
+"""From a fragment's matches to findings: line and column, decoded spans mapped back, allow comments and the
+added-lines restriction honoured, then glued heading words cut off with the whole scan as evidence."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from scanner.engine.decoders import decoded_spans, map_span
+from scanner.engine.detector import Detector, MaskedRef, Match
+from scanner.engine.inline import is_allowed_inline
+from scanner.findings import Finding, Fragment
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """A finding whose glued heading word may still be cut off once the whole scan is known."""
+
+    finding: Finding
+    alternatives: tuple[str, ...] = ()
+    """Shorter readings of the secret, most likely first (from `Match.alternatives`)."""
+    cut: bool = False
+    """True when the first alternative is the plausible boundary even without other evidence."""
+
+
+def locate(detector: Detector, fragment: Fragment) -> tuple[list[Located], list[MaskedRef]]:
+    """The findings of one fragment, and the masked keys it shows (`sk-proj-J1•••`) for labelling."""
+    data = fragment.data
+    detection = detector.detect(data, fragment.path)
+    matches, masked = detection.matches, detection.masked
+    for span in decoded_spans(data, detection.hits):
+        for m in detector.detect(span.data, fragment.path).matches:
+            start, end = map_span(span, m.start, m.end)
+            if not span.whole and end - start == m.end - m.start:
+                continue  # nothing was decoded inside it: the raw pass saw it already
+            if any(o.start == start and o.end == end and not o.rule.generic for o in matches):
+                continue
+            # The decoded reading wins over a raw one cut short by the escape (`whsec_abc` of
+            # `whsec_abc\/def`) and over a generic rule's reading of the encoded text.
+            matches = [
+                o for o in matches
+                if not (
+                    o.start < end and start < o.end and (o.rule is m.rule or (o.rule.generic and not m.rule.generic))
+                )
+            ]  # fmt: skip
+            matches.append(Match(m.rule, start, end, m.secret, m.alternatives, m.cut, span.how))
+    if not matches:
+        return [], masked
+    lines = _LineIndex(data)
+    out = []
+    for m in matches:
+        line, column, text, previous = lines.locate(m.start)
+        if fragment.added_lines is not None and line not in fragment.added_lines:
+            continue
+        if is_allowed_inline(m.rule.id, text, previous):
+            continue
+        end_line, end_column, _, _ = lines.locate(m.end)
+        if end_line != line:
+            end_column = len(text) + 1
+        rule = m.rule
+        finding = Finding(
+            rule_id=rule.id,
+            severity=rule.severity,
+            secret=m.secret,
+            path=fragment.path,
+            line=line,
+            column=column,
+            end_column=end_column,
+            prefix=rule.prefix,
+            identifier=rule.identifier,
+            kind=rule.kind,
+            provider=rule.provider,
+            env_var=rule.env_var,
+            commit=fragment.commit,
+            decoded=m.decoded,
+            blob=fragment.blob,
+        )
+        out.append(Located(finding, m.alternatives, m.cut))
+    return out, masked
+
+
+def resolve_glue(located: Sequence[Sequence[Located]]) -> list[list[Finding]]:
+    """Cut glued heading words off: where the shorter secret appears cleanly anywhere in the scan, or where
+    plausible on its own. Groups (one per source) keep their shape."""
+    clean = {item.finding.secret for group in located for item in group if not item.alternatives}
+    return [[_cut(item, clean) for item in group] for group in located]
+
+
+def _cut(item: Located, clean: set[str]) -> Finding:
+    finding = item.finding
+    if not item.alternatives:
+        return finding
+    chosen = next((a for a in item.alternatives if a in clean), item.alternatives[0] if item.cut else None)
+    if chosen is None:
+        return finding
+    cut = len(finding.secret) - len(chosen)
+    return replace(finding, secret=chosen, end_column=finding.end_column - cut)
+
+
+class _LineIndex:
+    """Line and character-column lookups for a buffer, built once per fragment that has findings."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.starts = [0]
+        pos = data.find(b"\n")
+        while pos != -1:
+            self.starts.append(pos + 1)
+            pos = data.find(b"\n", pos + 1)
+
+    def locate(self, offset: int) -> tuple[int, int, str, str]:
+        """(1-based line, 1-based character column, line text, previous line text) of a byte offset."""
+        index = bisect.bisect_right(self.starts, offset) - 1
+        start = self.starts[index]
+        column = len(self.data[start:offset].decode("utf-8", "replace")) + 1
+        return index + 1, column, self._text(index), self._text(index - 1) if index else ""
+
+    def _text(self, index: int) -> str:
+        start = self.starts[index]
+        end = self.starts[index + 1] - 1 if index + 1 < len(self.starts) else len(self.data)
+        return self.data[start:end].decode("utf-8", "replace").rstrip("\r")

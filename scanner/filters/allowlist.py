@@ -1,0 +1,27 @@
+"""The `allow_values` setting as a filter: a secret that matches one of its regular expressions is not reported."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from scanner.filters import Filtered, ScanScope
+from scanner.findings import Finding
+
+
+@dataclass(frozen=True, slots=True)
+class AllowedValues:
+    """Values a team has declared not secret (test keys, documented examples of its own)."""
+
+    patterns: tuple[re.Pattern[str], ...]
+
+    @classmethod
+    def compile(cls, patterns: Iterable[str]) -> AllowedValues:
+        return cls(tuple(re.compile(p) for p in patterns))
+
+    def is_allowed_value(self, finding: Finding) -> bool:
+        return any(p.search(finding.secret) for p in self.patterns)
+
+    def apply(self, findings: Sequence[Finding], scope: ScanScope) -> Filtered:
+        return Filtered([f for f in findings if not self.is_allowed_value(f)])

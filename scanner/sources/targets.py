@@ -1,0 +1,105 @@
+"""What a command asked to scan, as the sources of one scan: folders and files, stdin, a repository's history,
+its staged changes or a commit range, or the files a pre-commit call names."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from scanner.config import Settings
+from scanner.sources import Source
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """The sources of one scan, and what the filter stage needs to know about them."""
+
+    sources: tuple[Source, ...]
+    root: str
+    """The folder (or file) the findings' paths are relative to; baseline entries outside it are out of scope."""
+    partial: bool = False
+    """True when the sources read only part of what `root` holds (the lines a commit or a range adds, the files
+    a hook is given): a baseline entry they do not meet may still be there, so it is not reported stale."""
+    description: str = ""
+    """What the scan reads, as the end of a sentence: `this commit adds`, `the files checked hold`."""
+
+
+def on_disk(paths: Sequence[str | Path], settings: Settings, *, note_history: bool = False) -> Target:
+    """Files and folders on disk, `-` for stdin; `note_history` adds how many commits a lone folder leaves out."""
+    from scanner.sources.filesystem import BufferSource, FilesystemSource
+
+    sources: list[Source] = []
+    on_disk = [p for p in paths if str(p) != "-"]
+    if on_disk:
+        sources.append(FilesystemSource(on_disk, settings))
+    # NOTE: stdin is named `-` and, like every path, is not read when `allow_paths` exempts it.
+    if len(on_disk) != len(paths) and not settings.is_allowed_path("-"):
+        sources.append(BufferSource("-", sys.stdin.buffer.read()))
+    if note_history and len(paths) == 1 and on_disk and Path(on_disk[0]).is_dir():
+        from scanner.sources.git_history import UnscannedHistory
+
+        sources.append(UnscannedHistory(Path(on_disk[0])))
+    root = str(on_disk[0]) if len(on_disk) == 1 else "."
+    return Target(tuple(sources), root)
+
+
+def in_repository(
+    repo: Path, settings: Settings, *, history: bool = False, staged: bool = False, rev_range: str | None = None
+) -> Target:
+    """One of a repository's git modes: its whole history, its staged changes, or the commits of `rev_range`."""
+    source: Source
+    if history:
+        from scanner.sources.git_history import HistorySource
+
+        source = HistorySource(repo, settings)
+    elif staged:
+        from scanner.sources.staged import StagedSource
+
+        source = StagedSource(repo, settings)
+    elif rev_range is not None:
+        from scanner.sources.commit_range import RangeSource
+
+        source = RangeSource(repo, rev_range, settings)
+    else:
+        raise ValueError("in_repository needs history, staged or rev_range")
+    return Target((source,), str(repo), partial=not history)
+
+
+def for_hook(repo: Path, files: Sequence[str], settings: Settings, environ: Mapping[str, str]) -> Target:
+    """What a pre-commit (or pre-push) call asks the hook to check.
+
+    No files: the staged changes. Files that are exactly staged ones (`git commit` under pre-commit): their
+    staged changes. Other files (`pre-commit run --all-files` or `--files`): those files, whole. Under
+    pre-push (PRE_COMMIT_FROM_REF / PRE_COMMIT_TO_REF): the lines the pushed commits add.
+    """
+    from scanner.sources import git_runner
+    from scanner.sources.staged import StagedSource
+
+    from_ref, to_ref = environ.get("PRE_COMMIT_FROM_REF"), environ.get("PRE_COMMIT_TO_REF")
+    if from_ref and to_ref:
+        from scanner.sources.commit_range import RangeSource
+
+        pushed = RangeSource(repo, f"{from_ref}..{to_ref}", settings)
+        return Target((pushed,), str(repo), partial=True, description="the pushed commits add")
+    if not files:
+        return Target((StagedSource(repo, settings),), str(repo), partial=True, description="this commit adds")
+    names = [_relative(repo, f) for f in files]
+    staged = {c.path for c in git_runner.staged_changes(repo, names)}
+    # NOTE: on `git commit` pre-commit passes exactly the staged files. Anything else (--all-files,
+    # --files, a file with no staged change) means "check these files", so they are scanned whole: a hook
+    # that diffed them against the index would find nothing and silently pass.
+    if set(names) <= staged:
+        return Target((StagedSource(repo, settings, names),), str(repo), partial=True, description="this commit adds")
+    from scanner.sources.filesystem import FilesystemSource
+
+    # The hook checks some files of the repository, never all of it: silence about the rest means nothing.
+    whole = FilesystemSource(list(files), settings)
+    return Target((whole,), str(repo), partial=True, description="the files checked hold")
+
+
+def _relative(repo: Path, name: str) -> str:
+    """`name` (relative to the current folder, as pre-commit gives it) relative to the repository root."""
+    return Path(os.path.relpath(Path(name).absolute(), repo)).as_posix()

@@ -70,7 +70,9 @@ def run_gitleaks(root: Path) -> Run:
         seconds = time.perf_counter() - started
         rows = json.loads(out.read_text()) if out.exists() else []
     found = tuple(Reported(_relative(f["File"], root), f["StartLine"], f["Secret"], f["RuleID"]) for f in rows)
-    return Run("gitleaks", seconds, found, "" if done.returncode == 0 else f"exit {done.returncode}: {done.stderr[:300]}")
+    return Run(
+        "gitleaks", seconds, found, "" if done.returncode == 0 else f"exit {done.returncode}: {done.stderr[:300]}"
+    )
 
 
 def run_kingfisher(root: Path) -> Run:

@@ -109,17 +109,27 @@ def score(run: Run, placed: list[tuple[str, Sample]]) -> dict[str, Score]:
             if any(verdict == "hit" for verdict, _ in verdicts):
                 s.found += 1
             else:
-                s.missed.append(f"{sample.name} in {sample.context} ({path}:{sample.line}, {redact(sample.secret, 10)})")
+                s.missed.append(
+                    f"{sample.name} in {sample.context} ({path}:{sample.line}, {redact(sample.secret, 10)})"
+                )
         else:
             s.negatives += 1
         s.false_findings += len(false_lines)
         s.false_files += bool(false_lines)
         keep = 4 if sample.family == "real-code" else 10
-        s.false += [f"{sample.name}: {path}:{f.line} {f.rule} {redact(f.value, keep)}" for v, f in verdicts if v == "false"]
+        s.false += [
+            f"{sample.name}: {path}:{f.line} {f.rule} {redact(f.value, keep)}" for v, f in verdicts if v == "false"
+        ]
     for path, stray in by_file.items():  # findings in files the corpus does not know: a bug, shown as false
         scores["unknown"].false_findings += len(stray)
         scores["unknown"].false += [f"{path}:{f.line} {f.rule}" for f in stray]
     return scores
+
+
+def as_json(s: Score) -> dict[str, object]:
+    return {"positives": s.positives, "negatives": s.negatives, "found": s.found, "recall": s.recall,
+            "false_findings": s.false_findings, "false_files": s.false_files, "fp_rate": s.fp_rate,
+            "missed": s.missed, "false": s.false}  # fmt: skip
 
 
 def _pct(x: float | None) -> str:
@@ -139,11 +149,17 @@ def table(results: dict[str, dict[str, Score]], families: list[str]) -> str:
         lines.append("| " + " | ".join(row) + " |")
         for t in tools:
             s, agg = results[t][family], total[t]
-            agg.positives, agg.negatives, agg.found = agg.positives + s.positives, agg.negatives + s.negatives, agg.found + s.found
+            agg.positives, agg.negatives, agg.found = (
+                agg.positives + s.positives,
+                agg.negatives + s.negatives,
+                agg.found + s.found,
+            )
             agg.false_findings, agg.false_files = agg.false_findings + s.false_findings, agg.false_files + s.false_files
     first = total[tools[0]]
     row = ["**total**", str(first.positives), str(first.negatives)]
-    row += [f"**{_pct(total[t].recall)}**" for t in tools] + [f"**{total[t].false_findings} ({_pct(total[t].fp_rate)})**" for t in tools]
+    row += [f"**{_pct(total[t].recall)}**" for t in tools] + [
+        f"**{total[t].false_findings} ({_pct(total[t].fp_rate)})**" for t in tools
+    ]
     lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
 
@@ -158,38 +174,43 @@ def main() -> None:
         sys.exit("run with the project's interpreter: .venv/bin/python bench/bench_breadth.py")
     root = WORK / "breadth" / "corpus"
     packages = site_packages(PACKAGES) if args.real_code else None
-    placed = build_corpus(root, args.seed, site_packages=packages, real_code=args.real_code, packages=REAL_CODE_PACKAGES)
+    placed = build_corpus(
+        root, args.seed, site_packages=packages, real_code=args.real_code, packages=REAL_CODE_PACKAGES
+    )
     write_labels(placed, WORK / "breadth" / "labels.json")
     families = sorted(Counter(s.family for _, s in placed), key=lambda f: (f == "real-code", f))
-    print(f"corpus: {len(placed)} files under {root} (seed {args.seed}); labels in {WORK / 'breadth' / 'labels.json'}\n")
+    print(
+        f"corpus: {len(placed)} files under {root} (seed {args.seed}); labels in {WORK / 'breadth' / 'labels.json'}\n"
+    )
 
     runs = {name: TOOLS[name](root) for name in args.tools.split(",")}
     results = {name: score(run, placed) for name, run in runs.items()}
     print(table(results, families))
     print()
     for name, run in runs.items():
-        print(f"- {name}: {run.seconds:.2f} s, {len(run.findings)} findings" + (f"; ERROR {run.error}" if run.error else ""))
+        print(
+            f"- {name}: {run.seconds:.2f} s, {len(run.findings)} findings"
+            + (f"; ERROR {run.error}" if run.error else "")
+        )
     if "keysweep" in results:
         ks = results["keysweep"]
         print("\n### keysweep misses by family (values redacted)")
         for family in families:
             if ks[family].missed:
                 names = Counter(m.split(" in ")[0] for m in ks[family].missed)
-                print(f"- **{family}** ({len(ks[family].missed)}): " + ", ".join(f"{n} ×{c}" for n, c in sorted(names.items())))
+                print(
+                    f"- **{family}** ({len(ks[family].missed)}): "
+                    + ", ".join(f"{n} ×{c}" for n, c in sorted(names.items()))
+                )
         print("\n### keysweep false positives")
         for family in [*families, "unknown"]:
             for line in ks[family].false if family in ks else []:
                 print(f"- {family}: {line}")
     out = WORK / "breadth-results.json"
-    out.write_text(json.dumps({
-        "seed": args.seed, "files": len(placed),
-        "tools": {name: {"seconds": round(run.seconds, 3), "findings": len(run.findings), "error": run.error,
-                         "families": {f: {"positives": s.positives, "negatives": s.negatives, "found": s.found,
-                                          "recall": s.recall, "false_findings": s.false_findings, "false_files": s.false_files,
-                                          "fp_rate": s.fp_rate, "missed": s.missed, "false": s.false}
-                                      for f, s in results[name].items()}}
-                  for name, run in runs.items()},
-    }, indent=1) + "\n")  # fmt: skip
+    out.write_text(json.dumps({"seed": args.seed, "files": len(placed), "tools": {
+        name: {"seconds": round(run.seconds, 3), "findings": len(run.findings), "error": run.error,
+               "families": {family: as_json(s) for family, s in results[name].items()}}
+        for name, run in runs.items()}}, indent=1) + "\n")  # fmt: skip
     print(f"\nresults: {out}")
 
 

@@ -52,6 +52,7 @@ class CurlContext:
         )
 
 
+# fmt: off
 CONTEXTS: dict[str, Context | CurlContext] = {
     "env": Context(".env", "# local settings\nAPP_ENV=production\nPORT=8080\n", lambda k, v: f"{k}={v}", "LOG_LEVEL=info\n"),
     "env-quoted": Context("config/.env.production", 'NODE_ENV="production"\n', lambda k, v: f'{k}="{v}"', 'FEATURES="beta"\n'),
@@ -94,7 +95,8 @@ CONTEXTS: dict[str, Context | CurlContext] = {
     "dockerfile": Context("Dockerfile", "FROM python:3.12-slim\nWORKDIR /app\n", lambda k, v: f"ENV {k}={v}", 'COPY . .\nCMD ["python", "-m", "app"]\n'),
     "terraform": Context("infra/terraform.tfvars", 'region = "eu-west-1"\n', lambda k, v: f'{snake(k)} = "{v}"', "instance_count = 2\n"),
     "markdown-curl": CurlContext(),
-}  # fmt: skip
+}
+# fmt: on
 """Every idiom; the generic family cycles through all of them, provider formats draw a few at random."""
 
 

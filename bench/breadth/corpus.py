@@ -37,9 +37,11 @@ def positive_samples(seed: int, contexts: int = 3, copies: int = 2) -> list[Samp
     for ffmt in FILE_FORMATS:
         rng = Random(f"{seed}:{ffmt.name}")
         for _ in range(copies):
-            path, text, secret = ffmt.make(rng)
-            companions = ffmt.companions(rng) if ffmt.companions else ()
-            samples.append(Sample(ffmt.family, ffmt.name, ffmt.context, path, text, secret, True, ffmt.cite, companions))
+            path, text, secret, *extra = ffmt.make(rng)
+            companions = (ffmt.companions(rng) if ffmt.companions else ()) + (extra[0] if extra else ())
+            samples.append(
+                Sample(ffmt.family, ffmt.name, ffmt.context, path, text, secret, True, ffmt.cite, companions)
+            )
     return samples + generic_samples(Random(f"{seed}:generic"))
 
 

@@ -42,8 +42,8 @@ KEYS, JWT, URLS, FILES, FRAMEWORK, HASHES, GENERIC = (
 )  # fmt: skip
 RFC7468 = "https://www.rfc-editor.org/rfc/rfc7468 (PEM labels)"
 
-Made = tuple[str, str, str]
-"""(path, text, secret as written in the text)."""
+Made = tuple[str, str, str] | tuple[str, str, str, tuple[Companion, ...]]
+"""(path, text, secret as written in the text[, companions written beside it])."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +68,11 @@ def _pem_file(path: str, label: str, der: Callable[[Random], bytes], headers: st
 
 def _pem_in_python(r: Random) -> Made:
     block = pem("RSA PRIVATE KEY", rsa_pkcs1_der(r))
-    return "tests/conftest.py", f'import pytest\n\nSIGNING_KEY = """{block}"""\n\n\n@pytest.fixture\ndef key():\n    return SIGNING_KEY\n', block
+    return (
+        "tests/conftest.py",
+        f'import pytest\n\nSIGNING_KEY = """{block}"""\n\n\n@pytest.fixture\ndef key():\n    return SIGNING_KEY\n',
+        block,
+    )
 
 
 def _pem_base64_in_k8s(r: Random) -> Made:
@@ -132,9 +136,10 @@ def _jwt_in(path: str, template: str) -> Callable[[Random], Made]:
 
 def _url(path: str, env: str, url: str, context: str = "env") -> Callable[[Random], Made]:
     def make(r: Random) -> Made:
-        secret = password(r, r.randint(14, 24))
+        # NOTE: unreserved punctuation only (RFC 3986 section 2.3), as a URL needs no escaping for it.
+        secret = password(r, r.randint(14, 24), punctuation="-_.")
         rel, text = render(context, r, [(env, url.format(pw=secret, n=digits(r, 3)))])
-        return rel if not path else path, text, secret
+        return path or rel, text, secret
 
     return make
 
@@ -142,7 +147,11 @@ def _url(path: str, env: str, url: str, context: str = "env") -> Callable[[Rando
 def _netrc(name: str) -> Callable[[Random], Made]:
     def make(r: Random) -> Made:
         secret = password(r)
-        return name, f"machine api.internal.example.com\n  login deploy\n  password {secret}\n\nmachine ftp.example.com login anonymous\n", secret
+        return (
+            name,
+            f"machine api.internal.example.com\n  login deploy\n  password {secret}\n\nmachine ftp.example.com login anonymous\n",
+            secret,
+        )
 
     return make
 
@@ -165,7 +174,11 @@ def _pypirc(r: Random) -> Made:
 
 def _npmrc_auth(r: Random) -> Made:
     encoded = base64.b64encode(f"ci-bot:{password(r)}".encode()).decode()
-    return ".npmrc", f"registry=https://npm.internal.example.com/\n//npm.internal.example.com/:_auth={encoded}\nalways-auth=true\n", encoded
+    return (
+        ".npmrc",
+        f"registry=https://npm.internal.example.com/\n//npm.internal.example.com/:_auth={encoded}\nalways-auth=true\n",
+        encoded,
+    )
 
 
 def _npmrc_uuid(r: Random) -> Made:
@@ -175,7 +188,10 @@ def _npmrc_uuid(r: Random) -> Made:
 
 def _docker_config(r: Random) -> Made:
     encoded = base64.b64encode(f"deploy:{password(r)}".encode()).decode()
-    doc = {"auths": {"registry.internal.example.com": {"auth": encoded}}, "HttpHeaders": {"User-Agent": "Docker-Client"}}
+    doc = {
+        "auths": {"registry.internal.example.com": {"auth": encoded}},
+        "HttpHeaders": {"User-Agent": "Docker-Client"},
+    }
     return ".docker/config.json", json.dumps(doc, indent=2) + "\n", encoded
 
 
@@ -186,9 +202,9 @@ def _dockercfg(r: Random) -> Made:
 
 
 def _s3cfg(r: Random) -> Made:
-    secret = pick(r, ALNUM + "/+", 40)
-    text = f"[default]\naccess_key = {pick(r, string.ascii_uppercase + string.digits, 20)}\nsecret_key = {secret}\nhost_base = s3.internal.example.com\nuse_https = True\n"
-    return ".s3cfg", text, secret
+    secret, key_id = pick(r, ALNUM + "/+", 40), pick(r, string.ascii_uppercase + string.digits, 20)
+    text = f"[default]\naccess_key = {key_id}\nsecret_key = {secret}\nhost_base = s3.internal.example.com\nuse_https = True\n"
+    return ".s3cfg", text, secret, (Companion("access_key", key_id, counts=True),)
 
 
 def _filezilla(name: str) -> Callable[[Random], Made]:
@@ -228,12 +244,20 @@ def _rails_master_key(r: Random) -> Made:
 
 def _rails_secrets(r: Random) -> Made:
     key = hexs(r, 128)
-    return "config/secrets.yml", f"development:\n  secret_key_base: <%= ENV['SECRET_KEY_BASE'] %>\n\nproduction:\n  secret_key_base: {key}\n", key
+    return (
+        "config/secrets.yml",
+        f"development:\n  secret_key_base: <%= ENV['SECRET_KEY_BASE'] %>\n\nproduction:\n  secret_key_base: {key}\n",
+        key,
+    )
 
 
 def _django_secret(r: Random) -> Made:
     key = pick(r, _DJANGO_CHARS, 50)
-    return "mysite/settings/production.py", f'from .base import *  # noqa\n\nDEBUG = False\nSECRET_KEY = "{key}"\nALLOWED_HOSTS = ["www.example.com"]\n', key
+    return (
+        "mysite/settings/production.py",
+        f'from .base import *  # noqa\n\nDEBUG = False\nSECRET_KEY = "{key}"\nALLOWED_HOSTS = ["www.example.com"]\n',
+        key,
+    )
 
 
 def _django_databases(r: Random) -> Made:
@@ -247,7 +271,11 @@ def _django_databases(r: Random) -> Made:
 
 def _flask_secret(r: Random) -> Made:
     key = hexs(r, 64)
-    return "app/__init__.py", f'from flask import Flask\n\napp = Flask(__name__)\napp.config["SECRET_KEY"] = "{key}"\n', key
+    return (
+        "app/__init__.py",
+        f'from flask import Flask\n\napp = Flask(__name__)\napp.config["SECRET_KEY"] = "{key}"\n',
+        key,
+    )
 
 
 def _wp_db_password(r: Random) -> Made:
@@ -290,9 +318,14 @@ def _htpasswd_bcrypt(r: Random) -> Made:
 
 def _shadow(r: Random) -> Made:
     digest = f"$6${pick(r, ALNUM + './', 16)}${pick(r, ALNUM + './', 86)}"
-    return "etc/shadow", f"root:*:19700:0:99999:7:::\ndaemon:*:19700:0:99999:7:::\ndeploy:{digest}:19700:0:99999:7:::\n", digest
+    return (
+        "etc/shadow",
+        f"root:*:19700:0:99999:7:::\ndaemon:*:19700:0:99999:7:::\ndeploy:{digest}:19700:0:99999:7:::\n",
+        digest,
+    )
 
 
+# fmt: off
 FILE_FORMATS: tuple[FileFormat, ...] = (
     FileFormat(KEYS, "rsa-private-key", "pem-file", _pem_file("deploy/server.key", "RSA PRIVATE KEY", rsa_pkcs1_der), RFC7468 + " and RFC 8017 (PKCS#1)"),
     FileFormat(KEYS, "pkcs8-private-key", "pem-file", _pem_file("certs/tls.key", "PRIVATE KEY", pkcs8_der), RFC7468 + " section 10 (PKCS#8)"),
@@ -303,7 +336,7 @@ FILE_FORMATS: tuple[FileFormat, ...] = (
     FileFormat(KEYS, "putty-private-key", "ppk-file", _putty, "https://the.earth.li/~sgtatham/putty/0.81/htmldoc/AppendixC.html (PPK v3)"),
     FileFormat(KEYS, "pgp-private-key-block", "armored-file", _pgp, "https://www.rfc-editor.org/rfc/rfc4880#section-6.2"),
     FileFormat(KEYS, "pem-in-source", "python", _pem_in_python, RFC7468),
-    FileFormat(KEYS, "base64-encoded-pem", "k8s-tls-secret", _pem_base64_in_k8s, "https://kubernetes.io/docs/concepts/configuration/secret/#tls-secrets"),
+    FileFormat(KEYS, "base64-encoded-pem", "kubernetes-tls", _pem_base64_in_k8s, "https://kubernetes.io/docs/concepts/configuration/secret/#tls-secrets"),
     FileFormat("code-hosting", "github-app-private-key", "pem-file", _github_app_key,
                "https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app/managing-private-keys-for-github-apps"),
     FileFormat("cloud", "gcp-service-account-key", "service-account-json", _gcp_service_account,
@@ -354,6 +387,7 @@ FILE_FORMATS: tuple[FileFormat, ...] = (
     FileFormat(HASHES, "htpasswd-bcrypt", ".htpasswd", _htpasswd_bcrypt, "https://httpd.apache.org/docs/2.4/misc/password_encryptions.html"),
     FileFormat(HASHES, "shadow-sha512crypt", "shadow", _shadow, "https://man7.org/linux/man-pages/man5/shadow.5.html and crypt(5)"),
 )
+# fmt: on
 
 GENERIC_NAMES = (
     "API_SECRET", "CLIENT_SECRET", "AUTH_TOKEN", "ACCESS_TOKEN", "SECRET_KEY", "PRIVATE_TOKEN", "APP_PASSWORD",

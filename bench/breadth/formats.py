@@ -61,11 +61,15 @@ def _c(env: str, value: str, counts: bool = False) -> Companion:
 AI, HOSTING, CLOUD, PAYMSG, TOOLING = "ai", "code-hosting", "cloud", "payments-messaging", "dev-tooling"
 
 OPENAI = "https://platform.openai.com/docs/api-reference/authentication (project, service-account and admin keys)"
-ANTHROPIC = "https://docs.anthropic.com/en/api/getting-started and the Claude Code `setup-token` docs (sk-ant-<kind><nn>-)"
+ANTHROPIC = (
+    "https://docs.anthropic.com/en/api/getting-started and the Claude Code `setup-token` docs (sk-ant-<kind><nn>-)"
+)
 GITHUB = "https://github.blog/changelog/2021-03-31-authentication-token-format-updates-are-generally-available"
 GITHUB_PAT = "https://docs.github.com/en/authentication/keeping-your-account-and-data-secure/managing-your-personal-access-tokens"
 GITLAB = "https://docs.gitlab.com/security/tokens/#token-prefixes"
-GITLAB_ROUTABLE = "https://handbook.gitlab.com/handbook/engineering/architecture/design-documents/cells/routable_tokens/"
+GITLAB_ROUTABLE = (
+    "https://handbook.gitlab.com/handbook/engineering/architecture/design-documents/cells/routable_tokens/"
+)
 SLACK = "https://api.slack.com/authentication/token-types"
 SLACK_HOOKS = "https://api.slack.com/messaging/webhooks and https://slack.com/help/articles/360041352714"
 DOPPLER = "https://docs.doppler.com/docs/token-formats"
@@ -122,7 +126,7 @@ def _sentry_org(r: Random) -> str:
     doc = {"iat": 1719000000 + r.randint(0, 9999999), "url": "https://sentry.io", "region_url": "https://us.sentry.io",
            "org": f"acme-{alnum(r, 4).lower()}"}  # fmt: skip
     payload = base64.b64encode(json.dumps(doc, separators=(",", ":")).encode()).decode().rstrip("=")
-    return f"sntrys_{payload}_{pick(r, B64URL, 43)}"
+    return f"sntrys_{payload}_{pick(r, B64, 43)}"
 
 
 def _onepassword(r: Random) -> str:
@@ -140,10 +144,11 @@ def _discord_bot(r: Random) -> str:
 
 
 def _pypi(r: Random) -> str:
+    """A macaroon v2 in PyPI's layout: location `pypi.org`, a UUID identifier, one caveat, a 32-byte signature."""
     caveat = json.dumps({"version": 1, "permissions": "user"}).encode()
-    body = b"\x02\x08pypi.org\x02\x24" + uuid4(r).encode() + b"\x00\x02" + bytes([len(caveat)]) + caveat
-    body += b"\x00\x00\x06\x20" + r.randbytes(32)
-    return "pypi-" + base64.urlsafe_b64encode(b"\x02\x01" + body).decode().rstrip("=")
+    body = b"\x02" + b"\x01\x08pypi.org" + b"\x02\x24" + uuid4(r).encode() + b"\x00"
+    body += b"\x02" + bytes([len(caveat)]) + caveat + b"\x00\x00" + b"\x06\x20" + r.randbytes(32)
+    return "pypi-" + base64.urlsafe_b64encode(body).decode().rstrip("=")
 
 
 def _supabase_service_role(r: Random) -> str:
@@ -153,6 +158,7 @@ def _supabase_service_role(r: Random) -> str:
 
 # NOTE: `exact=False` where the provider documents a prefix and alphabet but not a fixed length (or says tokens
 # may grow), so no "wrong length" near-miss is derived from those rows.
+# fmt: off
 FORMATS: tuple[Format, ...] = (
     # --- AI ---------------------------------------------------------------------------------------------------
     Format(AI, "openai-project-key", "OPENAI_API_KEY", _openai("proj"), OPENAI, exact=False),
@@ -292,7 +298,7 @@ FORMATS: tuple[Format, ...] = (
     Format(PAYMSG, "discord-webhook-url", "DISCORD_WEBHOOK_URL", lambda r: f"https://discord.com/api/webhooks/{digits(r, 19)}/{pick(r, B64URL, 68)}",
            "https://discord.com/developers/docs/resources/webhook#execute-webhook"),
     Format(PAYMSG, "telegram-bot-token", "TELEGRAM_BOT_TOKEN", lambda r: f"{digits(r, 10)}:AA{pick(r, B64URL, 33)}", "https://core.telegram.org/bots/api#authorizing-your-bot",
-           examples=("123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11",)),
+           examples=("123456:" + "ABC-DEF1234ghIkl-zyx57W2v1u123ew11",)),
     Format(PAYMSG, "teams-incoming-webhook-url", "TEAMS_WEBHOOK_URL",
            lambda r: f"https://contoso.webhook.office.com/webhookb2/{uuid4(r)}@{uuid4(r)}/IncomingWebhook/{hexs(r, 32)}/{uuid4(r)}",
            "https://learn.microsoft.com/microsoftteams/platform/webhooks-and-connectors/how-to/add-incoming-webhook"),
@@ -335,4 +341,4 @@ FORMATS: tuple[Format, ...] = (
     Format(TOOLING, "vault-legacy-token", "VAULT_TOKEN", lambda r: "s." + alnum(r, 24), "https://developer.hashicorp.com/vault/docs/concepts/tokens#token-prefixes"),
     Format(TOOLING, "age-secret-key", "SOPS_AGE_KEY", lambda r: "AGE-SECRET-KEY-1" + pick(r, BECH32, 58).upper(), "https://age-encryption.org/v1 (Bech32, HRP AGE-SECRET-KEY-)"),
 )
-
+# fmt: on

@@ -70,11 +70,11 @@ def crc32_token(rng: Random, prefix: str, body: int = 30) -> str:
     return prefix + random_part + base62(zlib.crc32(random_part.encode()), 6)
 
 
-def password(rng: Random, n: int = 18) -> str:
-    """A strong human-set password: letters, digits and URL-safe punctuation, at least one of each."""
-    pool = ALNUM + "-_.!"
+def password(rng: Random, n: int = 18, punctuation: str = "-_.!") -> str:
+    """A strong human-set password: letters, digits and punctuation, at least one of each."""
+    pool = ALNUM + punctuation
     body = [rng.choice(string.ascii_lowercase), rng.choice(string.ascii_uppercase), rng.choice(string.digits)]
-    body += [rng.choice(pool) for _ in range(n - 4)] + [rng.choice("-_.!")]
+    body += [rng.choice(pool) for _ in range(n - 4)] + [rng.choice(punctuation)]
     rng.shuffle(body)
     return "".join(body)
 
@@ -184,7 +184,9 @@ def pgp_private_block(rng: Random) -> str:
     body = base64.b64encode(data).decode()
     lines = [body[i : i + 64] for i in range(0, len(body), 64)]
     checksum = base64.b64encode((crc & 0xFFFFFF).to_bytes(3, "big")).decode()
-    return "\n".join(["-----BEGIN PGP PRIVATE KEY BLOCK-----", "", *lines, f"={checksum}", "-----END PGP PRIVATE KEY BLOCK-----"])
+    return "\n".join(
+        ["-----BEGIN PGP PRIVATE KEY BLOCK-----", "", *lines, f"={checksum}", "-----END PGP PRIVATE KEY BLOCK-----"]
+    )
 
 
 # --- JWT (RFC 7519 / RFC 7515 compact serialization) -------------------------------------------------------------

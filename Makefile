@@ -1,5 +1,5 @@
 # Short aliases; README gives the full commands.
-.PHONY: test lint bench
+.PHONY: test lint bench bench-breadth bench-noise
 test:
 	python3 -m venv .venv && .venv/bin/pip install -q -e '.[test]' && .venv/bin/python -m pytest
 lint:
@@ -7,3 +7,7 @@ lint:
 		&& .venv/bin/lint-imports
 bench:
 	.venv/bin/python bench/bench_scan.py && .venv/bin/python bench/bench_hook.py && .venv/bin/python bench/bench_history.py
+bench-breadth:
+	.venv/bin/python bench/bench_breadth.py
+bench-noise:
+	.venv/bin/python bench/bench_noise.py

@@ -89,3 +89,26 @@ def clean_env() -> dict[str, str]:
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)
     return env
+
+
+# NOTE: large real packages whose sources serve as negatives (breadth corpus) and as the noise benchmark's
+# trees; each name is (pip requirement, top-level folders it installs).
+REAL_PACKAGES = {
+    "boto3": ("boto3", ("boto3", "botocore")),
+    "django": ("django", ("django",)),
+    "ansible-core": ("ansible-core", ("ansible", "ansible_test")),
+    "google-api-python-client": ("google-api-python-client", ("googleapiclient",)),
+    "requests": ("requests", ("requests", "urllib3")),
+    "jinja2": ("jinja2", ("jinja2",)),
+    "sympy": ("sympy", ("sympy",)),
+}
+
+
+def site_packages(packages: Sequence[str] = tuple(REAL_PACKAGES)) -> Path:
+    """The benchmark environment's site-packages, with `packages` (keys of REAL_PACKAGES) installed."""
+    peer_bin("gitleaks")
+    found = sorted((ENV / "lib").glob("python3*/site-packages"))
+    missing = [REAL_PACKAGES[p][0] for p in packages if not all((found[0] / d).is_dir() for d in REAL_PACKAGES[p][1])]
+    if missing:
+        subprocess.run([str(ENV / "bin" / "pip"), "install", "-q", *missing], check=True)
+    return found[0]

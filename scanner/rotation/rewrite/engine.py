@@ -18,9 +18,9 @@ from scanner.rotation.rewrite.rewriter import (
     Edit,
     ManualItem,
     Need,
-    Occurrence,
     Rewrite,
     Rewriter,
+    SecretLiteral,
 )
 
 Rescan = Callable[[list[str]], list[Finding]]
@@ -111,16 +111,16 @@ def plan_rewrites(
     companions: list[Companion] = []
     for path in sorted(located):
         text = texts[path]
-        occurrences = _without_overlaps(
-            [Occurrence(f, chosen[f.secret_id], start, end) for f, start, end in located[path]]
+        literals = _without_overlaps(
+            [SecretLiteral(f, chosen[f.secret_id], start, end) for f, start, end in located[path]]
         )
         kind = kind_of(path, text)
         if kind is None:
-            manual.extend(_manual(o.finding, "unknown file kind; replace the value by hand") for o in occurrences)
+            manual.extend(_manual(o.finding, "unknown file kind; replace the value by hand") for o in literals)
             continue
         rewriter = rewriter_for(kind, k8s_secret_name)
         doc = Document(path, text)
-        outcome = _rewrite_verified(rewriter, doc, occurrences)
+        outcome = _rewrite_verified(rewriter, doc, literals)
         if isinstance(outcome, list):
             manual.extend(outcome)
             continue
@@ -140,7 +140,7 @@ def plan_rewrites(
         )
         pending[path] = None if result.untrack else after
         needs.extend(result.needs)
-        rewritten.extend(o.finding for o in occurrences if (o.finding.line, o.finding.rule_id) not in left_alone)
+        rewritten.extend(o.finding for o in literals if (o.finding.line, o.finding.rule_id) not in left_alone)
         companions.extend(result.companions)
 
     for companion in companions:
@@ -248,21 +248,21 @@ def redact_text(text: str, findings: Iterable[Finding]) -> str:
 
 
 def _rewrite_verified(
-    rewriter: Rewriter, doc: Document, occurrences: list[Occurrence]
+    rewriter: Rewriter, doc: Document, literals: list[SecretLiteral]
 ) -> tuple[Rewrite, str, list[ManualItem]] | list[ManualItem]:
-    """Rewrite all occurrences; if that does not re-parse, keep those that re-parse on their own."""
+    """Rewrite all literals; if that does not re-parse, keep those that re-parse on their own."""
     checks = not rewriter.verify(doc.text)  # a file that was broken before cannot be checked after
-    result, after, problem = _attempt(rewriter, doc, occurrences, checks)
+    result, after, problem = _attempt(rewriter, doc, literals, checks)
     if problem is None:
         return result, after, []
-    good: list[Occurrence] = []
+    good: list[SecretLiteral] = []
     items: list[ManualItem] = []
-    for occ in occurrences:
-        alone = _attempt(rewriter, doc, [occ], checks)[2]
+    for lit in literals:
+        alone = _attempt(rewriter, doc, [lit], checks)[2]
         if alone is None:
-            good.append(occ)
+            good.append(lit)
         else:
-            items.append(_manual(occ.finding, f"the rewrite would break the file ({alone}); edit by hand"))
+            items.append(_manual(lit.finding, f"the rewrite would break the file ({alone}); edit by hand"))
     if not good:
         return items
     result, after, problem = _attempt(rewriter, doc, good, checks)
@@ -272,9 +272,9 @@ def _rewrite_verified(
 
 
 def _attempt(
-    rewriter: Rewriter, doc: Document, occurrences: list[Occurrence], checks: bool
+    rewriter: Rewriter, doc: Document, literals: list[SecretLiteral], checks: bool
 ) -> tuple[Rewrite, str, str | None]:
-    result = rewriter.rewrite(doc, occurrences)
+    result = rewriter.rewrite(doc, literals)
     try:
         after = apply_edits(doc.text, result.edits)
     except ValueError as exc:
@@ -283,13 +283,13 @@ def _attempt(
     return result, after, problem
 
 
-def _without_overlaps(occurrences: list[Occurrence]) -> list[Occurrence]:
-    """One occurrence per span: duplicates from several rules collapse, the longest of nested spans wins."""
-    kept: list[Occurrence] = []
-    for occ in sorted(occurrences, key=lambda o: (o.start, -(o.end - o.start))):
-        if kept and occ.start < kept[-1].end:
+def _without_overlaps(literals: list[SecretLiteral]) -> list[SecretLiteral]:
+    """One literal per span: duplicates from several rules collapse, the longest of nested spans wins."""
+    kept: list[SecretLiteral] = []
+    for lit in sorted(literals, key=lambda o: (o.start, -(o.end - o.start))):
+        if kept and lit.start < kept[-1].end:
             continue
-        kept.append(occ)
+        kept.append(lit)
     return kept
 
 
@@ -308,3 +308,9 @@ def _read(path: Path) -> str:
 
 def _manual(finding: Finding, reason: str) -> ManualItem:
     return ManualItem(finding.path, finding.line, finding.rule_id, finding.redacted, reason)
+
+
+def choose_names(root: Path, findings: Sequence[Finding]) -> dict[str, str]:
+    """The variable name the PR step will give each secret (the code's own, else the rule's), worked out from
+    the files under `root` exactly as the rewrite does; rotation records them in its plan."""
+    return dict(plan_rewrites(root, [f for f in findings if f.commit is None]).names)

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from scanner.rotation.pull_request import HostingConfig
-from scanner.rotation.remediate import (
+from scanner.rotation.hosting.config import HostingConfig
+from scanner.rotation.pull_request_step import branch_event
+from scanner.rotation.remediation import (
     CISecret,
     RemediationContext,
     VaultLocation,
@@ -249,7 +250,7 @@ def test_actions_secret_is_sealed_to_the_repository_key_and_never_printed(checko
     assert put.path == f"/repos/{REPOSITORY}/actions/secrets/NEXUS_API_KEY"
     assert set(put.body) == {"encrypted_value", "key_id"} and new_value not in str(put.body)
     out = capsys.readouterr()
-    assert new_value not in out.out + out.err + repr(ctx) + repr(result) + str(result.to_record())
+    assert new_value not in out.out + out.err + repr(ctx) + repr(result) + str(branch_event(result))
     assert new_value not in emulator.repos[REPOSITORY].pulls[0]["body"]
 
 

@@ -324,9 +324,9 @@ def test_a_dirty_tree_stops_before_anything_happens_and_no_pr_rotates_without_th
 def test_the_pr_uses_the_variable_names_recorded_in_the_plan(checkout: Checkout) -> None:
     from dataclasses import replace
 
+    from scanner.rotation.hosting.config import HostingConfig
     from scanner.rotation.plan import Plan
-    from scanner.rotation.pull_request import HostingConfig
-    from scanner.rotation.remediate import PullRequestStep
+    from scanner.rotation.pull_request_step import PullRequestStep
     from tests.pull_request.test_rotation_handover import FILES, KEY, FakeJournal, plan_for
     from tests.rewrite.fakes import findings_for
 

@@ -16,6 +16,7 @@ from scanner.engine.detector import Detector, MaskedRef, Match
 from scanner.engine.ruleset import RuleSet, load_ruleset
 from scanner.filters.inline import is_allowed_inline
 from scanner.findings import Finding, Fragment
+from scanner.naming import name_hint
 from scanner.sources import Skipped, Source
 
 
@@ -170,6 +171,7 @@ def detect_fragment(detector: Detector, fragment: Fragment) -> tuple[list[_Pendi
             date=fragment.date,
             decoded=m.decoded,
             blob=fragment.blob,
+            name_hint=name_hint(text[: column - 1], previous, generic=rule.generic),
         )
         out.append(_Pending(finding, m.alternatives, m.cut))
     return out, masked

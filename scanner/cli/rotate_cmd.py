@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,6 +49,15 @@ if TYPE_CHECKING:
     is_flag=True,
     help="Store each new key as the CI secret (Actions secret / GitLab variable) the rewritten workflows read.",
 )
+@click.option("--history", is_flag=True, help="Also rotate keys that leaked only in past commits of the repository.")
+@click.option("--range", "rev_range", metavar="A..B", help="Also rotate keys that the commits A..B added.")
+@click.option(
+    "--trust-endpoint",
+    "trust_endpoints",
+    multiple=True,
+    metavar="URL",
+    help="Trust this endpoint, named by the repository's config, with credentials for this run.",
+)
 @click.option(
     "--config",
     "config_file",
@@ -68,19 +76,25 @@ def rotate(
     state_dir: Path | None,
     config_file: Path | None,
     set_ci_secrets: bool = False,
+    history: bool = False,
+    rev_range: str | None = None,
+    trust_endpoints: tuple[str, ...] = (),
 ) -> int:
     """Plan (default) or --apply the rotation of the keys a scan found.
 
     Credentials come only from the environment: VAULT_ADDR, VAULT_TOKEN (or ~/.vault-token), VAULT_NAMESPACE,
     VAULT_CACERT, each provider's admin key from the variable its config names, and GITHUB_TOKEN / GH_TOKEN or
-    GITLAB_TOKEN for the pull request. Exit codes: 0 done, 1 something needs a human (manual steps, or
-    --graceful waiting for the merge and --resume), 2 error.
+    GITLAB_TOKEN for the pull request. They go only to endpoints configured or confirmed outside the repository
+    ($XDG_CONFIG_HOME/keysweep/config.toml, KEYSWEEP_TRUSTED_ENDPOINTS, --trust-endpoint). Exit codes: 0 done,
+    1 something needs a human (manual steps, or --graceful waiting for the merge and --resume), 2 error.
     """
     from scanner.config import load_settings
     from scanner.rotation.outcome import OutcomeStatus
     from scanner.rotation.session import RotationRequest
     from scanner.rotation.session import rotate as run_rotation
 
+    if history and rev_range:
+        raise UsageError("choose one of --history and --range")
     start = Path(paths[0]) if paths else (report.parent if report else Path.cwd())
     settings = load_settings(start, config_file)
     request = RotationRequest(
@@ -94,8 +108,11 @@ def rotate(
         key_ids=_parse_key_ids(key_ids),
         state_dir=state_dir,
         set_ci_secrets=set_ci_secrets,
+        history=history,
+        rev_range=rev_range,
+        trust_endpoints=trust_endpoints,
     )
-    outcome = run_rotation(request, settings, dict(os.environ), _scanner(settings), _Console())
+    outcome = run_rotation(request, settings, dict(os.environ), _Scanner(settings), _Console())
     if outcome.status is OutcomeStatus.NOTHING_TO_ROTATE:
         click.echo("Nothing to rotate: no exposed secrets were found.")
     if outcome.message:
@@ -113,19 +130,31 @@ class _Console:
         click.echo(text, err=True)
 
 
-def _scanner(settings: Settings) -> Callable[[list[str]], list[Finding]]:
-    """How rotation scans: the scan path over files and folders (rotation never imports it itself)."""
+class _Scanner:
+    """How rotation scans: the scan path over files, folders and git history (rotation never imports it)."""
 
-    def scan(paths: list[str]) -> list[Finding]:
-        try:
-            from scanner.scan import scan_paths
-        except ImportError:
-            raise UsageError(
-                "scanning is not available in this build; pass --report FILE from `keysweep scan`"
-            ) from None
-        return list(scan_paths(paths, settings).findings)
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
 
-    return scan
+    def tree(self, paths: list[str]) -> list[Finding]:
+        from scanner.scan import scan_paths
+
+        return list(scan_paths(paths, self.settings).findings)
+
+    def history(self, repo: str, rev_range: str | None) -> list[Finding]:
+        from scanner.scan import scan
+        from scanner.sources import Source
+
+        source: Source
+        if rev_range is None:
+            from scanner.sources.git_history import HistorySource
+
+            source = HistorySource(Path(repo), self.settings)
+        else:
+            from scanner.sources.commit_range import RangeSource
+
+            source = RangeSource(Path(repo), rev_range, self.settings)
+        return list(scan([source], self.settings, root=repo).findings)
 
 
 def _parse_key_ids(values: tuple[str, ...]) -> dict[str, str]:

@@ -153,7 +153,6 @@ class Rotator:
             if not self.journal.has(Stored, t.secret_id):
                 self.vault.journal_stored(t, version, stored.provenance, recovered=True)
         else:
-            self.vault.cas_base(t)  # a conflict stops the rotation before anything is minted
             minted = self._mint(t)
             value, key_id = minted.value, minted.key_id
             version = self.vault.store(t, value, {"key_id": key_id, "service_account_id": minted.service_account_id})
@@ -164,6 +163,9 @@ class Rotator:
         assert t.project_id and t.new_name
         for attempt in range(1, MINT_ATTEMPTS + 1):
             self._revoke_orphans(t, provider)
+            # NOTE: the Vault version is checked right before each mint, not once per rotation: a write by
+            # somebody else stops the rotation here, while there is no new key that Vault would refuse.
+            self.vault.cas_base(t)
             self.journal.append(MintIntent(project_id=t.project_id, name=t.new_name, attempt=attempt), t.secret_id)
             try:
                 minted = provider.create_service_account(t.org, t.project_id, t.new_name)
@@ -313,6 +315,7 @@ class Rotator:
                 # NOTE: the secret shown by the earlier rotate_secret never reached Vault, so it is lost; the
                 # only remedy is to rotate again (the old one is dead already).
                 self.journal.append(WebhookSecretLost(endpoint_id=endpoint_id), sid)
+            self.vault.cas_base(t)  # rotate_secret kills the old secret at once: Vault must take the new one
             self.journal.append(WebhookRotateIntent(endpoint_id=endpoint_id), sid)
             rotated = provider.rotate_webhook_secret(credential, endpoint_id)
             self.journal.crash.hit("call:webhook-rotate")

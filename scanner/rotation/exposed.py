@@ -14,6 +14,7 @@ from typing import Any
 
 from scanner.errors import UsageError
 from scanner.findings import Finding
+from scanner.naming import Sighting
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,8 @@ class Occurrence:
     rule_id: str
     commit: str | None = None
     """The commit that put it there, for a leak found in history; None: the working tree."""
+    name_hint: str | None = None
+    """What the code there calls the secret (`scanner.naming`), so a plan from a report names it too."""
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}:{self.column}"
@@ -70,7 +73,15 @@ def is_in_tree(finding: Finding) -> bool:
 
 def place_of(finding: Finding) -> Occurrence:
     """Where a finding is, as rotation records it."""
-    return Occurrence(finding.path, finding.line, finding.column, finding.rule_id, finding.commit)
+    return Occurrence(finding.path, finding.line, finding.column, finding.rule_id, finding.commit, finding.name_hint)
+
+
+def sightings(e: ExposedSecret) -> list[Sighting]:
+    """How the naming decision sees each place of the secret."""
+    return [
+        Sighting(e.secret_id, o.rule_id, e.kind, e.family, e.env_var, e.labels, o.name_hint, (o.path, o.line, o.column))
+        for o in e.occurrences
+    ]
 
 
 def group_findings(findings: Iterable[Finding]) -> list[ExposedSecret]:
@@ -141,6 +152,7 @@ def _from_rows(secret_id: str, rows: Sequence[Mapping[str, Any]]) -> ExposedSecr
                 int(r.get("column") or 0),
                 str(r.get("rule_id") or ""),
                 r.get("commit"),
+                r.get("name_hint"),
             )
             for r in rows
         ),

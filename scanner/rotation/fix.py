@@ -1,20 +1,23 @@
 """`keysweep fix` without rotation: a redacted diff (dry run), the rewrite in place, or on a pushed branch and PR.
 
 The command line hands in the request, the settings, the environment and a way to scan; `fix` answers what
-to print and whether work is left (exit code 1).
+to print and whether work is left (exit code 1). `--branch` and `--pr` never touch the working tree (the
+branch is built in a temporary worktree), so they imply `--apply`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scanner.errors import UsageError
 from scanner.findings import Finding
+from scanner.naming import names_for
 from scanner.rotation.exposed import is_in_tree
 from scanner.rotation.rewrite.engine import RewritePlan, plan_rewrites
+from scanner.rotation.rewrite.own_files import baseline_under
 
 if TYPE_CHECKING:
     from scanner.config import Settings
@@ -38,6 +41,8 @@ class FixRequest:
     api_url: str | None = None
     repository: str | None = None
     remote: str | None = None
+    trust_endpoints: tuple[str, ...] = ()
+    """`--trust-endpoint`: hosting API URLs (named by the repository's config) confirmed for this run."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,19 +66,19 @@ def fix(request: FixRequest, settings: Settings, env: Mapping[str, str], scan: S
     if (request.branch or request.pr) and not path.is_dir():
         raise UsageError(f"{path}: --branch/--pr need the repository folder, not a file")
     root = path if path.is_dir() else Path.cwd()
-    findings = _not_ignored(root, [f for f in scan([str(path)]) if is_in_tree(f)])
-    plan = plan_rewrites(root, findings)
+    found = [f for f in scan([str(path)]) if is_in_tree(f)]
+    names = names_for(found)  # over every finding, as the scan's fix hint does
+    findings = _not_ignored(root, found)
+    baselines = baseline_under(settings.baseline, root)
+    plan = plan_rewrites(root, findings, names, baselines=baselines)
+    if request.branch or request.pr:
+        return _to_branch(request, findings, names, plan, settings, env, scan)
     if not request.apply:
         from scanner.rotation.rewrite.engine import render_diff
 
-        lines = _summary(plan)
-        if request.branch or request.pr:
-            lines.append(
-                "With --apply: push the branch keysweep/fix-… " + ("and open the pull request." if request.pr else ".")
-            )
-        return FixOutcome(render_diff(plan, findings) + _text(lines), pending=bool(plan.changes or plan.manual))
-    if request.branch or request.pr:
-        return _to_branch(request, findings, plan, settings, env, scan)
+        return FixOutcome(
+            render_diff(plan, findings) + _text(_summary(plan)), pending=bool(plan.changes or plan.manual)
+        )
     return _in_place(root, plan, scan)
 
 
@@ -93,22 +98,24 @@ def _in_place(root: Path, plan: RewritePlan, scan: Scan) -> FixOutcome:
 def _to_branch(
     request: FixRequest,
     findings: list[Finding],
+    names: Mapping[str, str],
     plan: RewritePlan,
     settings: Settings,
     env: Mapping[str, str],
     scan: Scan,
 ) -> FixOutcome:
-    from scanner.rotation.hosting.config import parse_hosting_config
+    from scanner.rotation.hosting.config import hosting_config
     from scanner.rotation.remediation import CISecret, RemediationContext, fix_id, open_remediation
+    from scanner.user_config import load_user_config
 
-    hosting = parse_hosting_config(settings.hosting, str(settings.config_file or "<config>"))
-    hosting = replace(
-        hosting,
-        kind=request.hosting_kind or hosting.kind,
-        api_url=request.api_url or hosting.api_url,
-        repository=request.repository or hosting.repository,
-        remote=request.remote or hosting.remote,
-    )
+    user = load_user_config(env).with_flags(request.trust_endpoints)
+    flags = {
+        "kind": request.hosting_kind,
+        "api_url": request.api_url,
+        "repository": request.repository,
+        "remote": request.remote,
+    }
+    hosting = hosting_config(settings.hosting, str(settings.config_file or "<config>"), user, flags=flags)
     secrets: tuple[CISecret, ...] = ()
     if request.set_ci_secrets:
         values = {plan.names[f.secret_id]: f.secret for f in plan.rewritten}
@@ -124,8 +131,10 @@ def _to_branch(
         draft=request.draft,
         open_pull_request=request.pr,
         env=env,
+        user=user,
+        baselines=baseline_under(settings.baseline, request.path),
     )
-    result = open_remediation(request.path, findings, None, context)
+    result = open_remediation(request.path, findings, names, context)
     lines = [result.message, *(f"manual: {line}" for line in result.manual_lines)]
     return FixOutcome(_text(lines), pending=bool(result.manual))
 

@@ -11,7 +11,7 @@ import enum
 import secrets as _random
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 from scanner.rotation.exposed import ExposedSecret, Occurrence
 
@@ -38,6 +38,7 @@ class OccurrenceRecord(TypedDict):
     column: int
     rule_id: str
     commit: str | None
+    name_hint: NotRequired[str | None]
 
 
 class SecretRecord(TypedDict):
@@ -139,7 +140,14 @@ class Target:
                 "labels": list(s.labels),
                 "related": list(s.related),
                 "occurrences": [
-                    {"path": o.path, "line": o.line, "column": o.column, "rule_id": o.rule_id, "commit": o.commit}
+                    {
+                        "path": o.path,
+                        "line": o.line,
+                        "column": o.column,
+                        "rule_id": o.rule_id,
+                        "commit": o.commit,
+                        "name_hint": o.name_hint,
+                    }
                     for o in s.occurrences
                 ],
             },
@@ -177,7 +185,8 @@ class Target:
             labels=tuple(s["labels"]),
             related=tuple(s["related"]),
             occurrences=tuple(
-                Occurrence(o["path"], o["line"], o["column"], o["rule_id"], o.get("commit")) for o in s["occurrences"]
+                Occurrence(o["path"], o["line"], o["column"], o["rule_id"], o.get("commit"), o.get("name_hint"))
+                for o in s["occurrences"]
             ),
         )
         return cls(

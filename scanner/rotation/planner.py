@@ -13,8 +13,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from scanner.errors import AmbiguousKeyError, KeysweepError, ProviderAuthError
+from scanner.naming import choose_names
 from scanner.rotation.config import ProviderConfig, RotationConfig
-from scanner.rotation.exposed import ExposedSecret
+from scanner.rotation.exposed import ExposedSecret, sightings
 from scanner.rotation.instructions import manual_instructions
 from scanner.rotation.plan import IDENTIFIER_KINDS, KEY_KINDS, Action, Plan, Target, service_account_name
 from scanner.rotation.providers import (
@@ -50,11 +51,11 @@ class Planner:
         source: str | None = None,
         base_branch: str | None = None,
     ) -> Plan:
-        """`names`: secret id → the variable the PR step will use (`remediate.choose_names`), chosen once
-        here so that the Vault path, the PR and a resumed run all use the same one."""
+        """Each secret's variable is decided here, once (`scanner.naming`, the scan's fix hint says the same;
+        `names` overrides it), so that the Vault path, the manual steps, the PR and a resumed run all use it."""
         by_id = {e.secret_id: e for e in exposed}
-        names = names or {}
-        targets = [replace(self._target(e, by_id, rotation_id), env_name=names.get(e.secret_id)) for e in exposed]
+        chosen = choose_names([s for e in exposed for s in sightings(e)], names)
+        targets = [self._target(e, by_id, rotation_id, chosen[e.secret_id]) for e in exposed]
         targets = self._with_webhooks(targets)
         targets = self._with_vault(targets)
         has_values = all(t.secret.value for t in targets if t.action is Action.ROTATE_KEY)
@@ -70,7 +71,10 @@ class Planner:
 
     # -- classification -----------------------------------------------------------------------------
 
-    def _target(self, e: ExposedSecret, by_id: Mapping[str, ExposedSecret], rotation_id: str) -> Target:
+    def _target(self, e: ExposedSecret, by_id: Mapping[str, ExposedSecret], rotation_id: str, name: str) -> Target:
+        return replace(self._classify(e, by_id, rotation_id, name), env_name=name)
+
+    def _classify(self, e: ExposedSecret, by_id: Mapping[str, ExposedSecret], rotation_id: str, name: str) -> Target:
         if e.identifier or e.kind in IDENTIFIER_KINDS:
             return Target(
                 e,
@@ -79,9 +83,9 @@ class Planner:
             )
         cfg = self.config.provider_for(e.rule_id, e.kind, e.family)
         if cfg is None or e.kind not in KEY_KINDS | {"webhook-secret"}:
-            return Target(
-                e, Action.MANUAL, provider=cfg.name if cfg else None, instructions=manual_instructions(e, cfg)
-            )
+            where = (cfg.vault_mount, _vault_path(cfg, Target(e, Action.MANUAL, env_name=name))) if cfg else None
+            steps = manual_instructions(e, cfg, name, where)
+            return Target(e, Action.MANUAL, provider=cfg.name if cfg else None, instructions=steps)
         orgs = self._orgs(e, by_id, cfg)
         if e.kind == "webhook-secret":
             return Target(e, Action.ROTATE_WEBHOOK, provider=cfg.name, org=orgs[0])

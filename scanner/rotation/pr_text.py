@@ -32,10 +32,13 @@ def describe(
     rotation_id: str,
     base: str,
     vault: Mapping[str, VaultLocation],
+    names: Mapping[str, str] | None = None,
     ci_secrets_set: Collection[str] = (),
     manual_steps: Sequence[str] = (),
 ) -> tuple[str, str]:
-    """The PR's title and body: what leaked, where the new values live, what to do before merging."""
+    """The PR's title and body: what leaked, where the new values live, what to do before merging.
+
+    `names` (secret id → variable) also names rotated secrets the tree no longer holds (leaked in history)."""
     rewritten = plan.rewritten
     rules = sorted({f.rule_id for f in rewritten}) or sorted({m.rule_id for m in manual})
     secrets = {f.secret_id for f in rewritten}
@@ -56,6 +59,7 @@ def describe(
         *_leaks(plan.names, by_secret),
         "",
         *_new_values(plan.names, rotated, [sid for sid in by_secret if sid not in rotated]),
+        *_history_only(vault, plan.names, names or {}),
         "",
         *_checklist(plan, rotated, ci_secrets_set),
     ]
@@ -95,6 +99,17 @@ def _new_values(names: Mapping[str, str], rotated: Mapping[str, VaultLocation], 
             + ".",
         ]
     return lines
+
+
+def _history_only(
+    vault: Mapping[str, VaultLocation], rewritten: Mapping[str, str], names: Mapping[str, str]
+) -> list[str]:
+    """Secrets rotated although only past commits held them: nothing to rewrite, but a new value to deploy."""
+    found = sorted((names[sid], loc) for sid, loc in vault.items() if sid not in rewritten and sid in names)
+    if not found:
+        return []
+    lines = ["", "Also rotated, found only in past commits (nothing to replace in the tree; deploy the new value):", ""]
+    return lines + [f"- `{name}`: `{loc}`" for name, loc in found]
 
 
 def _checklist(plan: RewritePlan, rotated: Mapping[str, VaultLocation], ci_secrets_set: Collection[str]) -> list[str]:

@@ -15,6 +15,8 @@ from scanner.rotation.hosting import MergeState, hosting_api
 from scanner.rotation.hosting.config import HostingConfig, resolve_hosting, token_for
 from scanner.rotation.remediation import RemediationContext, RemediationResult, VaultLocation, open_remediation
 from scanner.rotation.rewrite.engine import Rescan
+from scanner.trust import Endpoint
+from scanner.user_config import UserConfig, nothing_confirmed
 
 if TYPE_CHECKING:
     from scanner.rotation.journal import Journal
@@ -68,15 +70,26 @@ class PullRequestStep:
     read_stored: StoredReader | None = None
     """With `--set-ci-secrets`: reads a new value back from the secret store, so the workflows the PR
     rewrites find their secrets set; None sets none."""
+    user: UserConfig = field(default_factory=nothing_confirmed)
+    """What the user trusts: the hosting API gets the token only if its URL is trusted."""
+    baselines: tuple[str, ...] = ()
+    """The configured baseline (relative to `repo_path`): never rewritten."""
+
+    def endpoint(self) -> Endpoint | None:
+        """The hosting API the step will send the token to, checked against the user's trust (a TrustError
+        otherwise); None when the remote is neither GitHub nor GitLab (push and compare link only)."""
+        hosting = resolve_hosting(Repository.open(self.repo_path).require_remote(self.hosting.remote), self.hosting)
+        return None if hosting is None else hosting.endpoint(self.user)
 
     def check(self) -> None:
         """Refuse before the rotation starts what would make the PR step fail after the keys were revoked: no
-        repository, no such remote, a dirty tree, no token for a GitHub/GitLab remote."""
+        repository, no such remote, a dirty tree, an untrusted hosting API, no token for a GitHub/GitLab remote."""
         repo = Repository.open(self.repo_path)
         remote_url = repo.require_remote(self.hosting.remote)
         repo.refuse_dirty()
         hosting = resolve_hosting(remote_url, self.hosting)
         if hosting is not None:
+            hosting.endpoint(self.user)
             token_for(hosting.kind, self._env)
 
     def run(self, plan: Plan, journal: Journal) -> PrResult:
@@ -97,6 +110,8 @@ class PullRequestStep:
             base_branch=self.base_branch or plan.base_branch,
             manual_steps=manual_steps,
             env=self.env,
+            user=self.user,
+            baselines=self.baselines,
         )
         names = {t.secret_id: t.env_name for t in plan.targets if t.env_name} | dict(self.names or {})
         context = replace(context, ci_values=self._ci_values(plan, journal, names))
@@ -114,6 +129,7 @@ class PullRequestStep:
         hosting = resolve_hosting(repo.require_remote(self.hosting.remote), self.hosting)
         if hosting is None:
             return None
+        hosting.endpoint(self.user)
         import httpx
 
         number, url = record.pr_number, record.pr_url

@@ -23,6 +23,7 @@ from scanner.rotation.hosting.config import HostingConfig, compare_url, resolve_
 from scanner.rotation.rewrite.engine import Rescan, RewritePlan, plan_rewrites, remaining_literals, write_plan
 from scanner.rotation.rewrite.kubernetes import DEFAULT_SECRET_NAME
 from scanner.rotation.rewrite.rewriter import ManualItem
+from scanner.user_config import UserConfig, nothing_confirmed
 
 if TYPE_CHECKING:
     import httpx
@@ -75,8 +76,12 @@ class RemediationContext:
     manual_steps: tuple[str, ...] = ()
     """Steps rotation could not do (a legacy key to revoke in the dashboard), listed in the PR."""
     k8s_secret_name: str = DEFAULT_SECRET_NAME
+    baselines: tuple[str, ...] = ()
+    """The configured baseline's path (relative to the folder), never rewritten like keysweep's own files."""
     env: Mapping[str, str] | None = None
     """Where tokens are read from; None means os.environ."""
+    user: UserConfig = field(default_factory=nothing_confirmed)
+    """What the user trusts: the hosting API gets the token only if its URL is trusted (scanner/trust.py)."""
     http: httpx.Client | None = field(default=None, repr=False)
     sleep: Callable[[float], None] | None = field(default=None, repr=False)
 
@@ -131,12 +136,17 @@ def open_remediation(
     repo.refuse_dirty()
     remote_name = context.hosting.remote
     remote_url = repo.require_remote(remote_name)
+    hosting = resolve_hosting(remote_url, context.hosting)
+    if hosting is not None and context.open_pull_request:
+        hosting.endpoint(context.user)  # an untrusted API stops the step before anything is built or pushed
     base = context.base_branch or repo.default_branch(remote_name)
     branch = branch_name(context.rotation_id, context.branch_prefix)
     base_sha = repo.fetch_base(remote_name, base)
 
     with repo.worktree(base_sha) as tree:
-        plan = plan_rewrites(tree.root, findings, names, k8s_secret_name=context.k8s_secret_name)
+        plan = plan_rewrites(
+            tree.root, findings, names, k8s_secret_name=context.k8s_secret_name, baselines=context.baselines
+        )
         manual = plan.manual + _not_on_base(findings, plan, base)
         commit = None if plan.is_empty else _commit(tree, plan, context, findings)
 
@@ -147,11 +157,11 @@ def open_remediation(
         rotation_id=context.rotation_id,
         base=base,
         vault=context.vault,
+        names=names,
         ci_secrets_set={s.name for s in context.ci_secrets},
         manual_steps=context.manual_steps,
     )
     pr_text.guard(title + body, findings)
-    hosting = resolve_hosting(remote_url, context.hosting)
     existing = repo.remote_branch_sha(remote_name, branch)
     pushed = False
     if commit is not None:
@@ -206,10 +216,15 @@ def _commit(tree: Worktree, plan: RewritePlan, context: RemediationContext, find
 
 
 def _pr_message(pr: PullRequest, branch: str, pushed: bool) -> str:
+    """What happened to the pull request, and only that: an unchanged one is not called updated."""
     what = f"pull request #{pr.number} {pr.url}"
     if pr.change is PullRequestChange.OPENED:
         return f"opened {what} from {branch}"
-    return f"updated {what} from {branch}"
+    if pr.change is PullRequestChange.UPDATED:
+        return f"updated {what} from {branch}" + (" (new commit pushed)" if pushed else "")
+    if pushed:
+        return f"pushed a new commit to {branch}; {what} shows it (title and body unchanged)"
+    return f"{what} is up to date: nothing was pushed or sent"
 
 
 def _with_ci_values(context: RemediationContext, plan: RewritePlan) -> RemediationContext:

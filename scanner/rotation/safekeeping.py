@@ -98,6 +98,6 @@ class Safekeeping:
             return current  # our own earlier write (of a key since revoked as an orphan)
         raise VaultConflictError(
             f"Vault {self.secrets.display_path(t.vault_mount, t.vault_path)} moved from version "
-            f"{t.vault_version} (at plan time) to {current}: somebody else wrote it. Nothing was "
-            "revoked; find out who wrote it, then plan a new rotation"
+            f"{t.vault_version} (at plan time) to {current}: somebody else wrote it. keysweep stopped before "
+            "minting or revoking anything for it; find out who wrote it, then plan a new rotation"
         )

@@ -10,7 +10,7 @@ from scanner.errors import HostingError, RotationError
 from scanner.rotation.branch import Repository
 from scanner.rotation.hosting.config import HostingConfig, compare_url, resolve_hosting, split_remote_url
 from scanner.rotation.remediation import RemediationContext, open_remediation
-from tests.pull_request.conftest import REPOSITORY, TOKEN
+from tests.pull_request.conftest import REPOSITORY, TOKEN, trusting
 from tests.rewrite.fakes import findings_for, project_key
 
 KEY = project_key(21)
@@ -23,6 +23,7 @@ def ctx(emulator, env=None, **kw) -> RemediationContext:  # type: ignore[no-unty
         rotation_id="rot-20250102T030405Z-a1b2c3",
         hosting=HostingConfig(kind="github", api_url=emulator.url, repository=kw.pop("repository", REPOSITORY)),
         env={"GITHUB_TOKEN": TOKEN} if env is None else env,
+        user=trusting(emulator.url),
         sleep=kw.pop("sleep", lambda s: None),
         **kw,
     )

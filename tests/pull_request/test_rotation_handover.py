@@ -7,7 +7,7 @@ from scanner.rotation.exposed import group_findings
 from scanner.rotation.hosting.config import HostingConfig
 from scanner.rotation.plan import Action, Plan, Target
 from scanner.rotation.pull_request_step import PullRequestStep
-from tests.pull_request.conftest import REPOSITORY, TOKEN
+from tests.pull_request.conftest import REPOSITORY, TOKEN, trusting
 from tests.rewrite.fakes import findings_for, org_id, project_key
 
 KEY = project_key(41)
@@ -61,6 +61,7 @@ def test_step_opens_the_pr_and_journals_branch_and_commit_without_values(checkou
         checkout.path,
         HostingConfig(kind="github", api_url=emulator.url, repository=REPOSITORY),
         env={"GITHUB_TOKEN": TOKEN},
+        user=trusting(emulator.url),
     )
     result = step.run(plan, journal)  # type: ignore[arg-type]
     [pr] = emulator.repos[REPOSITORY].pulls

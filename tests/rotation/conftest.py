@@ -143,7 +143,14 @@ def world(bao: Bao, emulator: ProviderEmulator, tmp_path: Path) -> World:
     seeded = seed_emulator(emulator)
     base_url = emulator.start()
     prefix = f"t-{uuid.uuid4().hex[:8]}"
-    env = {**bao.env(), "NEXUS_ADMIN_KEY": seeded.admin_key}
+    # The emulators listen on loopback http, and the test configs (repository configs) name them: the user
+    # trusts both, as a developer running them would (KEYSWEEP_* are read like the user config).
+    env = {
+        **bao.env(),
+        "NEXUS_ADMIN_KEY": seeded.admin_key,
+        "KEYSWEEP_TRUSTED_ENDPOINTS": base_url,
+        "KEYSWEEP_ALLOW_LOOPBACK_HTTP": "1",
+    }
     raw = {
         "vault": {"mount": "secret", "path_template": f"{prefix}/{{provider}}/{{env_var}}"},
         "providers": {

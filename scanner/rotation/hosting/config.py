@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 import urllib.parse
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from scanner.errors import ConfigError, HostingError
+from scanner.trust import Endpoint, EndpointKind, Origin, trusted_endpoint
+from scanner.user_config import UserConfig
 
 HostingKind = Literal["github", "gitlab"]
 TOKEN_ENV: dict[str, tuple[str, ...]] = {"github": ("GITHUB_TOKEN", "GH_TOKEN"), "gitlab": ("GITLAB_TOKEN",)}
@@ -30,6 +32,9 @@ class HostingConfig:
     """The git remote to push to."""
     web_url: str | None = None
     """The repository's web page, for compare links when the remote URL does not give it."""
+    api_url_origin: Origin = Origin.REPOSITORY
+    """Who wrote `api_url` (it receives the token): the repository config unless the user's config or a flag."""
+    api_url_source: str = "hosting.api_url"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +45,13 @@ class Hosting:
     api_url: str
     repository: str
     web_url: str | None
+    origin: Origin = Origin.BUILTIN
+    """Who named `api_url`: keysweep (github.com, gitlab.com), a config, a flag, or the git remote's host."""
+    source: str = "keysweep's default for the remote's host"
+
+    def endpoint(self, user: UserConfig) -> Endpoint:
+        """The API as a trusted endpoint, or a TrustError before any request (scanner/trust.py)."""
+        return trusted_endpoint(EndpointKind.HOSTING, self.api_url, user, origin=self.origin, source=self.source)
 
 
 def parse_hosting_config(raw: Mapping[str, Any] | None, source: str = "<config>") -> HostingConfig:
@@ -65,6 +77,27 @@ def parse_hosting_config(raw: Mapping[str, Any] | None, source: str = "<config>"
         remote=raw.get("remote", "origin"),
         web_url=raw.get("web_url"),
     )
+
+
+def hosting_config(
+    raw: Mapping[str, Any] | None,
+    source: str,
+    user: UserConfig,
+    *,
+    flags: Mapping[str, str | None] | None = None,
+) -> HostingConfig:
+    """The `[hosting]` table of the repository config, with the user config's over it and flags over both;
+    `api_url` remembers which of them named it."""
+    repo, mine = dict(raw or {}), dict(user.hosting)
+    given = {k: v for k, v in (flags or {}).items() if v is not None}
+    config = parse_hosting_config({**repo, **mine, **given}, source)
+    if "api_url" in given:
+        origin, where = Origin.FLAG, "--api-url"
+    elif "api_url" in mine:
+        origin, where = Origin.USER_CONFIG, f"{user.path}: hosting.api_url"
+    else:
+        origin, where = Origin.REPOSITORY, f"{source}: hosting.api_url"
+    return replace(config, api_url_origin=origin, api_url_source=where)
 
 
 def split_remote_url(url: str) -> tuple[str, str] | None:
@@ -102,18 +135,26 @@ def resolve_hosting(remote_url: str, config: HostingConfig) -> Hosting | None:
     repository = config.repository or (split[1] if split else None)
     if kind is None or repository is None:
         return None
+    origin, source = config.api_url_origin, config.api_url_source
     if config.api_url:
         api_url = config.api_url.rstrip("/")
     elif host is None:
         raise ConfigError(f"hosting: the remote {safe_url(remote_url)} is a local path; set hosting.api_url")
-    elif kind == "github":
-        api_url = "https://api.github.com" if host == "github.com" else f"https://{host}/api/v3"
     else:
-        api_url = f"https://{host}"
+        api_url = (
+            ("https://api.github.com" if host == "github.com" else f"https://{host}/api/v3")
+            if kind == "github"
+            else f"https://{host}"
+        )
+        # NOTE: a host read from the remote URL is where the repository says it lives; only the two public
+        # hosts are keysweep's own defaults, any other must be confirmed before it gets the token.
+        public = host in ("github.com", "gitlab.com")
+        origin = Origin.BUILTIN if public else Origin.GIT_REMOTE
+        source = "keysweep's default for " + host if public else f"the host of the git remote {safe_url(remote_url)}"
     if kind == "gitlab":
         api_url = api_url.removesuffix("/api/v4")
     web_url = config.web_url or (f"https://{host}/{repository}" if host else None)
-    return Hosting(kind, api_url, repository, web_url)
+    return Hosting(kind, api_url, repository, web_url, origin, source)
 
 
 def compare_url(remote_url: str, base: str, branch: str, config: HostingConfig | None = None) -> str | None:

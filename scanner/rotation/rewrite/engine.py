@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import difflib
 import itertools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from scanner.findings import Finding
+from scanner.naming import choose_names, name_hint, sighting
 from scanner.rotation.rewrite.dispatch import kind_of, rewriter_for
 from scanner.rotation.rewrite.kubernetes import DEFAULT_SECRET_NAME
-from scanner.rotation.rewrite.naming import NameHint, assign_names, hint_from_context
+from scanner.rotation.rewrite.own_files import own_file_reason
 from scanner.rotation.rewrite.rewriter import (
     Companion,
     Document,
@@ -74,8 +75,12 @@ def plan_rewrites(
     names: Mapping[str, str] | None = None,
     *,
     k8s_secret_name: str = DEFAULT_SECRET_NAME,
+    baselines: Collection[str] = (),
 ) -> RewritePlan:
-    """Work out every edit for the working-tree findings under `root`; nothing is written."""
+    """Work out every edit for the working-tree findings under `root`; nothing is written.
+
+    keysweep's own config and baselines (rewrite/own_files.py, plus the `baselines` paths) are never edited.
+    """
     manual: list[ManualItem] = []
     texts: dict[str, str] = {}
     located: dict[str, list[tuple[Finding, int, int]]] = {}
@@ -89,6 +94,11 @@ def plan_rewrites(
                 manual.append(_manual(finding, f"cannot read the file as UTF-8 text ({exc.__class__.__name__})"))
                 texts[finding.path] = ""
                 continue
+        own = own_file_reason(finding.path, texts[finding.path], finding.line, baselines)
+        if own is not None:
+            if not finding.identifier:  # an org ID there is keysweep's own setting: it stays, silently
+                manual.append(_manual(finding, f"in {own}, which keysweep never rewrites: move the value out by hand"))
+            continue
         span = locate(texts[finding.path], finding)
         if span is None:
             if finding.secret in texts[finding.path]:
@@ -96,13 +106,12 @@ def plan_rewrites(
             continue
         located.setdefault(finding.path, []).append((finding, *span))
 
-    hints = [
-        NameHint(f.secret_id, hint)
+    seen = [
+        sighting(f, f.name_hint or _hint(texts[path], start, f))
         for path, items in located.items()
         for f, start, _ in items
-        if (hint := _hint(texts[path], start))
     ]
-    chosen = assign_names([f for items in located.values() for f, _, _ in items], hints, names)
+    chosen = choose_names(seen, names)
 
     changes: list[FileChange] = []
     needs: list[Need] = []
@@ -293,11 +302,12 @@ def _without_overlaps(literals: list[SecretLiteral]) -> list[SecretLiteral]:
     return kept
 
 
-def _hint(text: str, start: int) -> str | None:
+def _hint(text: str, start: int, finding: Finding) -> str | None:
+    """What the code calls the literal at `start`, for findings that came without the scan's hint."""
     line_start = text.rfind("\n", 0, start) + 1
     prev_start = text.rfind("\n", 0, max(line_start - 1, 0)) + 1 if line_start else 0
     previous = text[prev_start : max(line_start - 1, 0)] if line_start else ""
-    return hint_from_context(text[line_start:start], previous.rstrip("\r"))
+    return name_hint(text[line_start:start], previous.rstrip("\r"), generic=finding.kind == "generic")
 
 
 def _read(path: Path) -> str:
@@ -308,9 +318,3 @@ def _read(path: Path) -> str:
 
 def _manual(finding: Finding, reason: str) -> ManualItem:
     return ManualItem(finding.path, finding.line, finding.rule_id, finding.redacted, reason)
-
-
-def choose_names(root: Path, findings: Sequence[Finding]) -> dict[str, str]:
-    """The variable name the PR step will give each secret (the code's own, else the rule's), worked out from
-    the files under `root` exactly as the rewrite does; rotation records them in its plan."""
-    return dict(plan_rewrites(root, [f for f in findings if f.commit is None]).names)

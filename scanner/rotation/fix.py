@@ -7,7 +7,7 @@ branch is built in a temporary worktree), so they imply `--apply`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,14 +16,12 @@ from scanner.errors import UsageError
 from scanner.findings import Finding
 from scanner.naming import names_for
 from scanner.rotation.exposed import is_in_tree
-from scanner.rotation.rewrite.engine import RewritePlan, plan_rewrites
+from scanner.rotation.rewrite.engine import Rescan, RewritePlan, plan_rewrites
 from scanner.rotation.rewrite.own_files import baseline_under
 
 if TYPE_CHECKING:
     from scanner.config import Settings
     from scanner.rotation.hosting.config import HostingKind
-
-Scan = Callable[[list[str]], list[Finding]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +58,7 @@ def _text(lines: Sequence[str]) -> str:
     return "".join(f"{line}\n" for line in lines)
 
 
-def fix(request: FixRequest, settings: Settings, env: Mapping[str, str], scan: Scan) -> FixOutcome:
+def fix(request: FixRequest, settings: Settings, env: Mapping[str, str], scan: Rescan) -> FixOutcome:
     """Scan the path and replace each inline secret with a reference in its file's idiom (see the module)."""
     path = request.path
     if (request.branch or request.pr) and not path.is_dir():
@@ -82,7 +80,7 @@ def fix(request: FixRequest, settings: Settings, env: Mapping[str, str], scan: S
     return _in_place(root, plan, scan)
 
 
-def _in_place(root: Path, plan: RewritePlan, scan: Scan) -> FixOutcome:
+def _in_place(root: Path, plan: RewritePlan, scan: Rescan) -> FixOutcome:
     from scanner.rotation.rewrite.engine import remaining_literals, write_plan
 
     write_plan(root, plan)
@@ -102,7 +100,7 @@ def _to_branch(
     plan: RewritePlan,
     settings: Settings,
     env: Mapping[str, str],
-    scan: Scan,
+    scan: Rescan,
 ) -> FixOutcome:
     from scanner.rotation.hosting.config import hosting_config
     from scanner.rotation.remediation import CISecret, RemediationContext, fix_id, open_remediation

@@ -10,7 +10,7 @@ pull-request step, journal, run, audit.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -31,10 +31,8 @@ from scanner.user_config import UserConfig, load_user_config
 if TYPE_CHECKING:
     from scanner.config import Settings
     from scanner.rotation.pull_request_step import PullRequestStep, StoredReader
+    from scanner.rotation.rewrite.engine import Rescan
     from scanner.rotation.secret_store import SecretStore
-
-Scan = Callable[[list[str]], list[Finding]]
-"""Scans files or folders and returns the findings."""
 
 
 class Scanner(Protocol):
@@ -128,7 +126,7 @@ class _Session:
     config: RotationConfig
     user: UserConfig
     env: Mapping[str, str]
-    scan: Scan
+    scan: Rescan
     console: Console
     providers: dict[str, Provider] = field(default_factory=dict)
     held: contextlib.ExitStack[bool | None] = field(default_factory=contextlib.ExitStack)

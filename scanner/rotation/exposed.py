@@ -1,7 +1,8 @@
 """Exposed secrets: findings (or a saved JSON report) grouped by secret, the unit rotation works on.
 
 This is where rotation reads a `Finding`: `group_findings` keeps the scan's findings as they are (the pull-
-request step rewrites exactly those), and `place_of` is the one place that reads a finding's location.
+request step rewrites exactly those); `place_of` and `is_in_tree` are the only places in rotation that read a
+finding's commit.
 """
 
 from __future__ import annotations

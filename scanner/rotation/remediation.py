@@ -18,6 +18,7 @@ from scanner.errors import RotationError
 from scanner.findings import Finding
 from scanner.rotation import pr_text
 from scanner.rotation.branch import Repository, Worktree
+from scanner.rotation.exposed import is_in_tree
 from scanner.rotation.hosting import PullRequest, PullRequestChange, hosting_api
 from scanner.rotation.hosting.config import HostingConfig, compare_url, resolve_hosting, safe_url, token_for
 from scanner.rotation.rewrite.engine import Rescan, RewritePlan, plan_rewrites, remaining_literals, write_plan
@@ -251,6 +252,6 @@ def _not_on_base(findings: Sequence[Finding], plan: RewritePlan, base: str) -> t
     left = {(m.path, m.line) for m in plan.manual}
     items = []
     for f in findings:
-        if f.commit is None and (f.path, f.line, f.secret_id) not in rewritten and (f.path, f.line) not in left:
+        if is_in_tree(f) and (f.path, f.line, f.secret_id) not in rewritten and (f.path, f.line) not in left:
             items.append(ManualItem(f.path, f.line, f.rule_id, f.redacted, f"not found on {base}; fix it there"))
     return tuple(items)

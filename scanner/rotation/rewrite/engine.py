@@ -10,6 +10,7 @@ from pathlib import Path
 
 from scanner.findings import Finding
 from scanner.naming import choose_names, name_hint, sighting
+from scanner.rotation.exposed import is_in_tree
 from scanner.rotation.rewrite.dispatch import kind_of, rewriter_for
 from scanner.rotation.rewrite.kubernetes import DEFAULT_SECRET_NAME
 from scanner.rotation.rewrite.own_files import own_file_reason
@@ -85,7 +86,7 @@ def plan_rewrites(
     texts: dict[str, str] = {}
     located: dict[str, list[tuple[Finding, int, int]]] = {}
     for finding in findings:
-        if finding.commit is not None:
+        if not is_in_tree(finding):
             continue  # history: nothing to rewrite in the working tree
         if finding.path not in texts:
             try:

@@ -7,9 +7,11 @@ KeysweepError                 root: prints as one line, exit code 2
 ├── SourceError               a path, git repository or stream cannot be read
 │   └── GitError              git failed (corrupt repo, unknown ref, shallow clone)
 ├── BaselineError             a baseline file cannot be read
+├── TrustError                an endpoint that would receive a credential is not trusted (names the way to trust it)
 └── RotationError             rotation stopped; the journal says where it is
     ├── ProviderError         the key provider's API answered an error
     │   ├── ProviderAuthError     401/403: which credential, which scope
+    │   │   └── ProviderOrgMismatch   the admin key belongs to another organization than the one asked for
     │   └── ProviderRateLimited   429 after the retry budget
     ├── VaultError            Vault sealed, down, denied
     │   └── VaultConflictError    check-and-set lost: somebody else wrote
@@ -50,6 +52,10 @@ class BaselineError(KeysweepError):
     """A baseline file cannot be read or written."""
 
 
+class TrustError(KeysweepError):
+    """A credential would go to an endpoint the user has not configured or confirmed outside the repository."""
+
+
 class RotationError(KeysweepError):
     """Rotation stopped; the journal records how far it got and `--resume` continues."""
 
@@ -65,6 +71,10 @@ class ProviderError(RotationError):
 
 class ProviderAuthError(ProviderError):
     """401/403 from the provider: the credential is wrong or lacks a scope."""
+
+
+class ProviderOrgMismatch(ProviderAuthError):
+    """401/403 because the organization sent (OpenAI-Organization) is not the credential's own."""
 
 
 class ProviderRateLimited(ProviderError):

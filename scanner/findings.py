@@ -92,6 +92,8 @@ class Finding:
     """How the secret was reached when it was encoded in the source (`base64`, `url`, `json`)."""
     blob: str | None = field(default=None, repr=False, compare=False)
     """The git blob the finding was read from (history scans); not part of its identity."""
+    name_hint: str | None = field(default=None, compare=False)
+    """What the code beside the secret calls it (`NEXUS_API_KEY="…"`); scanner.naming decides from it."""
 
     @property
     def secret_id(self) -> str:
@@ -140,6 +142,7 @@ class Finding:
             "labels": list(self.labels),
             "related": list(self.related),
             "decoded": self.decoded,
+            "name_hint": self.name_hint,
         }
         if reveal:
             row["secret"] = self.secret

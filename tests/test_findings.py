@@ -42,6 +42,7 @@ def test_the_json_row_keeps_the_commit_as_four_flat_keys_in_its_documented_order
     assert list(row) == [
         "rule_id", "severity", "kind", "provider", "env_var", "secret_id", "redacted", "prefix", "identifier",
         "path", "line", "column", "end_column", "commit", "author", "email", "date", "labels", "related", "decoded",
+        "name_hint",
     ]  # fmt: skip
     assert (row["commit"], row["author"], row["email"], row["date"]) == (
         "4" * 40,

@@ -11,6 +11,7 @@ from scanner.engine.decoders import decoded_spans, map_span
 from scanner.engine.detector import Detector, MaskedRef, Match
 from scanner.engine.inline import is_allowed_inline
 from scanner.findings import Finding, Fragment
+from scanner.naming import name_hint
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +76,7 @@ def locate(detector: Detector, fragment: Fragment) -> tuple[list[Located], list[
             commit=fragment.commit,
             decoded=m.decoded,
             blob=fragment.blob,
+            name_hint=name_hint(text[: column - 1], previous, generic=rule.generic),
         )
         out.append(Located(finding, m.alternatives, m.cut))
     return out, masked

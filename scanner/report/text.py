@@ -8,6 +8,7 @@ import click
 
 from scanner.config import Settings
 from scanner.findings import Finding, ScanResult, Severity
+from scanner.naming import names_for
 from scanner.report import group_by_secret
 
 _COLOURS = {
@@ -25,6 +26,7 @@ def render(result: ScanResult, settings: Settings, *, colour: bool = False) -> s
     def style(text: str, *, fg: str | None = None, bold: bool | None = None, dim: bool | None = None) -> str:
         return click.style(text, fg=fg, bold=bold, dim=dim) if colour else text
 
+    names = names_for(result.findings)
     for group in group_by_secret(result.findings):
         first = group[0]
         value = first.secret if settings.reveal or first.identifier else first.redacted
@@ -35,7 +37,7 @@ def render(result: ScanResult, settings: Settings, *, colour: bool = False) -> s
         for f in group:
             lines.append(f"  {_place(f)}")
         if not first.identifier:
-            lines.append(style(f"  fix: {fix_hint(first)}", dim=True))
+            lines.append(style(f"  fix: {fix_hint(first, names[first.secret_id])}", dim=True))
         lines.append("")
     lines.append(summary_line(result, settings))
     for note in result.notes:
@@ -55,9 +57,9 @@ def _place(f: Finding) -> str:
     return where
 
 
-def fix_hint(f: Finding) -> str:
-    """The one-line fix a blocked developer needs."""
-    name = f.env_var or "an environment variable"
+def fix_hint(f: Finding, name: str | None = None) -> str:
+    """The one-line fix a blocked developer needs; `name` is the variable scanner.naming decided."""
+    name = name or f.env_var or "an environment variable"
     return (
         f"move the value to {name} (read it at run time), rotate it if it was ever pushed; "
         f"if it is not a secret, add `keysweep:allow {f.rule_id}` in a comment on that line"

@@ -9,27 +9,43 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from scanner.errors import AmbiguousKeyError, ProviderError, RotationError, VaultConflictError, VaultError
+from scanner.errors import AmbiguousKeyError, ProviderError, RotationError, VaultError
+from scanner.rotation.events import (
+    AwaitingRevoke,
+    Done,
+    Kept,
+    Manual,
+    Minted,
+    MintFailed,
+    MintIntent,
+    OldDead,
+    OrphanRevoked,
+    OrphanRevokeIntent,
+    Planned,
+    PrMerged,
+    PrNotMerged,
+    PrOpened,
+    PrSkipped,
+    Revoked,
+    RevokeIntent,
+    Run,
+    Stored,
+    Verified,
+    WebhookRotated,
+    WebhookRotateIntent,
+    WebhookSecretLost,
+)
 from scanner.rotation.journal import Journal
+from scanner.rotation.outcome import Outcome, OutcomeStatus
 from scanner.rotation.plan import Action, Plan, Target
 from scanner.rotation.providers import Deletion, Liveness, MintedKey, Provider, is_redaction_of
-from scanner.rotation.remediation import RemediationStep
+from scanner.rotation.pull_request_step import RemediationStep
+from scanner.rotation.safekeeping import Safekeeping
 from scanner.rotation.secret_store import SecretStore
 
-MANAGED_BY = "keysweep"
 MINT_ATTEMPTS = 3
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    rotation_id: str
-    status: str
-    """`done`; `awaiting-revoke` when `--graceful` holds revocation until `--resume`; `awaiting-merge` when
-    a resumed `--graceful` rotation finds its pull request not merged yet."""
-    manual_steps: int
-    """Secrets that need a human (guided manual steps); non-zero means exit code 1."""
 
 
 @dataclass(slots=True)
@@ -50,110 +66,107 @@ class Rotator:
     sleep: Callable[[float], None] = time.sleep
     poll_attempts: int = 8
     poll_interval: float = 0.5
+    vault: Safekeeping = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.vault = Safekeeping(self.plan, self.journal, self.store)
 
     def run(self) -> Outcome:
         plan, journal = self.plan, self.journal
         journal.forbid(*(t.secret.value for t in plan.targets if not t.secret.identifier))
-        if journal.has("done"):
-            return self._outcome("done")
-        if not journal.events:
-            journal.append("plan", plan=plan.to_record())
-        journal.append("run", resumed=len(journal.events) > 1, graceful=plan.graceful)
+        if journal.has(Done):
+            return self._outcome(OutcomeStatus.DONE)
+        if not journal.entries:
+            journal.append(Planned(plan=plan.to_record()))
+        journal.append(Run(resumed=len(journal.entries) > 1, graceful=plan.graceful))
         keys = [t for t in plan.targets if t.action is Action.ROTATE_KEY]
         for t in keys:
             self._secure(t)
         for t in plan.targets:
             if t.action is Action.ROTATE_WEBHOOK:
                 self._rotate_webhook(t)
-            elif t.action is Action.MANUAL and not journal.has("manual", t.secret_id):
-                journal.append("manual", t.secret_id, instructions=list(t.instructions))
-            elif t.action in (Action.KEEP, Action.ALREADY_DEAD) and not journal.has("kept", t.secret_id):
-                journal.append("kept", t.secret_id, reason=t.action.value)
+            elif t.action is Action.MANUAL and not journal.has(Manual, t.secret_id):
+                journal.append(Manual(instructions=t.instructions), t.secret_id)
+            elif t.action in (Action.KEEP, Action.ALREADY_DEAD) and not journal.has(Kept, t.secret_id):
+                journal.append(Kept(reason=t.action.value), t.secret_id)
         if not plan.graceful:
             for t in keys:
                 self._revoke(t)
         self._hand_over()
         if plan.graceful:
-            if not journal.has("awaiting-revoke"):
+            if not journal.has(AwaitingRevoke):
                 journal.append(
-                    "awaiting-revoke",
-                    message="new keys are stored and verified; deploy them, then "
-                    f"run `keysweep rotate --resume {plan.rotation_id}` to revoke the exposed keys",
+                    AwaitingRevoke(
+                        message="new keys are stored and verified; deploy them, then "
+                        f"run `keysweep rotate --resume {plan.rotation_id}` to revoke the exposed keys"
+                    )
                 )
-                return self._outcome("awaiting-revoke")
-            if not self._is_merged():
-                return self._outcome("awaiting-merge")
+                return self._outcome(OutcomeStatus.AWAITING_REVOKE, self._waiting_for_revoke())
+            merged, message = self._is_merged()
+            if not merged:
+                again = f"keysweep rotate --resume {plan.rotation_id}"
+                return self._outcome(OutcomeStatus.AWAITING_MERGE, f"Waiting: {message}: `{again}`")
             for t in keys:
                 self._revoke(t)
-        if not journal.has("done"):
-            journal.append("done")
-        return self._outcome("done")
+        if not journal.has(Done):
+            journal.append(Done())
+        return self._outcome(OutcomeStatus.DONE)
 
-    def _is_merged(self) -> bool:
+    def _is_merged(self) -> tuple[bool, str]:
         """`--graceful` revokes after the PR is merged. Without a PR, or a host keysweep cannot ask, the
-        explicit `--resume` is the signal."""
+        explicit `--resume` is the signal. Answers (merged, what the host said)."""
         journal = self.journal
-        if self.remediation is None or journal.has("pr-merged") or not journal.has("pr"):
-            return True
+        if self.remediation is None or journal.has(PrMerged) or not journal.has(PrOpened):
+            return True, ""
         answer = self.remediation.status(self.plan, journal)
         if answer is None:
-            return True
+            return True, ""
         if answer.merged:
-            journal.append("pr-merged", url=answer.url)
-            return True
-        journal.append("pr-not-merged", url=answer.url, state=answer.state, message=answer.message)
-        return False
+            journal.append(PrMerged(url=answer.url))
+            return True, answer.message
+        state = str(answer.state) if answer.state else None
+        journal.append(PrNotMerged(url=answer.url, state=state, message=answer.message))
+        return False, answer.message or "the pull request is not merged yet"
 
-    def _outcome(self, status: str) -> Outcome:
+    def _waiting_for_revoke(self) -> str:
+        again = f"keysweep rotate --resume {self.plan.rotation_id}"
+        pr = self.journal.last(PrOpened)
+        if pr and pr.url:
+            return (
+                f"Waiting: deploy the new keys and merge {pr.url}, then run `{again}` to revoke the exposed ones "
+                "(it checks that the pull request is merged)."
+            )
+        return f"Waiting: run `{again}` once the new keys are deployed, to revoke the exposed ones."
+
+    def _outcome(self, status: OutcomeStatus, message: str = "") -> Outcome:
         manual = sum(1 for t in self.plan.targets if t.action is Action.MANUAL)
-        return Outcome(self.plan.rotation_id, status, manual)
+        return Outcome(self.plan.rotation_id, status, manual, message)
 
     # -- mint, store, verify -------------------------------------------------------------------------
 
     def _secure(self, t: Target) -> None:
-        if self.journal.has("verified", t.secret_id):
+        if self.journal.has(Verified, t.secret_id):
             return
-        stored = self._ours_in_vault(t)
+        stored = self.vault.ours(t)
         if stored is not None:
-            value, version, key_id = stored
-            if not self.journal.has("stored", t.secret_id):
-                self.journal.append(
-                    "stored",
-                    t.secret_id,
-                    mount=t.vault_mount,
-                    path=t.vault_path,
-                    version=version,
-                    key_id=key_id,
-                    recovered=True,
-                )
+            value, version, key_id = stored.value, stored.version, stored.provenance.get("key_id", "")
+            if not self.journal.has(Stored, t.secret_id):
+                self.vault.journal_stored(t, version, stored.provenance, recovered=True)
         else:
-            self._cas_base(t)  # a conflict stops the rotation before anything is minted
             minted = self._mint(t)
             value, key_id = minted.value, minted.key_id
-            version = self._store(t, value, {"key_id": key_id, "service_account_id": minted.service_account_id})
+            version = self.vault.store(t, value, {"key_id": key_id, "service_account_id": minted.service_account_id})
         self._verify(t, value, version, key_id)
-
-    def _ours_in_vault(self, t: Target) -> tuple[str, int, str] | None:
-        """The value this rotation already stored for `t`, if a previous run got that far."""
-        assert t.vault_mount and t.vault_path
-        found = self.store.read(t.vault_mount, t.vault_path)
-        if (
-            found is None
-            or found.data.get("rotation_id") != self.plan.rotation_id
-            or found.data.get("old_fingerprint") != t.secret_id
-        ):
-            return None
-        self.journal.forbid(found.data.get("value"))
-        if found.custom_metadata.get("managed-by") != MANAGED_BY:  # died between the write and the label
-            self.store.write_metadata(t.vault_mount, t.vault_path, self._metadata(t))
-        return found.data["value"], found.version, found.data.get("key_id", "")
 
     def _mint(self, t: Target) -> MintedKey:
         provider = self.providers(t.provider or "")
         assert t.project_id and t.new_name
         for attempt in range(1, MINT_ATTEMPTS + 1):
             self._revoke_orphans(t, provider)
-            self.journal.append("mint-intent", t.secret_id, project_id=t.project_id, name=t.new_name, attempt=attempt)
+            # NOTE: the Vault version is checked right before each mint, not once per rotation: a write by
+            # somebody else stops the rotation here, while there is no new key that Vault would refuse.
+            self.vault.cas_base(t)
+            self.journal.append(MintIntent(project_id=t.project_id, name=t.new_name, attempt=attempt), t.secret_id)
             try:
                 minted = provider.create_service_account(t.org, t.project_id, t.new_name)
             except ProviderError as exc:
@@ -161,16 +174,15 @@ class Rotator:
                     raise
                 # NOTE: after a timeout or 5xx the account may exist without us holding its value: the next
                 # pass lists by name, revokes it as an orphan and mints again.
-                self.journal.append("mint-failed", t.secret_id, status=exc.status, request_id=exc.request_id)
+                self.journal.append(MintFailed(status=exc.status, request_id=exc.request_id), t.secret_id)
                 continue
             self.journal.crash.hit("call:mint")
             self.journal.forbid(minted.value)
             self.journal.append(
-                "minted",
+                Minted(
+                    service_account_id=minted.service_account_id, key_id=minted.key_id, request_id=minted.request_id
+                ),
                 t.secret_id,
-                service_account_id=minted.service_account_id,
-                key_id=minted.key_id,
-                request_id=minted.request_id,
             )
             return minted
         raise AssertionError("unreachable")  # pragma: no cover
@@ -181,61 +193,13 @@ class Rotator:
         for sa in provider.list_service_accounts(t.org, t.project_id):
             if sa.name != t.new_name:
                 continue
-            self.journal.append("orphan-revoke-intent", t.secret_id, service_account_id=sa.id)
+            self.journal.append(OrphanRevokeIntent(service_account_id=sa.id), t.secret_id)
             gone = provider.delete_service_account(t.org, t.project_id, sa.id)
             self.journal.crash.hit("call:orphan-revoke")
             self.journal.append(
-                "orphan-revoked",
+                OrphanRevoked(service_account_id=sa.id, already_gone=gone.already_gone, request_id=gone.request_id),
                 t.secret_id,
-                service_account_id=sa.id,
-                already_gone=gone.already_gone,
-                request_id=gone.request_id,
             )
-
-    def _metadata(self, t: Target) -> dict[str, str]:
-        return {
-            "managed-by": MANAGED_BY,
-            "rotation-id": self.plan.rotation_id,
-            "old-fingerprint": t.secret_id,
-            "kind": t.secret.kind,
-            "provider": t.provider or "",
-        }
-
-    def _store(self, t: Target, value: str, provenance: dict[str, str]) -> int:
-        assert t.vault_mount and t.vault_path
-        cas = self._cas_base(t)
-        self.journal.append("store-intent", t.secret_id, mount=t.vault_mount, path=t.vault_path, cas=cas)
-        data = {
-            "value": value,
-            "rotation_id": self.plan.rotation_id,
-            "old_fingerprint": t.secret_id,
-            **provenance,
-        }
-        version = self.store.write(t.vault_mount, t.vault_path, data, cas=cas, custom_metadata=self._metadata(t))
-        self.journal.crash.hit("call:vault-write")
-        self.journal.append(
-            "stored",
-            t.secret_id,
-            mount=t.vault_mount,
-            path=t.vault_path,
-            version=version,
-            **{k: v for k, v in provenance.items() if k != "value"},
-        )
-        return version
-
-    def _cas_base(self, t: Target) -> int:
-        assert t.vault_mount and t.vault_path
-        current = self.store.current_version(t.vault_mount, t.vault_path)
-        if t.vault_version is None or current == t.vault_version:
-            return current
-        latest = self.store.read(t.vault_mount, t.vault_path)
-        if latest is not None and latest.data.get("rotation_id") == self.plan.rotation_id:
-            return current  # our own earlier write (of a key since revoked as an orphan)
-        raise VaultConflictError(
-            f"Vault {self.store.display_path(t.vault_mount, t.vault_path)} moved from version "
-            f"{t.vault_version} (at plan time) to {current}: somebody else wrote it. Nothing was "
-            "revoked; find out who wrote it, then plan a new rotation"
-        )
 
     def _verify(self, t: Target, value: str, version: int, key_id: str) -> None:
         assert t.vault_mount and t.vault_path
@@ -253,30 +217,27 @@ class Rotator:
                 f"Vault {self.store.display_path(t.vault_mount, t.vault_path)} version {version} does "
                 "not read back what keysweep wrote; the exposed key was NOT revoked"
             )
-        self.journal.append("verified", t.secret_id, key_id=key_id, liveness=liveness.value, vault_version=version)
+        self.journal.append(Verified(key_id=key_id, liveness=liveness.value, vault_version=version), t.secret_id)
 
     # -- revoke --------------------------------------------------------------------------------------
 
     def _revoke(self, t: Target) -> None:
         sid = t.secret_id
-        if self.journal.has("old-dead", sid):
+        if self.journal.has(OldDead, sid):
             return
-        if not self.journal.has("verified", sid):
+        if not self.journal.has(Verified, sid):
             raise RotationError(f"refusing to revoke {t.secret.redacted}: its replacement is not stored and verified")
         assert t.project_id and t.key_id
         provider = self.providers(t.provider or "")
-        if not self.journal.has("revoked", sid):
+        if not self.journal.has(Revoked, sid):
             if t.old_service_account_id:
-                self.journal.append(
-                    "revoke-intent",
-                    sid,
-                    how="delete-service-account",
-                    object_id=t.old_service_account_id,
-                    collateral=list(t.collateral),
+                intent = RevokeIntent(
+                    how="delete-service-account", object_id=t.old_service_account_id, collateral=t.collateral
                 )
+                self.journal.append(intent, sid)
                 gone = provider.delete_service_account(t.org, t.project_id, t.old_service_account_id)
             else:
-                self.journal.append("revoke-intent", sid, how="delete-key", object_id=t.key_id)
+                self.journal.append(RevokeIntent(how="delete-key", object_id=t.key_id), sid)
                 try:
                     gone = provider.delete_project_key(t.org, t.project_id, t.key_id)
                 except ProviderError as exc:
@@ -284,13 +245,8 @@ class Rotator:
                         raise
                     gone = self._revoke_owner(t, provider)
             self.journal.crash.hit("call:revoke")
-            self.journal.append(
-                "revoked",
-                sid,
-                object_id=gone.object_id,
-                already_gone=gone.already_gone,
-                request_id=gone.request_id,
-            )
+            revoked = Revoked(object_id=gone.object_id, already_gone=gone.already_gone, request_id=gone.request_id)
+            self.journal.append(revoked, sid)
         self._confirm_dead(t, provider)
 
     def _revoke_owner(self, t: Target, provider: Provider) -> Deletion:
@@ -313,13 +269,7 @@ class Rotator:
                 f"key {t.key_id} belongs to service account {key.service_account_id}, and deleting "
                 f"it would also kill {', '.join(others)}, which the plan did not list; plan again"
             )
-        self.journal.append(
-            "revoke-intent",
-            t.secret_id,
-            how="delete-service-account",
-            object_id=key.service_account_id,
-            collateral=[],
-        )
+        self.journal.append(RevokeIntent(how="delete-service-account", object_id=key.service_account_id), t.secret_id)
         return provider.delete_service_account(t.org, t.project_id, key.service_account_id)
 
     def _confirm_dead(self, t: Target, provider: Provider) -> None:
@@ -338,7 +288,7 @@ class Rotator:
             if provider.get_project_key(t.org, t.project_id, t.key_id) is not None:
                 raise RotationError(f"key {t.key_id} is still listed after revocation; --resume to check again")
             how = "the admin API no longer lists the key id (the value was not at hand to check for 401)"
-        self.journal.append("old-dead", t.secret_id, confirmed_by=how)
+        self.journal.append(OldDead(confirmed_by=how), t.secret_id)
 
     def _poll(self, ask: Callable[[], Liveness], done: Callable[[Liveness], bool]) -> Liveness:
         state = ask()
@@ -353,34 +303,35 @@ class Rotator:
 
     def _rotate_webhook(self, t: Target) -> None:
         sid = t.secret_id
-        if self.journal.has("verified", sid):
+        if self.journal.has(Verified, sid):
             return
         assert t.vault_mount and t.vault_path
-        stored = self._ours_in_vault(t)
+        stored = self.vault.ours(t)
         if stored is None:
             provider = self.providers(t.provider or "")
             credential = self._project_credential(t, provider)
             endpoint_id = self._endpoint_id(t, provider, credential)
-            if self.journal.has("webhook-rotate-intent", sid):
+            if self.journal.has(WebhookRotateIntent, sid):
                 # NOTE: the secret shown by the earlier rotate_secret never reached Vault, so it is lost; the
                 # only remedy is to rotate again (the old one is dead already).
-                self.journal.append("webhook-secret-lost", sid, endpoint_id=endpoint_id)
-            self.journal.append("webhook-rotate-intent", sid, endpoint_id=endpoint_id)
+                self.journal.append(WebhookSecretLost(endpoint_id=endpoint_id), sid)
+            self.vault.cas_base(t)  # rotate_secret kills the old secret at once: Vault must take the new one
+            self.journal.append(WebhookRotateIntent(endpoint_id=endpoint_id), sid)
             rotated = provider.rotate_webhook_secret(credential, endpoint_id)
             self.journal.crash.hit("call:webhook-rotate")
             self.journal.forbid(rotated.signing_secret)
-            self.journal.append("webhook-rotated", sid, endpoint_id=endpoint_id, request_id=rotated.request_id)
-            version = self._store(t, rotated.signing_secret, {"endpoint_id": endpoint_id})
+            self.journal.append(WebhookRotated(endpoint_id=endpoint_id, request_id=rotated.request_id), sid)
+            version = self.vault.store(t, rotated.signing_secret, {"endpoint_id": endpoint_id})
             value = rotated.signing_secret
         else:
-            value, version, endpoint_id = stored[0], stored[1], str(t.key_id)
+            value, version, endpoint_id = stored.value, stored.version, str(t.key_id)
         back = self.store.read(t.vault_mount, t.vault_path, version)
         if back is None or back.data.get("value") != value:
             raise VaultError(
                 f"Vault {self.store.display_path(t.vault_mount, t.vault_path)} version {version} does "
                 "not read back the new signing secret"
             )
-        self.journal.append("verified", sid, endpoint_id=endpoint_id, vault_version=version)
+        self.journal.append(Verified(endpoint_id=endpoint_id, vault_version=version), sid)
 
     def _project_credential(self, t: Target, provider: Provider) -> str:
         env_name = provider.config.project_key_env
@@ -388,18 +339,18 @@ class Rotator:
             return self.env[env_name]
         for other in self.plan.targets:
             if other.action is Action.ROTATE_KEY and other.provider == t.provider:
-                found = self._ours_in_vault(other)
+                found = self.vault.ours(other)
                 if found is not None:
-                    return found[0]
+                    return found.value
         raise RotationError(
             f"rotating webhook secret {t.secret.redacted} needs a project key of {t.provider}: set "
             f"{env_name or 'project_key_env in [rotation.providers.' + str(t.provider) + ']'}"
         )
 
     def _endpoint_id(self, t: Target, provider: Provider, credential: str) -> str:
-        intent = self.journal.last("webhook-rotate-intent", t.secret_id)
+        intent = self.journal.last(WebhookRotateIntent, t.secret_id)
         if intent:
-            return str(intent["endpoint_id"])  # an earlier rotate changed the hint; trust the recorded id
+            return intent.endpoint_id  # an earlier rotate changed the hint; trust the recorded id
         if t.key_id:
             return t.key_id
         value = t.secret.value or ""
@@ -418,10 +369,10 @@ class Rotator:
     # -- hand-over -----------------------------------------------------------------------------------
 
     def _hand_over(self) -> None:
-        if self.journal.has("pr") or self.journal.has("pr-skipped"):
+        if self.journal.has(PrOpened) or self.journal.has(PrSkipped):
             return
         if self.remediation is None:
-            self.journal.append("pr-skipped", message=self.remediation_skipped)
+            self.journal.append(PrSkipped(message=self.remediation_skipped))
             return
         result = self.remediation.run(self.plan, self.journal)
-        self.journal.append("pr", url=result.url, merged=result.merged, message=result.message)
+        self.journal.append(PrOpened(url=result.url, merged=result.merged, message=result.message))

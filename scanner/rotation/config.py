@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from scanner.errors import ConfigError
+from scanner.trust import Origin
 
 DEFAULT_MOUNT = "secret"
 DEFAULT_PATH_TEMPLATE = "keysweep/{provider}/{env_var}"
 _TEMPLATE_FIELDS = frozenset({"provider", "env_var", "kind", "label", "key_id", "project", "secret_id"})
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _ENV = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_PLACEHOLDER = re.compile(r"[\s<>{}$]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +29,7 @@ class ProviderConfig:
     kind: str
     """The API family (`openai-compatible`)."""
     base_url: str
+    """Receives the admin key and the exposed keys: trusted only as scanner/trust.py says."""
     admin_key_env: str
     """The environment variable holding the admin key; keys never come from flags or config files."""
     rules: tuple[str, ...] = ()
@@ -42,6 +45,12 @@ class ProviderConfig:
     timeout: float = 10.0
     source: str = "<config>"
     """The config file this came from, for error messages."""
+    base_url_origin: Origin = Origin.REPOSITORY
+    """Who wrote `base_url`: the repository config, or the user's own config (which overrides it)."""
+
+    @property
+    def base_url_source(self) -> str:
+        return f"{self.source}: rotation.providers.{self.name}.base_url"
 
     def handles(self, rule_id: str, kind: str, family: str | None) -> bool:
         if self.rules:
@@ -59,9 +68,17 @@ class RotationConfig:
         return next((p for p in self.providers if p.handles(rule_id, kind, family)), None)
 
 
-def parse_rotation_config(raw: Mapping[str, Any] | None, source: str = "<config>") -> RotationConfig:
-    """Validate the raw table; every error names the file and the dotted key."""
-    raw = dict(raw or {})
+def parse_rotation_config(
+    raw: Mapping[str, Any] | None,
+    source: str = "<config>",
+    user: Mapping[str, Any] | None = None,
+    user_source: str = "<user config>",
+) -> RotationConfig:
+    """Validate the raw table, with the user config's `[rotation]` table over it key by key; every error names
+    the file and the dotted key (the user's file for what the user wrote)."""
+    raw, user = dict(raw or {}), dict(user or {})
+    if user:
+        raw = _merged(raw, user, source, user_source)
     where = f"{source}: rotation"
     unknown = set(raw) - {"providers", "vault", "state_dir"}
     if unknown:
@@ -72,8 +89,12 @@ def parse_rotation_config(raw: Mapping[str, Any] | None, source: str = "<config>
     template = _template(_str(vault, "path_template", f"{where}.vault", DEFAULT_PATH_TEMPLATE), f"{where}.vault")
     providers_raw = _table(raw.get("providers", {}), f"{where}.providers")
     providers = []
+    user_tables = user.get("providers")
+    user_providers: dict[str, Any] = user_tables if isinstance(user_tables, dict) else {}
     for name, table in providers_raw.items():
-        key = f"{where}.providers.{name}"
+        mine: dict[str, Any] = user_providers.get(name) or {}
+        file = user_source if mine and set(table) <= set(mine) else source
+        key = f"{file}: rotation.providers.{name}"
         if not _NAME.match(name):
             raise ConfigError(f"{key}: provider name must be letters, digits, '.', '_' or '-'")
         table = _table(table, key)
@@ -111,6 +132,12 @@ def parse_rotation_config(raw: Mapping[str, Any] | None, source: str = "<config>
         timeout = table.get("timeout", 10.0)
         if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
             raise ConfigError(f"{key}.timeout: must be a positive number of seconds")
+        org = _str(table, "org", key, None)
+        if org is not None and _PLACEHOLDER.search(org):
+            raise ConfigError(
+                f"{key}.org: {org!r} is not an org ID (a placeholder left by a rewrite?): set the real one"
+            )
+        from_user = "base_url" in mine
         providers.append(
             ProviderConfig(
                 name=name,
@@ -118,13 +145,14 @@ def parse_rotation_config(raw: Mapping[str, Any] | None, source: str = "<config>
                 base_url=base_url.rstrip("/"),
                 admin_key_env=admin_env,
                 rules=tuple(rules),
-                org=_str(table, "org", key, None),
+                org=org,
                 project=_str(table, "project", key, None),
                 project_key_env=project_env,
                 vault_mount=_str(table, "vault_mount", key, mount),
                 vault_path_template=_template(_str(table, "vault_path_template", key, template), key),
                 timeout=float(timeout),
-                source=source,
+                source=user_source if from_user else source,
+                base_url_origin=Origin.USER_CONFIG if from_user else Origin.REPOSITORY,
             )
         )
     state_dir = raw.get("state_dir")
@@ -142,6 +170,23 @@ def default_state_dir(env: Mapping[str, str] | None = None) -> Path:
     env = os.environ if env is None else env
     base = env.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     return Path(base) / "keysweep" / "rotations"
+
+
+def _merged(repo: dict[str, Any], user: dict[str, Any], source: str, user_source: str) -> dict[str, Any]:
+    """The repository's table with the user's over it: per table key by key, per provider key by key."""
+    out = dict(repo)
+    for key, value in user.items():
+        mine = repo.get(key)
+        if key == "providers" and isinstance(value, dict) and isinstance(mine, dict):
+            tables = {name: _table(t, f"{source}: rotation.providers.{name}") for name, t in mine.items()}
+            for name, t in value.items():
+                tables[name] = {**tables.get(name, {}), **_table(t, f"{user_source}: rotation.providers.{name}")}
+            out[key] = tables
+        elif isinstance(value, dict) and isinstance(mine, dict):
+            out[key] = {**mine, **value}
+        else:
+            out[key] = value
+    return out
 
 
 def _table(value: Any, key: str) -> dict[str, Any]:

@@ -9,18 +9,21 @@ if TYPE_CHECKING:
     from scanner.rotation.exposed import ExposedSecret
 
 
-def manual_instructions(e: ExposedSecret, cfg: ProviderConfig | None) -> tuple[str, ...]:
-    """Numbered, copyable steps; they name the secret only by its redacted form and secret id."""
+def manual_instructions(
+    e: ExposedSecret, cfg: ProviderConfig | None, name: str, vault: tuple[str, str] | None = None
+) -> tuple[str, ...]:
+    """Numbered, copyable steps; they name the secret only by its redacted form and secret id, and its
+    variable `name` and Vault (mount, path) as the rest of the plan does."""
     what = f"{e.redacted} (secret id {e.secret_id})"
     places = ", ".join(str(o) for o in e.occurrences[:5]) + (" …" if len(e.occurrences) > 5 else "")
+    mount, path = vault or ("secret", f"keysweep/<provider>/{name}")
     store = (
         f"store the new value in Vault without putting it on a command line, e.g. "
-        f"`bao kv put -mount={cfg.vault_mount if cfg else 'secret'} keysweep/<provider>/"
-        f"{e.env_var or '<ENV_VAR>'} value=-` and paste it on stdin"
+        f"`bao kv put -mount={mount} {path} value=-` and paste it on stdin"
     )
     tail = (
         store,
-        f"update the deployments that read {e.env_var or 'this secret'}; references are at {places}",
+        f"update the deployments that read {name}; references are at {places}",
         f"revoke {what} and confirm it is rejected; then re-run `keysweep scan`",
     )
     if e.kind == "legacy-key":

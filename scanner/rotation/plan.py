@@ -1,33 +1,19 @@
-"""Build the rotation plan: classify each exposed secret, resolve its provider, org, key id and Vault path.
+"""The rotation plan: what will happen to each exposed secret, as data; recorded without values in the journal.
 
-Planning makes read-only calls only (list projects, keys, service accounts and webhook endpoints; `GET
-/models` for liveness; Vault metadata). Everything it decides is recorded, without secret values, as the first
-line of the journal, so that `--resume` works from the same decisions.
+`Planner` (planner.py) builds it with read-only questions; `Rotator` (apply.py) carries it out. Its record is
+the journal's first line, so a resumed run works from the same decisions.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-import re
 import secrets as _random
-from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import NotRequired, TypedDict
 
-from scanner.errors import AmbiguousKeyError, KeysweepError, ProviderAuthError
-from scanner.rotation.config import ProviderConfig, RotationConfig
 from scanner.rotation.exposed import ExposedSecret, Occurrence
-from scanner.rotation.instructions import manual_instructions
-from scanner.rotation.providers import (
-    Liveness,
-    ProjectKey,
-    Provider,
-    is_compatible_redaction,
-    is_redaction_of,
-    split_redacted,
-)
-from scanner.rotation.secret_store import SecretStore
 
 KEY_KINDS = frozenset({"project-key", "service-account-key"})
 IDENTIFIER_KINDS = frozenset({"org-id", "project-id"})
@@ -44,6 +30,60 @@ class Action(enum.StrEnum):
     """An identifier (org ID): rewritten to a reference by the PR step, never revoked."""
     ALREADY_DEAD = "already-dead"
     """The provider already rejects the key and no longer lists it: nothing to revoke."""
+
+
+class OccurrenceRecord(TypedDict):
+    path: str
+    line: int
+    column: int
+    rule_id: str
+    commit: str | None
+    name_hint: NotRequired[str | None]
+
+
+class SecretRecord(TypedDict):
+    secret_id: str
+    rule_id: str
+    kind: str
+    family: str | None
+    redacted: str
+    prefix: str
+    env_var: str | None
+    identifier: bool
+    labels: list[str]
+    related: list[str]
+    occurrences: list[OccurrenceRecord]
+
+
+class TargetRecord(TypedDict):
+    secret: SecretRecord
+    action: str
+    provider: str | None
+    org: str | None
+    project_id: str | None
+    key_id: str | None
+    key_name: str | None
+    owner_type: str | None
+    old_service_account_id: str | None
+    collateral: list[str]
+    liveness: str
+    vault_mount: str | None
+    vault_path: str | None
+    vault_version: int | None
+    new_name: str | None
+    env_name: str | None
+    instructions: list[str]
+    notes: list[str]
+
+
+class PlanRecord(TypedDict):
+    rotation_id: str
+    created_at: str
+    graceful: bool
+    has_values: bool
+    source: str | None
+    base_branch: str | None
+    targets: list[TargetRecord]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +103,7 @@ class Target:
     """Set when the exposed key belongs to a service account: revoking means deleting that account."""
     collateral: tuple[str, ...] = ()
     """Other key ids that die with the old service account."""
-    liveness: str = Liveness.UNKNOWN.value
+    liveness: str = "unknown"
     vault_mount: str | None = None
     vault_path: str | None = None
     vault_version: int | None = None
@@ -80,38 +120,95 @@ class Target:
     def secret_id(self) -> str:
         return self.secret.secret_id
 
-    def to_record(self) -> dict[str, Any]:
-        record = {name: getattr(self, name) for name in self.__dataclass_fields__ if name != "secret"}
-        record["action"] = self.action.value
-        record["collateral"] = list(self.collateral)
-        record["instructions"] = list(self.instructions)
-        record["notes"] = list(self.notes)
+    @property
+    def is_rotated(self) -> bool:
+        """A new value is minted and stored for it (a key or a webhook secret)."""
+        return self.action in (Action.ROTATE_KEY, Action.ROTATE_WEBHOOK)
+
+    def to_record(self) -> TargetRecord:
         s = self.secret
-        record["secret"] = {
-            "secret_id": s.secret_id,
-            "rule_id": s.rule_id,
-            "kind": s.kind,
-            "family": s.family,
-            "redacted": s.redacted,
-            "prefix": s.prefix,
-            "env_var": s.env_var,
-            "identifier": s.identifier,
-            "labels": list(s.labels),
-            "related": list(s.related),
-            "occurrences": [asdict(o) for o in s.occurrences],
+        return {
+            "secret": {
+                "secret_id": s.secret_id,
+                "rule_id": s.rule_id,
+                "kind": s.kind,
+                "family": s.family,
+                "redacted": s.redacted,
+                "prefix": s.prefix,
+                "env_var": s.env_var,
+                "identifier": s.identifier,
+                "labels": list(s.labels),
+                "related": list(s.related),
+                "occurrences": [
+                    {
+                        "path": o.path,
+                        "line": o.line,
+                        "column": o.column,
+                        "rule_id": o.rule_id,
+                        "commit": o.commit,
+                        "name_hint": o.name_hint,
+                    }
+                    for o in s.occurrences
+                ],
+            },
+            "action": self.action.value,
+            "provider": self.provider,
+            "org": self.org,
+            "project_id": self.project_id,
+            "key_id": self.key_id,
+            "key_name": self.key_name,
+            "owner_type": self.owner_type,
+            "old_service_account_id": self.old_service_account_id,
+            "collateral": list(self.collateral),
+            "liveness": self.liveness,
+            "vault_mount": self.vault_mount,
+            "vault_path": self.vault_path,
+            "vault_version": self.vault_version,
+            "new_name": self.new_name,
+            "env_name": self.env_name,
+            "instructions": list(self.instructions),
+            "notes": list(self.notes),
         }
-        return record
 
     @classmethod
-    def from_record(cls, record: Mapping[str, Any]) -> Target:
-        s = dict(record["secret"])
-        s["labels"], s["related"] = tuple(s["labels"]), tuple(s["related"])
-        s["occurrences"] = tuple(Occurrence(**o) for o in s["occurrences"])
-        fields = {k: v for k, v in record.items() if k != "secret"}
-        fields["action"] = Action(fields["action"])
-        for name in ("collateral", "instructions", "notes"):
-            fields[name] = tuple(fields[name])
-        return cls(secret=ExposedSecret(**s), **fields)
+    def from_record(cls, record: TargetRecord) -> Target:
+        s = record["secret"]
+        secret = ExposedSecret(
+            secret_id=s["secret_id"],
+            rule_id=s["rule_id"],
+            kind=s["kind"],
+            family=s["family"],
+            redacted=s["redacted"],
+            prefix=s["prefix"],
+            env_var=s["env_var"],
+            identifier=s["identifier"],
+            labels=tuple(s["labels"]),
+            related=tuple(s["related"]),
+            occurrences=tuple(
+                Occurrence(o["path"], o["line"], o["column"], o["rule_id"], o.get("commit"), o.get("name_hint"))
+                for o in s["occurrences"]
+            ),
+        )
+        return cls(
+            secret=secret,
+            action=Action(record["action"]),
+            provider=record.get("provider"),
+            org=record.get("org"),
+            project_id=record.get("project_id"),
+            key_id=record.get("key_id"),
+            key_name=record.get("key_name"),
+            owner_type=record.get("owner_type"),
+            old_service_account_id=record.get("old_service_account_id"),
+            collateral=tuple(record.get("collateral", ())),
+            liveness=record.get("liveness", "unknown"),
+            vault_mount=record.get("vault_mount"),
+            vault_path=record.get("vault_path"),
+            vault_version=record.get("vault_version"),
+            new_name=record.get("new_name"),
+            env_name=record.get("env_name"),
+            instructions=tuple(record.get("instructions", ())),
+            notes=tuple(record.get("notes", ())),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +224,7 @@ class Plan:
     base_branch: str | None = None
     """`--base-branch` for the PR step; None: the remote's default branch."""
 
-    def to_record(self) -> dict[str, Any]:
+    def to_record(self) -> PlanRecord:
         return {
             "rotation_id": self.rotation_id,
             "created_at": self.created_at,
@@ -139,7 +236,7 @@ class Plan:
         }
 
     @classmethod
-    def from_record(cls, record: Mapping[str, Any]) -> Plan:
+    def from_record(cls, record: PlanRecord) -> Plan:
         return cls(
             rotation_id=record["rotation_id"],
             created_at=record["created_at"],
@@ -150,10 +247,15 @@ class Plan:
             targets=tuple(Target.from_record(t) for t in record["targets"]),
         )
 
-    def with_values(self, exposed: list[ExposedSecret]) -> Plan:
-        """Re-attach secret values (from a fresh scan on resume) by secret id."""
-        values = {e.secret_id: e.value for e in exposed if e.value}
-        targets = tuple(replace(t, secret=replace(t.secret, value=values.get(t.secret_id))) for t in self.targets)
+    def with_values(self, exposed: Sequence[ExposedSecret]) -> Plan:
+        """Re-attach secret values and the scan's findings (from a fresh scan on resume) by secret id."""
+        fresh = {e.secret_id: e for e in exposed if e.value}
+        targets = tuple(
+            replace(t, secret=replace(t.secret, value=found.value, findings=found.findings))
+            if (found := fresh.get(t.secret_id))
+            else replace(t, secret=replace(t.secret, value=None, findings=()))
+            for t in self.targets
+        )
         return replace(
             self,
             targets=targets,
@@ -169,278 +271,3 @@ def new_rotation_id(now: dt.datetime | None = None) -> str:
 def service_account_name(rotation_id: str, secret_id: str) -> str:
     """Deterministic from the rotation and the secret, so `--resume` finds what an earlier run minted."""
     return f"keysweep-{rotation_id.rsplit('-', 1)[-1]}-{secret_id[:8]}"
-
-
-@dataclass(slots=True)
-class Planner:
-    """Turns exposed secrets into a Plan, asking providers and Vault read-only questions."""
-
-    config: RotationConfig
-    provider_for: Callable[[ProviderConfig], Provider]
-    store: SecretStore | None
-    env: Mapping[str, str]
-    key_ids: Mapping[str, str] = field(default_factory=dict)
-    """`--key-id`: secret id (or a prefix of it, 6+ characters) → key or webhook endpoint id."""
-    _keys: dict[tuple[str, str | None], list[ProjectKey]] = field(default_factory=dict)
-
-    def plan(
-        self,
-        exposed: list[ExposedSecret],
-        *,
-        rotation_id: str,
-        graceful: bool = False,
-        names: Mapping[str, str] | None = None,
-        source: str | None = None,
-        base_branch: str | None = None,
-    ) -> Plan:
-        """`names`: secret id → the variable the PR step will use (`remediate.choose_names`), chosen once
-        here so that the Vault path, the PR and a resumed run all use the same one."""
-        by_id = {e.secret_id: e for e in exposed}
-        names = names or {}
-        targets = [replace(self._target(e, by_id, rotation_id), env_name=names.get(e.secret_id)) for e in exposed]
-        targets = self._with_webhooks(targets)
-        targets = self._with_vault(targets)
-        has_values = all(t.secret.value for t in targets if t.action is Action.ROTATE_KEY)
-        return Plan(
-            rotation_id=rotation_id,
-            created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            graceful=graceful,
-            targets=tuple(targets),
-            has_values=has_values,
-            source=source,
-            base_branch=base_branch,
-        )
-
-    # -- classification -----------------------------------------------------------------------------
-
-    def _target(self, e: ExposedSecret, by_id: Mapping[str, ExposedSecret], rotation_id: str) -> Target:
-        if e.identifier or e.kind in IDENTIFIER_KINDS:
-            return Target(
-                e,
-                Action.KEEP,
-                notes=("an identifier, not a secret: never revoked; the PR step rewrites it to a reference",),
-            )
-        cfg = self.config.provider_for(e.rule_id, e.kind, e.family)
-        if cfg is None or e.kind not in KEY_KINDS | {"webhook-secret"}:
-            return Target(
-                e, Action.MANUAL, provider=cfg.name if cfg else None, instructions=manual_instructions(e, cfg)
-            )
-        orgs = self._orgs(e, by_id, cfg)
-        if e.kind == "webhook-secret":
-            return Target(e, Action.ROTATE_WEBHOOK, provider=cfg.name, org=orgs[0])
-        provider = self.provider_for(cfg)
-        liveness = provider.liveness(e.value) if e.value else Liveness.UNKNOWN
-        org, key = self._match_key(e, cfg, orgs, liveness)
-        if key is None:
-            return Target(
-                e,
-                Action.ALREADY_DEAD,
-                provider=cfg.name,
-                org=org,
-                liveness=liveness.value,
-                notes=(
-                    "the provider answers 401 for this key and lists no matching key id: it is "
-                    "already revoked; only the references need replacing (PR step)",
-                ),
-            )
-        notes: list[str] = []
-        collateral: tuple[str, ...] = ()
-        if key.owner_type == "user":
-            notes.append(
-                "a user-owned project key cannot be re-issued through the API: its replacement is "
-                "minted as a service-account key"
-            )
-        else:
-            collateral = tuple(
-                k.id
-                for k in self._keys[(cfg.name, org)]
-                if k.service_account_id == key.service_account_id and k.id != key.id
-            )
-        if not e.value:
-            notes.append(
-                "planned from a report without values: liveness unknown, and revocation is confirmed "
-                "through the admin API (key id gone) instead of the key answering 401; re-scan or "
-                "pass a report written with --reveal for the full check"
-            )
-        return Target(
-            e,
-            Action.ROTATE_KEY,
-            provider=cfg.name,
-            org=org,
-            project_id=key.project_id,
-            key_id=key.id,
-            key_name=key.name,
-            owner_type=key.owner_type,
-            old_service_account_id=key.service_account_id,
-            collateral=collateral,
-            liveness=liveness.value,
-            new_name=service_account_name(rotation_id, e.secret_id),
-            notes=tuple(notes),
-        )
-
-    def _orgs(self, e: ExposedSecret, by_id: Mapping[str, ExposedSecret], cfg: ProviderConfig) -> list[str | None]:
-        found: list[str | None] = sorted(  # type: ignore[assignment]
-            {v for r in e.related if r in by_id and by_id[r].kind == "org-id" and (v := by_id[r].value)}
-        )
-        # The configured org first: it is the admin key's own, the likeliest home of the key.
-        return sorted(found, key=lambda org: org != cfg.org) if found else [cfg.org]
-
-    def _index(self, cfg: ProviderConfig, org: str | None) -> list[ProjectKey]:
-        if (cfg.name, org) not in self._keys:
-            provider = self.provider_for(cfg)
-            self._keys[(cfg.name, org)] = [
-                key for project in provider.list_projects(org) for key in provider.list_project_keys(org, project.id)
-            ]
-        return self._keys[(cfg.name, org)]
-
-    def _indexes(self, cfg: ProviderConfig, orgs: list[str | None]) -> list[tuple[str | None, ProjectKey]]:
-        """Keys of every org found beside the secret. An org the admin key may not see is skipped, not fatal:
-        a file often names several orgs, and only one of them is the admin key's."""
-        out: list[tuple[str | None, ProjectKey]] = []
-        refused: list[ProviderAuthError] = []
-        for org in orgs:
-            try:
-                out += [(org, key) for key in self._index(cfg, org)]
-            except ProviderAuthError as exc:
-                refused.append(exc)
-        if refused and len(refused) == len(orgs):
-            raise refused[0]
-        return out
-
-    def _explicit(self, e: ExposedSecret) -> str | None:
-        for given, key_id in self.key_ids.items():
-            if given == e.secret_id or (len(given) >= 6 and e.secret_id.startswith(given)):
-                return key_id
-        return None
-
-    def _match_key(
-        self, e: ExposedSecret, cfg: ProviderConfig, orgs: list[str | None], liveness: Liveness
-    ) -> tuple[str | None, ProjectKey | None]:
-        explicit = self._explicit(e)
-        candidates: list[tuple[str | None, ProjectKey]] = []
-        for org, key in self._indexes(cfg, orgs):
-            wanted = key.id == explicit if explicit is not None else _matches(key.redacted_value, e)
-            if wanted and all(key.id != k.id for _, k in candidates):  # one key seen through two org headers
-                candidates.append((org, key))
-        if len(candidates) == 1:
-            return candidates[0]
-        if not candidates and liveness is Liveness.DEAD and explicit is None:
-            return orgs[0], None
-        where = ", ".join(o or "the admin key's default org" for o in orgs)
-        if explicit is not None:
-            raise AmbiguousKeyError(
-                f"--key-id {explicit} for secret {e.redacted} (secret id {e.secret_id}) is not "
-                f"a key of any project in {where} at {cfg.base_url}"
-            )
-        if not candidates:
-            raise AmbiguousKeyError(
-                f"no key of any project in {where} at {cfg.base_url} matches {e.redacted} (secret id "
-                f"{e.secret_id}, liveness {liveness.value}); find its id in the provider's dashboard, pass "
-                f"--key-id {e.secret_id[:8]}=key_…"
-            )
-        listing = "; ".join(
-            f"{k.id} ({k.name or 'unnamed'}, project {k.project_id}, org {o or 'default'}, shown as {k.redacted_value})"
-            for o, k in candidates
-        )
-        raise AmbiguousKeyError(
-            f"{len(candidates)} keys match {e.redacted} (secret id {e.secret_id}): {listing}. keysweep never "
-            f"guesses: pass --key-id {e.secret_id[:8]}=<one of them>"
-        )
-
-    # -- webhooks ------------------------------------------------------------------------------------
-
-    def _with_webhooks(self, targets: list[Target]) -> list[Target]:
-        out = []
-        for t in targets:
-            if t.action is not Action.ROTATE_WEBHOOK:
-                out.append(t)
-                continue
-            cfg = self._cfg(t.provider)
-            credential = self.env.get(cfg.project_key_env or "") or next(
-                (
-                    o.secret.value
-                    for o in targets
-                    if o.action is Action.ROTATE_KEY
-                    and o.provider == cfg.name
-                    and o.secret.value
-                    and Liveness(o.liveness).is_live
-                ),
-                None,
-            )
-            explicit = self._explicit(t.secret)
-            if credential is None:
-                note = (
-                    "the webhook endpoint is found at apply time with the project key minted by this "
-                    "rotation (set project_key_env to resolve it now)"
-                )
-                out.append(replace(t, key_id=explicit, notes=(*t.notes, note)))
-                continue
-            endpoints = list(self.provider_for(cfg).list_webhook_endpoints(credential))
-            found = [
-                w for w in endpoints if (w.id == explicit if explicit else _matches(w.signing_secret_hint, t.secret))
-            ]
-            if len(found) != 1:
-                raise AmbiguousKeyError(
-                    f"{len(found)} webhook endpoints at {cfg.base_url} match {t.secret.redacted} (secret id "
-                    f"{t.secret_id})"
-                    + (": " + ", ".join(f"{w.id} ({w.url})" for w in found) if found else "")
-                    + f"; pass --key-id {t.secret_id[:8]}=we_…"
-                )
-            out.append(replace(t, key_id=found[0].id, notes=(*t.notes, f"endpoint {found[0].url}")))
-        return out
-
-    # -- Vault ---------------------------------------------------------------------------------------
-
-    def _with_vault(self, targets: list[Target]) -> list[Target]:
-        placed: list[Target] = []
-        for t in targets:
-            if t.action not in (Action.ROTATE_KEY, Action.ROTATE_WEBHOOK):
-                placed.append(t)
-                continue
-            cfg = self._cfg(t.provider)
-            placed.append(replace(t, vault_mount=cfg.vault_mount, vault_path=_vault_path(cfg, t)))
-        paths: dict[tuple[str | None, str | None], int] = {}
-        for t in placed:
-            if t.vault_path:
-                paths[(t.vault_mount, t.vault_path)] = paths.get((t.vault_mount, t.vault_path), 0) + 1
-        out = []
-        for t in placed:
-            if t.vault_path and paths[(t.vault_mount, t.vault_path)] > 1:
-                suffix = _slug(next(iter(t.secret.labels), None) or t.key_name or t.secret.short_id)
-                note = f"several secrets map to {t.vault_path}; this one is stored under its own suffix"
-                t = replace(t, vault_path=f"{t.vault_path}__{suffix}", notes=(*t.notes, note))
-            if t.vault_path and self.store is not None:
-                t = replace(t, vault_version=self.store.current_version(t.vault_mount or "", t.vault_path))
-            out.append(t)
-        return out
-
-    def _cfg(self, name: str | None) -> ProviderConfig:
-        return next(p for p in self.config.providers if p.name == name)
-
-
-def _matches(redacted: str, e: ExposedSecret) -> bool:
-    if e.value:
-        return is_redaction_of(redacted, e.value)
-    known = split_redacted(e.redacted)
-    return known is not None and is_compatible_redaction(redacted, *known)
-
-
-def _vault_path(cfg: ProviderConfig, t: Target) -> str:
-    e = t.secret
-    env_var = t.env_name or e.env_var or ("WEBHOOK_SECRET" if t.action is Action.ROTATE_WEBHOOK else "API_KEY")
-    try:
-        return cfg.vault_path_template.format(
-            provider=cfg.name,
-            env_var=env_var,
-            kind=e.kind,
-            label=_slug(next(iter(e.labels), "") or t.key_name or ""),
-            key_id=t.key_id or "",
-            project=t.project_id or "",
-            secret_id=e.short_id,
-        ).strip("/")
-    except (KeyError, IndexError, ValueError) as exc:
-        raise KeysweepError(f"{cfg.source}: rotation vault path template {cfg.vault_path_template!r}: {exc}") from None
-
-
-def _slug(text: str | None) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text or "").strip("-")

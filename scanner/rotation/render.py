@@ -3,22 +3,31 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from scanner.rotation.plan import Action, Plan, Target
 
 POLL_NOTE = "until it answers 401 (bounded; 404 on delete counts as done)"
 
 
-def describe_plan(plan: Plan, base_urls: dict[str, str], *, state_dir: str, pr_step: str | None = None) -> str:
-    """`pr_step`: one line on what the pull-request step will do (or why it is skipped)."""
+def describe_plan(
+    plan: Plan, base_urls: dict[str, str], *, state_dir: str, pr_step: str | None = None, dry_run: bool = False
+) -> str:
+    """`pr_step`: one line on what the pull-request step will do (or why it is skipped). A `dry_run` shows no
+    rotation id: `--apply` assigns one (and the names derived from it) when it runs."""
     order = (
         "graceful: revocation waits until the PR is merged and `--resume` is run"
         if plan.graceful
         else "contain at once: each exposed key is revoked right after its replacement is stored and verified"
     )
-    lines = [f"Rotation plan {plan.rotation_id} — nothing happens without --apply", f"Order: {order}", ""]
+    head = (
+        "Rotation plan (dry run) — nothing happens without --apply, which assigns the rotation id"
+        if dry_run
+        else f"Rotation plan {plan.rotation_id} — applying it now"
+    )
+    lines = [head, f"Order: {order}", ""]
     for n, t in enumerate(plan.targets, 1):
-        lines += _describe(n, t, base_urls.get(t.provider or "", ""))
+        lines += _describe(n, t, base_urls.get(t.provider or "", ""), dry_run)
         lines.append("")
     lines.append(
         "Then: "
@@ -30,11 +39,16 @@ def describe_plan(plan: Plan, base_urls: dict[str, str], *, state_dir: str, pr_s
             "NOTE: planned without secret values (report written without --reveal): liveness is unknown "
             "and revocation is confirmed through the admin API instead of a 401 from the old key."
         )
-    lines.append(f"Journal and audit: {state_dir}/<rotation id>.jsonl (a fresh rotation id is assigned by --apply)")
+    journal = (
+        f"{state_dir}/<rotation id>.jsonl, once --apply assigns the id"
+        if dry_run
+        else f"{state_dir}/{plan.rotation_id}.jsonl"
+    )
+    lines.append(f"Journal and audit: {journal}")
     return "\n".join(lines)
 
 
-def _describe(n: int, t: Target, base_url: str) -> list[str]:
+def _describe(n: int, t: Target, base_url: str, dry_run: bool) -> list[str]:
     s = t.secret
     head = f"[{n}] {s.redacted}  {s.kind}  secret id {s.secret_id}  action: {t.action.value}"
     if t.provider:
@@ -56,7 +70,7 @@ def _describe(n: int, t: Target, base_url: str) -> list[str]:
         out.append("    guided manual step (recorded in the journal; the rest of the rotation continues):")
         out += [f"      {line}" for line in t.instructions]
         return out
-    steps = _steps(t)
+    steps = _steps(replace(t, new_name=f"keysweep-<rotation id>-{t.secret.short_id}") if dry_run and t.new_name else t)
     out.append("    steps:")
     out += [f"      {i}. {step}" for i, step in enumerate(steps, 1)]
     return out

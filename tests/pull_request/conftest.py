@@ -14,10 +14,16 @@ ROOT = str(Path(__file__).resolve().parents[2])
 if ROOT not in sys.path:  # plain `pytest` does not put the root on sys.path; the fakes live under tests/
     sys.path.insert(0, ROOT)
 
+from scanner.user_config import UserConfig  # noqa: E402
 from tests.emulators.hosting import HostingEmulator  # noqa: E402
 
 REPOSITORY = "acme/app"
 TOKEN = "ghp-test-token-not-a-secret"
+
+
+def trusting(*urls: str) -> UserConfig:
+    """A user config that confirms the emulators' loopback URLs (a repository config names them in tests)."""
+    return UserConfig(Path("/nonexistent/keysweep/config.toml"), True, tuple((u, "the test") for u in urls), True)
 
 
 @dataclass

@@ -62,7 +62,8 @@ def test_apply_rewrites_in_place_untracks_env_and_a_second_run_finds_nothing(che
 def test_pr_flag_pushes_a_branch_and_opens_the_pull_request(checkout, emulator, monkeypatch):
     checkout.commit_all(files())
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
-    args = ["fix", str(checkout.path), "--apply", "--pr", "--hosting-kind", "github"]
+    monkeypatch.setenv("KEYSWEEP_ALLOW_LOOPBACK_HTTP", "1")  # the emulator is plain http on loopback
+    args = ["fix", str(checkout.path), "--pr", "--hosting-kind", "github"]  # --pr implies --apply
     args += ["--api-url", emulator.url, "--repository", REPOSITORY]
     result = invoke(args)
     assert result.return_value == 0, result.output
@@ -71,6 +72,10 @@ def test_pr_flag_pushes_a_branch_and_opens_the_pull_request(checkout, emulator, 
     assert f"opened pull request #{pr['number']}" in result.output
     assert checkout.git("status", "--porcelain") == ""  # the checkout itself is untouched
     assert KEY not in checkout.branch_file(pr["head"]["ref"], "app/client.py")
+    requests = len(emulator.requests)
     again = invoke(args)
-    assert again.return_value == 0 and "updated pull request" in again.output
+    # Nothing changed, so nothing was pushed or sent, and the message says exactly that.
+    assert again.return_value == 0 and "updated" not in again.output
+    assert f"pull request #{pr['number']} {pr['html_url']} is up to date: nothing was pushed or sent" in again.output
+    assert [r.method for r in emulator.requests[requests:]] == ["GET"]
     assert len(emulator.repos[REPOSITORY].pulls) == 1

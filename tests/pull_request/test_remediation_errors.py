@@ -7,15 +7,10 @@ import stat
 import pytest
 
 from scanner.errors import HostingError, RotationError
-from scanner.rotation.pull_request import (
-    HostingConfig,
-    compare_url,
-    push_branch,
-    resolve_hosting,
-    split_remote_url,
-)
-from scanner.rotation.remediate import RemediationContext, open_remediation
-from tests.pull_request.conftest import REPOSITORY, TOKEN
+from scanner.rotation.branch import Repository
+from scanner.rotation.hosting.config import HostingConfig, compare_url, resolve_hosting, split_remote_url
+from scanner.rotation.remediation import RemediationContext, open_remediation
+from tests.pull_request.conftest import REPOSITORY, TOKEN, trusting
 from tests.rewrite.fakes import findings_for, project_key
 
 KEY = project_key(21)
@@ -28,6 +23,7 @@ def ctx(emulator, env=None, **kw) -> RemediationContext:  # type: ignore[no-unty
         rotation_id="rot-20250102T030405Z-a1b2c3",
         hosting=HostingConfig(kind="github", api_url=emulator.url, repository=kw.pop("repository", REPOSITORY)),
         env={"GITHUB_TOKEN": TOKEN} if env is None else env,
+        user=trusting(emulator.url),
         sleep=kw.pop("sleep", lambda s: None),
         **kw,
     )
@@ -107,13 +103,11 @@ def test_branch_protection_refusing_the_push(repo, emulator):
 
 
 def test_push_with_a_stale_lease_is_rejected(repo, emulator):
-    import git
-
     run(repo, emulator)
-    handle = git.Repo(repo.path)
+    handle = Repository.open(repo.path)
     head = repo.git("rev-parse", "HEAD")
     with pytest.raises(HostingError, match="was rejected: the branch changed on the remote"):
-        push_branch(handle, "origin", head, BRANCH, expected=head)
+        handle.push("origin", head, BRANCH, expected=head)
 
 
 def test_leftover_literal_after_rewrite_stops_before_push(repo, emulator):

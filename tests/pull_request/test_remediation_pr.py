@@ -6,15 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from scanner.rotation.pull_request import HostingConfig
-from scanner.rotation.remediate import (
+from scanner.rotation.hosting.config import HostingConfig
+from scanner.rotation.pull_request_step import branch_event
+from scanner.rotation.remediation import (
     CISecret,
     RemediationContext,
     VaultLocation,
     branch_name,
     open_remediation,
 )
-from tests.pull_request.conftest import REPOSITORY, TOKEN
+from tests.pull_request.conftest import REPOSITORY, TOKEN, trusting
 from tests.rewrite.fakes import findings_for
 from tests.rewrite.seed_page import CI, HOOK, LEGACY, ORG, ORG_INTERNAL, PROD, seed_findings, seed_text
 from tests.rewrite.test_rewrite_docs import EXPECTED as EXPECTED_PAGE
@@ -115,6 +116,7 @@ def context(emulator, **kw) -> RemediationContext:  # type: ignore[no-untyped-de
         },
         rescan=rescan,
         env={"GITHUB_TOKEN": TOKEN},
+        user=trusting(emulator.url),
         **kw,
     )
 
@@ -249,7 +251,7 @@ def test_actions_secret_is_sealed_to_the_repository_key_and_never_printed(checko
     assert put.path == f"/repos/{REPOSITORY}/actions/secrets/NEXUS_API_KEY"
     assert set(put.body) == {"encrypted_value", "key_id"} and new_value not in str(put.body)
     out = capsys.readouterr()
-    assert new_value not in out.out + out.err + repr(ctx) + repr(result) + str(result.to_record())
+    assert new_value not in out.out + out.err + repr(ctx) + repr(result) + str(branch_event(result))
     assert new_value not in emulator.repos[REPOSITORY].pulls[0]["body"]
 
 
@@ -266,6 +268,7 @@ def test_gitlab_merge_request_and_ci_variable(checkout, emulator):
         rescan=rescan,
         env={"GITLAB_TOKEN": TOKEN},
         ci_secrets=(CISecret("NEXUS_ORG_ID", ORG),),
+        user=trusting(emulator.url),
     )
     result = open_remediation(checkout.path, scan_plain(files), None, ctx)
     [mr] = emulator.repos[REPOSITORY].pulls
@@ -292,6 +295,7 @@ def test_already_exists_answer_finds_and_updates_the_open_pr(checkout, emulator,
         rotation_id=ROTATION,
         hosting=HostingConfig(kind=kind, api_url=emulator.url, repository=REPOSITORY),  # type: ignore[arg-type]
         env=env,
+        user=trusting(emulator.url),
     )
     open_remediation(checkout.path, scan_plain(files), None, ctx)
     emulator.repos[REPOSITORY].pulls[0]["title"] = "edited by a human"

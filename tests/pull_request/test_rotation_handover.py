@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from scanner.rotation.events import EventData, PrBranch, Stored
 from scanner.rotation.exposed import group_findings
+from scanner.rotation.hosting.config import HostingConfig
 from scanner.rotation.plan import Action, Plan, Target
-from scanner.rotation.pull_request import HostingConfig
-from scanner.rotation.remediate import PullRequestStep, findings_from_plan
-from tests.pull_request.conftest import REPOSITORY, TOKEN
+from scanner.rotation.pull_request_step import PullRequestStep
+from tests.pull_request.conftest import REPOSITORY, TOKEN, trusting
 from tests.rewrite.fakes import findings_for, org_id, project_key
 
 KEY = project_key(41)
@@ -19,16 +18,15 @@ FILES = {"app/client.py": f'client = Client(api_key="{KEY}", organization="{ORG}
 class FakeJournal:
     """The two Journal methods the step uses."""
 
-    def __init__(self, stored: dict[str, dict[str, Any]]) -> None:
+    def __init__(self, stored: dict[str, Stored]) -> None:
         self.stored = stored
-        self.events: list[tuple[str, dict[str, Any]]] = []
+        self.events: list[EventData] = []
 
-    def last(self, event: str, target: str | None = None) -> dict[str, Any] | None:
-        return self.stored.get(target or "") if event == "stored" else None
+    def last(self, kind: type[EventData], target: str | None = None) -> EventData | None:
+        return self.stored.get(target or "") if kind is Stored else None
 
-    def append(self, event: str, target: str | None = None, **fields: Any) -> dict[str, Any]:
-        self.events.append((event, fields))
-        return fields
+    def append(self, data: EventData, target: str | None = None) -> None:
+        self.events.append(data)
 
 
 def plan_for(findings) -> Plan:  # type: ignore[no-untyped-def]
@@ -46,11 +44,11 @@ def plan_for(findings) -> Plan:  # type: ignore[no-untyped-def]
                 targets=targets)  # fmt: skip
 
 
-def test_findings_rebuilt_from_the_plan_match_the_scan():
+def test_the_plan_carries_the_scans_own_findings_to_the_pr_step():
     findings = findings_for(FILES, [KEY, ORG])
-    rebuilt = findings_from_plan(plan_for(findings))
-    key = lambda f: (f.path, f.line, f.column, f.end_column, f.secret_id, f.rule_id)  # noqa: E731
-    assert sorted(map(key, rebuilt)) == sorted(map(key, findings))
+    carried = [f for t in plan_for(findings).targets for f in t.secret.tree_findings]
+    assert sorted(carried, key=lambda f: f.secret_id) == sorted(findings, key=lambda f: f.secret_id)
+    assert all(c is f for c, f in zip(sorted(carried, key=id), sorted(findings, key=id), strict=True))
 
 
 def test_step_opens_the_pr_and_journals_branch_and_commit_without_values(checkout, emulator):
@@ -58,20 +56,21 @@ def test_step_opens_the_pr_and_journals_branch_and_commit_without_values(checkou
     findings = findings_for(FILES, [KEY, ORG])
     plan = plan_for(findings)
     key_id = next(f.secret_id for f in findings if f.secret == KEY)
-    journal = FakeJournal({key_id: {"mount": "secret", "path": "keysweep/nexus/NEXUS_API_KEY", "version": 7}})
+    journal = FakeJournal({key_id: Stored(mount="secret", path="keysweep/nexus/NEXUS_API_KEY", version=7)})
     step = PullRequestStep(
         checkout.path,
         HostingConfig(kind="github", api_url=emulator.url, repository=REPOSITORY),
         env={"GITHUB_TOKEN": TOKEN},
+        user=trusting(emulator.url),
     )
     result = step.run(plan, journal)  # type: ignore[arg-type]
     [pr] = emulator.repos[REPOSITORY].pulls
     assert result.url == pr["html_url"] and not result.merged
     assert pr["head"]["ref"] == "keysweep/rotate-d4e5f6"
     assert "`secret/keysweep/nexus/NEXUS_API_KEY (version 7)`" in pr["body"]
-    [(event, fields)] = journal.events
-    assert event == "pr-branch" and fields["branch"] == "keysweep/rotate-d4e5f6"
-    assert fields["commit"] == checkout.remote_git("rev-parse", "refs/heads/keysweep/rotate-d4e5f6")
+    [branch] = journal.events
+    assert isinstance(branch, PrBranch) and branch.branch == "keysweep/rotate-d4e5f6"
+    assert branch.commit == checkout.remote_git("rev-parse", "refs/heads/keysweep/rotate-d4e5f6")
     assert KEY not in repr(journal.events)
     assert checkout.branch_file("keysweep/rotate-d4e5f6", "app/client.py") == (
         'import os\nclient = Client(api_key=os.environ["NEXUS_API_KEY"], organization=os.environ["NEXUS_ORG_ID"])'

@@ -7,7 +7,6 @@ from scanner.rotation.rewrite.engine import (
     render_diff,
     write_plan,
 )
-from scanner.rotation.rewrite.naming import assign_names, hint_from_context
 from tests.rewrite.fakes import after, findings_for, findings_in, plan_for, project_key, write_tree
 
 KEY = project_key()
@@ -83,30 +82,3 @@ def test_written_files_keep_crlf_and_rescan_reports_leftovers(tmp_path):
     (tmp_path / "a.py").write_text(f'A = "{KEY}"\n')
     [left] = remaining_literals(tmp_path, plan, rescan)
     assert (left.path, left.line, left.reason) == ("a.py", 1, "still present after the rewrite")
-
-
-def test_names_hints_and_uniqueness():
-    assert hint_from_context("export NEXUS_API_KEY=", "") == "NEXUS_API_KEY"
-    assert hint_from_context('  "NEXUS_API_KEY": "', "") == "NEXUS_API_KEY"
-    assert hint_from_context("      - NEXUS_ORG_ID=", "") == "NEXUS_ORG_ID"
-    assert hint_from_context("              value: ", "            - name: NEXUS_TOKEN") == "NEXUS_TOKEN"
-    assert hint_from_context('client = NexusAI(api_key="', "") is None
-    assert hint_from_context("Authorization: Bearer ", "") is None
-    a = findings_in("a", KEY, KEY)
-    b = findings_in("b", OTHER, OTHER)
-    names = assign_names(a + b, explicit={b[0].secret_id: "next_public_nexus_key"})
-    assert names == {b[0].secret_id: "NEXUS_KEY", a[0].secret_id: "NEXUS_API_KEY"}
-
-
-def test_a_secret_the_code_never_names_takes_its_siblings_name_and_its_label():
-    from scanner.rotation.rewrite.naming import NameHint
-
-    named = findings_in("a", KEY, KEY, env_var="OPENAI_API_KEY")
-    unnamed = findings_in("b", OTHER, OTHER, env_var="OPENAI_API_KEY", labels=("ci-pipeline",))
-    other_rule = findings_in("c", project_key(3), project_key(3), env_var="OPENAI_API_KEY", rule_id="other")
-    names = assign_names(named + unnamed + other_rule, [NameHint(named[0].secret_id, "NEXUS_API_KEY")])
-    assert names == {
-        named[0].secret_id: "NEXUS_API_KEY",
-        unnamed[0].secret_id: "NEXUS_API_KEY_CI_PIPELINE",
-        other_rule[0].secret_id: "OPENAI_API_KEY",
-    }

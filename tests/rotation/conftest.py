@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -142,7 +143,14 @@ def world(bao: Bao, emulator: ProviderEmulator, tmp_path: Path) -> World:
     seeded = seed_emulator(emulator)
     base_url = emulator.start()
     prefix = f"t-{uuid.uuid4().hex[:8]}"
-    env = {**bao.env(), "NEXUS_ADMIN_KEY": seeded.admin_key}
+    # The emulators listen on loopback http, and the test configs (repository configs) name them: the user
+    # trusts both, as a developer running them would (KEYSWEEP_* are read like the user config).
+    env = {
+        **bao.env(),
+        "NEXUS_ADMIN_KEY": seeded.admin_key,
+        "KEYSWEEP_TRUSTED_ENDPOINTS": base_url,
+        "KEYSWEEP_ALLOW_LOOPBACK_HTTP": "1",
+    }
     raw = {
         "vault": {"mount": "secret", "path_template": f"{prefix}/{{provider}}/{{env_var}}"},
         "providers": {
@@ -168,7 +176,7 @@ def world(bao: Bao, emulator: ProviderEmulator, tmp_path: Path) -> World:
 
 
 def make_planner(world: World, key_ids: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
-    from scanner.rotation.plan import Planner
+    from scanner.rotation.planner import Planner
     from scanner.rotation.providers import load_provider
 
     cache: dict[str, object] = {}
@@ -182,7 +190,7 @@ def make_planner(world: World, key_ids: dict[str, str] | None = None):  # type: 
 
 
 def run_rotation(world: World, findings, *, graceful: bool = False, key_ids=None, remediation=None, crash=None):  # type: ignore[no-untyped-def]
-    """Plan and apply in-process; answers (plan, outcome, journal events)."""
+    """Plan and apply in-process; answers (plan, outcome, journal events as the file holds them)."""
     from scanner.rotation.apply import Rotator
     from scanner.rotation.exposed import group_findings
     from scanner.rotation.journal import Journal
@@ -203,4 +211,4 @@ def run_rotation(world: World, findings, *, graceful: bool = False, key_ids=None
         ).run()
     finally:
         journal.close()
-    return plan, outcome, journal.events
+    return plan, outcome, [json.loads(line) for line in journal.path.read_text().splitlines()]

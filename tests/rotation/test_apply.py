@@ -34,7 +34,8 @@ def test_plan_changes_nothing_and_names_every_secret_step_and_vault_path(world: 
     for needle in (
         f"DELETE /organization/projects/{world.seeded.default_project}/api_keys/{world.seeded.prod_key_id}",
         f"also dies with it: {world.seeded.ci_backup_key_id}",
-        f"secret/{world.prefix}/nexus/NEXUS_API_KEY__",
+        f"secret/{world.prefix}/nexus/NEXUS_API_KEY (",  # one variable per secret names its Vault path
+        f"secret/{world.prefix}/nexus/NEXUS_API_KEY_CI_PIPELINE (",
         "rotate_secret",
         "legacy user key",
         "never revoked",
@@ -52,8 +53,8 @@ def test_apply_leaves_new_keys_in_vault_old_keys_dead_webhook_rotated_and_org_id
 
     assert outcome.status == "done" and outcome.manual_steps == 1
     assert [e["event"] for e in events][-1] == "done"
-    for old, label in ((PROD_DEFAULT, "prod-default"), (CI_PIPELINE, "ci-pipeline")):
-        stored = world.store.read("secret", f"{world.prefix}/nexus/NEXUS_API_KEY__{label}")
+    for old, name in ((PROD_DEFAULT, "NEXUS_API_KEY"), (CI_PIPELINE, "NEXUS_API_KEY_CI_PIPELINE")):
+        stored = world.store.read("secret", f"{world.prefix}/nexus/{name}")
         assert stored is not None
         assert stored.data["old_fingerprint"] == secret_id(old)
         assert stored.data["rotation_id"] == plan.rotation_id

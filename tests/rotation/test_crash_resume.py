@@ -56,10 +56,10 @@ def assert_end_state(world: World, state: Path) -> None:
     assert events[-1]["event"] == "done"
     managed = [sa for sa in em.service_accounts.values() if sa["name"].startswith("keysweep-")]
     assert len(managed) == 2, "exactly one new service account per rotated key, no orphan left"
-    for old, label in ((PROD_DEFAULT, "prod-default"), (CI_PIPELINE, "ci-pipeline")):
+    for old, name in ((PROD_DEFAULT, "NEXUS_API_KEY"), (CI_PIPELINE, "NEXUS_API_KEY_CI_PIPELINE")):
         [account] = em.accounts_named(service_account_name(rotation_id, secret_id(old)))
         [key] = em.keys_of(account["id"])
-        stored = world.store.read("secret", f"{world.prefix}/nexus/NEXUS_API_KEY__{label}")
+        stored = world.store.read("secret", f"{world.prefix}/nexus/{name}")
         assert stored is not None and stored.data["value"] == key.value and em.is_live(key.value)
         assert stored.data["rotation_id"] == rotation_id
         assert not em.is_live(old)
@@ -96,6 +96,15 @@ def test_killed_after_any_point_a_resume_finishes_with_one_live_new_key_in_vault
             == 1
         ), "the killed run did mint"
 
+    # Running --apply again (the 2 a.m. reflex) never starts a second rotation: it names the --resume command,
+    # whatever point the first one died at (after a webhook secret was rotated, all verified, revoke sent, …).
+    mints = world.emulator.calls("POST", "service_accounts$")
+    again = keysweep(world, *common, "--apply", cwd=tmp_path)
+    assert again.returncode == 2, again.stderr
+    assert f"keysweep rotate --resume {journal.stem}" in again.stderr and "Traceback" not in again.stderr
+    assert world.emulator.calls("POST", "service_accounts$") == mints, "nothing minted twice"
+    assert [p.name for p in state.glob("rot-*.jsonl")] == [journal.name], "no second rotation started"
+
     resumed = keysweep(world, *common[:2], *common[4:], "--resume", journal.stem, cwd=tmp_path)
     assert resumed.returncode == 1, resumed.stderr  # 1: the legacy key is a manual step
     assert_end_state(world, state)
@@ -105,22 +114,3 @@ def test_killed_after_any_point_a_resume_finishes_with_one_live_new_key_in_vault
     else:
         assert "orphan-revoked" not in events
     assert world.emulator.calls("POST", "service_accounts$") == 2 + (point in LOSES_THE_MINTED_VALUE)
-
-
-def test_rerunning_apply_after_a_crash_refuses_and_names_the_resume_command(world: World, tmp_path: Path) -> None:
-    report = write_report(tmp_path / "report.json", seed_findings())
-    config = tmp_path / "pyproject.toml"
-    config.write_text(world.config_toml())
-    state = tmp_path / "state"
-    common = ["--report", str(report), "--config", str(config), "--state-dir", str(state)]
-    crashed = keysweep(world, *common, "--apply", crash=POINTS[3], cwd=tmp_path)
-    assert crashed.returncode == -signal.SIGKILL, crashed.stderr
-    [journal] = state.glob("rot-*.jsonl")
-    mints = world.emulator.calls("POST", "service_accounts$")
-
-    again = keysweep(world, *common, "--apply", cwd=tmp_path)
-
-    assert again.returncode == 2
-    assert f"keysweep rotate --resume {journal.stem}" in again.stderr
-    assert world.emulator.calls("POST", "service_accounts$") == mints  # nothing minted twice
-    assert [p.name for p in state.glob("rot-*.jsonl")] == [journal.name]  # no second rotation started

@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from scanner.rotation.pull_request import GitHubApi, GitLabApi
+from scanner.rotation.hosting.github import GitHubApi
+from scanner.rotation.hosting.gitlab import GitLabApi
 from tests.emulators.hosting import HostingEmulator
 
 TOKEN = "test-token-not-a-secret"

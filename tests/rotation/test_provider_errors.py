@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from scanner.errors import ConfigError, ProviderAuthError, ProviderError, ProviderRateLimited
+from scanner.errors import ConfigError, ProviderAuthError, ProviderError, ProviderOrgMismatch, ProviderRateLimited
 from scanner.rotation.config import ProviderConfig
 from scanner.rotation.providers import Liveness, is_redaction_of, split_redacted
 from scanner.rotation.providers.openai_compatible import OpenAICompatibleProvider
@@ -226,3 +226,22 @@ def test_a_key_echoed_in_a_provider_error_is_redacted() -> None:
     with pytest.raises(ProviderAuthError) as caught:
         list(provider.list_projects(None))
     assert key not in str(caught.value) and "Incorrect API key provided" in str(caught.value)
+
+
+def test_an_organization_the_admin_key_does_not_belong_to_is_reported_as_such_not_as_a_bad_key(
+    em: ProviderEmulator,
+) -> None:
+    provider, _ = connect(em)
+    with pytest.raises(ProviderOrgMismatch) as caught:
+        list(provider.list_projects("org-SomebodyElse"))
+    message = str(caught.value)
+    assert "organization mismatch" in message and "org-SomebodyElse" in message and "NEXUS_ADMIN_KEY" in message
+    assert "invalid, revoked or unknown" not in message and "must be an admin key" not in message
+
+
+def test_a_placeholder_left_in_the_org_setting_is_a_config_error_naming_it() -> None:
+    from scanner.rotation.config import parse_rotation_config
+
+    raw = {"providers": {"nexus": {"base_url": "https://x", "admin_key_env": "K", "org": "<your NEXUS_ORG_ID>"}}}
+    with pytest.raises(ConfigError, match=r"providers\.nexus\.org: '<your NEXUS_ORG_ID>' is not an org ID"):
+        parse_rotation_config(raw, "pyproject.toml")

@@ -21,7 +21,7 @@ from scanner.config import load_settings
 from scanner.scan import scan_paths
 from tests.emulators.hosting import HostingEmulator
 from tests.emulators.provider import fake_key
-from tests.pull_request.conftest import REPOSITORY, TOKEN, Checkout
+from tests.pull_request.conftest import REPOSITORY, TOKEN, Checkout, trusting
 from tests.pull_request.test_remediation_pr import COMPOSE, ENV, JS, PYTHON, WORKFLOW
 from tests.rewrite.seed_page import TEMPLATE as PAGE_TEMPLATE
 from tests.rewrite.test_rewrite_docs import EXPECTED as EXPECTED_PAGE
@@ -130,7 +130,13 @@ def scene(world: World, checkout: Checkout, tmp_path: Path, monkeypatch: pytest.
             world.config_toml()
             + f'[tool.keysweep.hosting]\nkind = "github"\napi_url = "{hosting.url}"\nrepository = "{REPOSITORY}"\n'
         )
-        for name, value in {**world.env, "GITHUB_TOKEN": TOKEN, "XDG_STATE_HOME": str(tmp_path / "xdg")}.items():
+        trusted = f"{world.env['KEYSWEEP_TRUSTED_ENDPOINTS']} {hosting.url}"
+        scene_env = {
+            "GITHUB_TOKEN": TOKEN,
+            "XDG_STATE_HOME": str(tmp_path / "xdg"),
+            "KEYSWEEP_TRUSTED_ENDPOINTS": trusted,
+        }
+        for name, value in {**world.env, **scene_env}.items():
             monkeypatch.setenv(name, value)
         yield Scene(world, checkout, hosting, leak, config, tmp_path / "state")
 
@@ -312,7 +318,8 @@ def test_a_dirty_tree_stops_before_anything_happens_and_no_pr_rotates_without_th
     (scene.repo.path / "README.md").write_text("# app, edited\n")
     code, _, err = scene.rotate(str(scene.repo.path), "--apply", capsys=capsys)
     assert code == 2 and "uncommitted changes (README.md)" in err and "--no-pr" in err
-    assert em.calls("POST", ".") == 0 and em.calls("DELETE", ".") == 0 and not scene.state.exists()
+    assert em.calls("POST", ".") == 0 and em.calls("DELETE", ".") == 0
+    assert not list(scene.state.glob("rot-*")), "no journal was started (only the secrets' lock files exist)"
 
     code, _, err = scene.rotate(str(scene.repo.path), "--apply", "--no-pr", capsys=capsys)
     assert code == 1, err
@@ -324,9 +331,9 @@ def test_a_dirty_tree_stops_before_anything_happens_and_no_pr_rotates_without_th
 def test_the_pr_uses_the_variable_names_recorded_in_the_plan(checkout: Checkout) -> None:
     from dataclasses import replace
 
+    from scanner.rotation.hosting.config import HostingConfig
     from scanner.rotation.plan import Plan
-    from scanner.rotation.pull_request import HostingConfig
-    from scanner.rotation.remediate import PullRequestStep
+    from scanner.rotation.pull_request_step import PullRequestStep
     from tests.pull_request.test_rotation_handover import FILES, KEY, FakeJournal, plan_for
     from tests.rewrite.fakes import findings_for
 
@@ -348,6 +355,7 @@ def test_the_pr_uses_the_variable_names_recorded_in_the_plan(checkout: Checkout)
             checkout.path,
             HostingConfig(kind="github", api_url=hosting.url, repository=REPOSITORY),
             env={"GITHUB_TOKEN": TOKEN},
+            user=trusting(hosting.url),
         )
         result = step.run(resumed, FakeJournal({}))  # type: ignore[arg-type]
         assert result.state == "open"

@@ -12,10 +12,11 @@ from scanner.errors import AmbiguousKeyError, ConfigError, RotationError, VaultC
 from scanner.findings import secret_id
 from scanner.rotation.apply import Rotator
 from scanner.rotation.config import parse_rotation_config
+from scanner.rotation.events import Kept, Revoked
 from scanner.rotation.exposed import group_findings
 from scanner.rotation.journal import Journal
 from scanner.rotation.plan import Plan, new_rotation_id, service_account_name
-from scanner.rotation.remediation import PrResult
+from scanner.rotation.pull_request_step import PrResult
 from scanner.rotation.vault import VaultSecretStore
 from tests.emulators.provider import fake_key
 from tests.rotation.conftest import World, make_planner, run_rotation, start_bao
@@ -62,7 +63,8 @@ def test_graceful_keeps_the_old_key_alive_until_resume(world: World) -> None:
     assert world.vault_read("NEXUS_API_KEY") is not None
 
     journal = Journal.open(world.state_dir, plan.rotation_id)
-    resumed = Plan.from_record(journal.events[0]["plan"]).with_values(group_findings(only(PROD_DEFAULT)))
+    assert journal.plan is not None
+    resumed = Plan.from_record(journal.plan.plan).with_values(group_findings(only(PROD_DEFAULT)))
     planner, _ = make_planner(world)
     out = Rotator(
         resumed,
@@ -102,8 +104,8 @@ def test_a_key_deleted_by_someone_else_meanwhile_counts_as_revoked(world: World)
         world.env,
         sleep=lambda s: None,
     ).run()
-    [revoked] = [e for e in journal.events if e["event"] == "revoked"]
-    assert revoked["already_gone"] is True and journal.events[-1]["event"] == "done"
+    [revoked] = [e.data for e in journal.entries if isinstance(e.data, Revoked)]
+    assert revoked.already_gone is True and journal.entries[-1].event == "done"
 
 
 def test_a_vault_write_by_someone_else_since_the_plan_stops_before_minting(world: World) -> None:
@@ -192,7 +194,7 @@ def test_the_journal_refuses_to_write_a_registered_secret(tmp_path: Path) -> Non
     journal = Journal.create(tmp_path, new_rotation_id())
     journal.forbid(WEBHOOK)
     with pytest.raises(RotationError, match="refusing to write a secret"):
-        journal.append("oops", note=f"value was {WEBHOOK}")
+        journal.append(Kept(reason=f"value was {WEBHOOK}"))
     journal.close()
     assert WEBHOOK not in journal.path.read_text()
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from scanner.errors import ConfigError, ProviderAuthError, ProviderError, ProviderRateLimited
+from scanner.errors import ConfigError, ProviderAuthError, ProviderError, ProviderOrgMismatch, ProviderRateLimited
 from scanner.findings import redact
 from scanner.rotation.config import ProviderConfig
 from scanner.rotation.providers import (
@@ -253,7 +253,7 @@ class OpenAICompatibleProvider:
             if status >= 500 and idempotent and attempt < self._max_attempts:
                 self._sleep(_backoff(attempt))
                 continue
-            raise self._error(method, path, response, request_id, credential, attempt, key)
+            raise self._error(method, path, response, request_id, credential, attempt, key, org)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _error(
@@ -265,6 +265,7 @@ class OpenAICompatibleProvider:
         credential: str | None,
         attempt: int,
         key: str,
+        org: str | None = None,
     ) -> ProviderError:
         status = response.status_code
         # NOTE: providers echo the offending key in error messages ("Incorrect API key provided: sk-…"); the
@@ -274,6 +275,16 @@ class OpenAICompatibleProvider:
         rid = f" (request id {request_id})" if request_id else ""
         admin = path.startswith("/organization")
         cred = self.config.admin_key_env if admin else (credential or "the project key")
+        if status in (401, 403) and org and _is_org_mismatch(response):
+            # NOTE: the key may be perfectly valid: it belongs to another organization than the one asked for
+            # (the org ID found beside the exposed key, or the config's `org`). Blaming the key misleads.
+            return ProviderOrgMismatch(
+                f"{where}: {status} {message}: organization mismatch: the key in {cred} does not belong to "
+                f"organization {org} (sent as OpenAI-Organization). Check `org` in [rotation.providers."
+                f"{self.config.name}] and the org IDs found beside the exposed key{rid}",
+                status=status,
+                request_id=request_id,
+            )
         if status == 401:
             return ProviderAuthError(
                 f"{where}: 401 {message}: the key in {cred} is invalid, revoked or unknown to "
@@ -330,6 +341,18 @@ def _project_key(item: Any, project_id: str) -> ProjectKey:
         owner_type=owner_type,
         service_account_id=sa.get("id") if owner_type == "service_account" else None,
     )
+
+
+def _is_org_mismatch(response: httpx.Response) -> bool:
+    """The provider says the organization, not the key, is wrong (`mismatched_organization`, or says so)."""
+    try:
+        error = response.json().get("error") or {}
+    except (ValueError, AttributeError):
+        return False
+    if not isinstance(error, dict):
+        return False
+    code = str(error.get("code") or error.get("type") or "")
+    return "organization" in code.lower() or "organization" in str(error.get("message") or "").lower()
 
 
 def _backoff(attempt: int) -> float:

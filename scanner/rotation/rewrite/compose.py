@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from scanner.rotation.rewrite.lexing import region_at, yaml_regions
-from scanner.rotation.rewrite.rewriter import Document, Edit, Need, Occurrence, Rewrite, placeholder
+from scanner.rotation.rewrite.lexing import yaml_regions
+from scanner.rotation.rewrite.rewriter import Document, Edit, Need, Rewrite, SecretLiteral, placeholders_in_comments
 from scanner.rotation.rewrite.verify import yaml_problem
 
 
@@ -19,18 +19,12 @@ class ComposeRewriter:
 
     kind = "compose"
 
-    def rewrite(self, doc: Document, occurrences: Sequence[Occurrence]) -> Rewrite:
-        regions = yaml_regions(doc.text)
-        edits: list[Edit] = []
-        needs: list[Need] = []
-        for occ in occurrences:
-            region = region_at(regions, occ.start)
-            if region is not None and region.kind == "comment":
-                edits.append(Edit(occ.start, occ.end, placeholder(occ.name)))
-                continue
-            edits.append(Edit(occ.start, occ.end, interpolation(occ.name)))
-            needs.append(Need(occ.name, "env", "in the shell or in the untracked .env beside the compose file"))
-        return Rewrite(edits=tuple(edits), needs=tuple(needs))
+    def rewrite(self, doc: Document, literals: Sequence[SecretLiteral]) -> Rewrite:
+        edits, rest = placeholders_in_comments(yaml_regions(doc.text), literals)
+        edits += [Edit(lit.start, lit.end, interpolation(lit.name)) for lit, _ in rest]
+        where = "in the shell or in the untracked .env beside the compose file"
+        needs = tuple(Need(lit.name, "env", where) for lit, _ in rest)
+        return Rewrite(edits=tuple(edits), needs=needs)
 
     def verify(self, text: str) -> str | None:
         return yaml_problem(text)

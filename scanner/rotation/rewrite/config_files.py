@@ -8,11 +8,18 @@ from dataclasses import dataclass
 from scanner.rotation.rewrite.lexing import (
     Region,
     line_comment_regions,
-    region_at,
     shell_regions,
     yaml_regions,
 )
-from scanner.rotation.rewrite.rewriter import Document, Edit, Need, Occurrence, Rewrite, placeholder
+from scanner.rotation.rewrite.rewriter import (
+    Document,
+    Edit,
+    Need,
+    Rewrite,
+    SecretLiteral,
+    placeholder,
+    placeholders_in_comments,
+)
 from scanner.rotation.rewrite.verify import json_problem, toml_problem, yaml_problem
 
 
@@ -32,18 +39,10 @@ class ConfigRewriter:
     advice: str
     """What the reviewer must make sure of, for the checklist."""
 
-    def rewrite(self, doc: Document, occurrences: Sequence[Occurrence]) -> Rewrite:
-        regions = self.regions(doc.text)
-        edits: list[Edit] = []
-        needs: list[Need] = []
-        for occ in occurrences:
-            region = region_at(regions, occ.start)
-            if region is not None and region.kind == "comment":
-                edits.append(Edit(occ.start, occ.end, placeholder(occ.name)))
-            else:
-                edits.append(Edit(occ.start, occ.end, self.reference(occ.name)))
-                needs.append(Need(occ.name, "app-config", self.advice))
-        return Rewrite(edits=tuple(edits), needs=tuple(needs))
+    def rewrite(self, doc: Document, literals: Sequence[SecretLiteral]) -> Rewrite:
+        edits, rest = placeholders_in_comments(self.regions(doc.text), literals)
+        edits += [Edit(lit.start, lit.end, self.reference(lit.name)) for lit, _ in rest]
+        return Rewrite(edits=tuple(edits), needs=tuple(Need(lit.name, "app-config", self.advice) for lit, _ in rest))
 
     def verify(self, text: str) -> str | None:
         return self.problem(text)

@@ -10,8 +10,8 @@ from scanner.rotation.rewrite.rewriter import (
     Edit,
     ManualItem,
     Need,
-    Occurrence,
     Rewrite,
+    SecretLiteral,
     manual,
     placeholder,
 )
@@ -23,24 +23,24 @@ _PAIR_VALUE = re.compile(r"""=("[^"]*"|'[^']*'|\S*)""")
 class DockerfileRewriter:
     kind = "dockerfile"
 
-    def rewrite(self, doc: Document, occurrences: Sequence[Occurrence]) -> Rewrite:
+    def rewrite(self, doc: Document, literals: Sequence[SecretLiteral]) -> Rewrite:
         edits: list[Edit] = []
         needs: list[Need] = []
         notes: list[str] = []
         items: list[ManualItem] = []
-        for occ in occurrences:
-            line_start = doc.line_start(occ.start)
-            line_end = doc.line_end(occ.start)
+        for lit in literals:
+            line_start = doc.line_start(lit.start)
+            line_end = doc.line_end(lit.start)
             line = doc.text[line_start:line_end]
             if line.lstrip().startswith("#"):
-                edits.append(Edit(occ.start, occ.end, placeholder(occ.name)))
+                edits.append(Edit(lit.start, lit.end, placeholder(lit.name)))
                 continue
             m = _INSTRUCTION.match(line)
             instruction = m.group(1).upper() if m else ""
             if instruction not in ("ENV", "ARG") or line.rstrip().endswith("\\"):
                 items.append(
                     manual(
-                        occ,
+                        lit,
                         doc,
                         f"the secret is in a {instruction or 'continued'} line; move it to a "
                         "build secret (RUN --mount=type=secret) by hand",
@@ -48,7 +48,7 @@ class DockerfileRewriter:
                 )
                 continue
             assert m is not None
-            col = occ.start - line_start
+            col = lit.start - line_start
             pair_start = line.rfind(" ", 0, col) + 1
             eq = line.find("=", pair_start, col)
             if eq < 0:
@@ -67,13 +67,13 @@ class DockerfileRewriter:
                     trailing = len(line[value_end:]) - len(line[value_end:].lstrip(" "))
                     edits.append(Edit(line_start + pair_start, line_start + value_end + trailing, ""))
             if instruction == "ARG":
-                needs.append(Need(occ.name, "build-arg", var))
+                needs.append(Need(lit.name, "build-arg", var))
                 notes.append(
                     f"ARG {var} lost its default: pass it with a BuildKit secret, not --build-arg, "
                     "which stays in the image history"
                 )
             else:
-                needs.append(Need(occ.name, "env", var))
+                needs.append(Need(lit.name, "env", var))
                 notes.append(f"ENV {var} was removed: pass it at run time (docker run -e {var}, compose environment:)")
         return Rewrite(edits=tuple(edits), needs=tuple(needs), notes=tuple(notes), manual=tuple(items))
 

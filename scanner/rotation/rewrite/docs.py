@@ -6,7 +6,7 @@ import html
 import re
 from collections.abc import Sequence
 
-from scanner.rotation.rewrite.rewriter import Document, Edit, Occurrence, Rewrite, placeholder
+from scanner.rotation.rewrite.rewriter import Document, Edit, Rewrite, SecretLiteral, placeholder
 
 # What the text before a literal says about the sample it sits in (docs carry no language tags we can trust).
 _ENV_ASSIGNMENT = re.compile(r"""(?:^|\s)(?:export\s+|-\s*)?[A-Z][A-Z0-9_]*=["']?$""")
@@ -23,23 +23,23 @@ class DocsRewriter:
 
     kind = "docs"
 
-    def rewrite(self, doc: Document, occurrences: Sequence[Occurrence]) -> Rewrite:
+    def rewrite(self, doc: Document, literals: Sequence[SecretLiteral]) -> Rewrite:
         lower = doc.path.lower()
         is_html = lower.endswith((".html", ".htm"))
         fenced = _fenced_lines(doc.text) if lower.endswith((".md", ".markdown", ".mdx")) else None
         edits = []
-        for occ in occurrences:
-            line_start = doc.line_start(occ.start)
-            before = doc.text[line_start : occ.start]
-            after = doc.text[occ.end : doc.line_end(occ.start)]
-            edit = _sample_edit(occ, before, after)
+        for lit in literals:
+            line_start = doc.line_start(lit.start)
+            before = doc.text[line_start : lit.start]
+            after = doc.text[lit.end : doc.line_end(lit.start)]
+            edit = _sample_edit(lit, before, after)
             if edit is None:
-                text = placeholder(occ.name)
+                text = placeholder(lit.name)
                 if is_html:
                     text = html.escape(text)
-                elif fenced is not None and not _in_fence(fenced, occ.start) and before.count("`") % 2 == 0:
+                elif fenced is not None and not _in_fence(fenced, lit.start) and before.count("`") % 2 == 0:
                     text = f"`{text}`"  # Markdown would swallow a bare <your …> as an HTML tag
-                edit = Edit(occ.start, occ.end, text)
+                edit = Edit(lit.start, lit.end, text)
             edits.append(edit)
         return Rewrite(edits=tuple(edits))
 
@@ -48,7 +48,7 @@ class DocsRewriter:
         return None
 
 
-def _sample_edit(occ: Occurrence, before: str, after: str) -> Edit | None:
+def _sample_edit(lit: SecretLiteral, before: str, after: str) -> Edit | None:
     """The reference for a literal that sits in a recognisable code sample; None for prose and comments."""
     if _is_comment(before):
         return None
@@ -56,15 +56,15 @@ def _sample_edit(occ: Occurrence, before: str, after: str) -> Edit | None:
         return None  # `NAME=value` in an env sample: the value is what the reader supplies
     whole = _quoted_whole(before, after)
     for pattern, reference in (
-        (_JS_DECLARATION, f"process.env.{occ.name}"),
-        (_JS_PROPERTY, f"process.env.{occ.name}"),
-        (_PY_KEYWORD, f'os.environ["{occ.name}"]'),
-        (_PY_ASSIGNMENT, f'os.environ["{occ.name}"]'),
+        (_JS_DECLARATION, f"process.env.{lit.name}"),
+        (_JS_PROPERTY, f"process.env.{lit.name}"),
+        (_PY_KEYWORD, f'os.environ["{lit.name}"]'),
+        (_PY_ASSIGNMENT, f'os.environ["{lit.name}"]'),
     ):
         if whole and pattern.search(before):
-            return Edit(occ.start - 1, occ.end + 1, reference)
+            return Edit(lit.start - 1, lit.end + 1, reference)
     if _open_quote(before) == '"' or before.rstrip().endswith("Bearer"):
-        return Edit(occ.start, occ.end, f"${occ.name}")
+        return Edit(lit.start, lit.end, f"${lit.name}")
     return None
 
 

@@ -12,8 +12,8 @@ from scanner.rotation.rewrite.rewriter import (
     Document,
     Edit,
     Need,
-    Occurrence,
     Rewrite,
+    SecretLiteral,
     placeholder,
 )
 
@@ -30,15 +30,15 @@ class DotenvRewriter:
 
     kind = "dotenv"
 
-    def rewrite(self, doc: Document, occurrences: Sequence[Occurrence]) -> Rewrite:
+    def rewrite(self, doc: Document, literals: Sequence[SecretLiteral]) -> Rewrite:
         if is_example(doc.path):
-            return _blank_values(doc, occurrences)
+            return _blank_values(doc, literals)
         directory, base = posixpath.split(doc.path)
         example = posixpath.join(directory, f"{base}.example")
-        secrets = {o.finding.secret: o.name for o in occurrences}
+        secrets = {o.finding.secret: o.name for o in literals}
         return Rewrite(
             untrack=True,
-            needs=tuple(Need(o.name, "env", f"in your local, untracked {base}") for o in occurrences),
+            needs=tuple(Need(o.name, "env", f"in your local, untracked {base}") for o in literals),
             notes=(f"no longer tracked (kept on disk, ignored); {example} lists its variables",),
             companions=(
                 Companion(example, lambda existing: example_text(doc.text, existing, secrets)),
@@ -87,14 +87,14 @@ def gitignore_text(existing: str | None, ignored: str, kept: str) -> str:
     return text + sep + "\n".join(wanted) + "\n"
 
 
-def _blank_values(doc: Document, occurrences: Sequence[Occurrence]) -> Rewrite:
+def _blank_values(doc: Document, literals: Sequence[SecretLiteral]) -> Rewrite:
     """An example file holding a real value: the value goes, a comment loses the key."""
     regions = line_comment_regions(doc.text, ("#",))
     edits = []
-    for occ in occurrences:
-        region = region_at(regions, occ.start)
-        replacement = placeholder(occ.name) if region is not None else ""
-        edits.append(Edit(occ.start, occ.end, replacement))
+    for lit in literals:
+        region = region_at(regions, lit.start)
+        replacement = placeholder(lit.name) if region is not None else ""
+        edits.append(Edit(lit.start, lit.end, replacement))
     return Rewrite(edits=tuple(edits))
 
 

@@ -4,23 +4,25 @@ from __future__ import annotations
 
 import difflib
 import itertools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from scanner.findings import Finding
+from scanner.naming import choose_names, name_hint, sighting
+from scanner.rotation.exposed import is_in_tree
 from scanner.rotation.rewrite.dispatch import kind_of, rewriter_for
 from scanner.rotation.rewrite.kubernetes import DEFAULT_SECRET_NAME
-from scanner.rotation.rewrite.naming import NameHint, assign_names, hint_from_context
+from scanner.rotation.rewrite.own_files import own_file_reason
 from scanner.rotation.rewrite.rewriter import (
     Companion,
     Document,
     Edit,
     ManualItem,
     Need,
-    Occurrence,
     Rewrite,
     Rewriter,
+    SecretLiteral,
 )
 
 Rescan = Callable[[list[str]], list[Finding]]
@@ -74,13 +76,17 @@ def plan_rewrites(
     names: Mapping[str, str] | None = None,
     *,
     k8s_secret_name: str = DEFAULT_SECRET_NAME,
+    baselines: Collection[str] = (),
 ) -> RewritePlan:
-    """Work out every edit for the working-tree findings under `root`; nothing is written."""
+    """Work out every edit for the working-tree findings under `root`; nothing is written.
+
+    keysweep's own config and baselines (rewrite/own_files.py, plus the `baselines` paths) are never edited.
+    """
     manual: list[ManualItem] = []
     texts: dict[str, str] = {}
     located: dict[str, list[tuple[Finding, int, int]]] = {}
     for finding in findings:
-        if finding.commit is not None:
+        if not is_in_tree(finding):
             continue  # history: nothing to rewrite in the working tree
         if finding.path not in texts:
             try:
@@ -89,6 +95,11 @@ def plan_rewrites(
                 manual.append(_manual(finding, f"cannot read the file as UTF-8 text ({exc.__class__.__name__})"))
                 texts[finding.path] = ""
                 continue
+        own = own_file_reason(finding.path, texts[finding.path], finding.line, baselines)
+        if own is not None:
+            if not finding.identifier:  # an org ID there is keysweep's own setting: it stays, silently
+                manual.append(_manual(finding, f"in {own}, which keysweep never rewrites: move the value out by hand"))
+            continue
         span = locate(texts[finding.path], finding)
         if span is None:
             if finding.secret in texts[finding.path]:
@@ -96,13 +107,12 @@ def plan_rewrites(
             continue
         located.setdefault(finding.path, []).append((finding, *span))
 
-    hints = [
-        NameHint(f.secret_id, hint)
+    seen = [
+        sighting(f, f.name_hint or _hint(texts[path], start, f))
         for path, items in located.items()
         for f, start, _ in items
-        if (hint := _hint(texts[path], start))
     ]
-    chosen = assign_names([f for items in located.values() for f, _, _ in items], hints, names)
+    chosen = choose_names(seen, names)
 
     changes: list[FileChange] = []
     needs: list[Need] = []
@@ -111,16 +121,16 @@ def plan_rewrites(
     companions: list[Companion] = []
     for path in sorted(located):
         text = texts[path]
-        occurrences = _without_overlaps(
-            [Occurrence(f, chosen[f.secret_id], start, end) for f, start, end in located[path]]
+        literals = _without_overlaps(
+            [SecretLiteral(f, chosen[f.secret_id], start, end) for f, start, end in located[path]]
         )
         kind = kind_of(path, text)
         if kind is None:
-            manual.extend(_manual(o.finding, "unknown file kind; replace the value by hand") for o in occurrences)
+            manual.extend(_manual(o.finding, "unknown file kind; replace the value by hand") for o in literals)
             continue
         rewriter = rewriter_for(kind, k8s_secret_name)
         doc = Document(path, text)
-        outcome = _rewrite_verified(rewriter, doc, occurrences)
+        outcome = _rewrite_verified(rewriter, doc, literals)
         if isinstance(outcome, list):
             manual.extend(outcome)
             continue
@@ -140,7 +150,7 @@ def plan_rewrites(
         )
         pending[path] = None if result.untrack else after
         needs.extend(result.needs)
-        rewritten.extend(o.finding for o in occurrences if (o.finding.line, o.finding.rule_id) not in left_alone)
+        rewritten.extend(o.finding for o in literals if (o.finding.line, o.finding.rule_id) not in left_alone)
         companions.extend(result.companions)
 
     for companion in companions:
@@ -248,21 +258,21 @@ def redact_text(text: str, findings: Iterable[Finding]) -> str:
 
 
 def _rewrite_verified(
-    rewriter: Rewriter, doc: Document, occurrences: list[Occurrence]
+    rewriter: Rewriter, doc: Document, literals: list[SecretLiteral]
 ) -> tuple[Rewrite, str, list[ManualItem]] | list[ManualItem]:
-    """Rewrite all occurrences; if that does not re-parse, keep those that re-parse on their own."""
+    """Rewrite all literals; if that does not re-parse, keep those that re-parse on their own."""
     checks = not rewriter.verify(doc.text)  # a file that was broken before cannot be checked after
-    result, after, problem = _attempt(rewriter, doc, occurrences, checks)
+    result, after, problem = _attempt(rewriter, doc, literals, checks)
     if problem is None:
         return result, after, []
-    good: list[Occurrence] = []
+    good: list[SecretLiteral] = []
     items: list[ManualItem] = []
-    for occ in occurrences:
-        alone = _attempt(rewriter, doc, [occ], checks)[2]
+    for lit in literals:
+        alone = _attempt(rewriter, doc, [lit], checks)[2]
         if alone is None:
-            good.append(occ)
+            good.append(lit)
         else:
-            items.append(_manual(occ.finding, f"the rewrite would break the file ({alone}); edit by hand"))
+            items.append(_manual(lit.finding, f"the rewrite would break the file ({alone}); edit by hand"))
     if not good:
         return items
     result, after, problem = _attempt(rewriter, doc, good, checks)
@@ -272,9 +282,9 @@ def _rewrite_verified(
 
 
 def _attempt(
-    rewriter: Rewriter, doc: Document, occurrences: list[Occurrence], checks: bool
+    rewriter: Rewriter, doc: Document, literals: list[SecretLiteral], checks: bool
 ) -> tuple[Rewrite, str, str | None]:
-    result = rewriter.rewrite(doc, occurrences)
+    result = rewriter.rewrite(doc, literals)
     try:
         after = apply_edits(doc.text, result.edits)
     except ValueError as exc:
@@ -283,21 +293,22 @@ def _attempt(
     return result, after, problem
 
 
-def _without_overlaps(occurrences: list[Occurrence]) -> list[Occurrence]:
-    """One occurrence per span: duplicates from several rules collapse, the longest of nested spans wins."""
-    kept: list[Occurrence] = []
-    for occ in sorted(occurrences, key=lambda o: (o.start, -(o.end - o.start))):
-        if kept and occ.start < kept[-1].end:
+def _without_overlaps(literals: list[SecretLiteral]) -> list[SecretLiteral]:
+    """One literal per span: duplicates from several rules collapse, the longest of nested spans wins."""
+    kept: list[SecretLiteral] = []
+    for lit in sorted(literals, key=lambda o: (o.start, -(o.end - o.start))):
+        if kept and lit.start < kept[-1].end:
             continue
-        kept.append(occ)
+        kept.append(lit)
     return kept
 
 
-def _hint(text: str, start: int) -> str | None:
+def _hint(text: str, start: int, finding: Finding) -> str | None:
+    """What the code calls the literal at `start`, for findings that came without the scan's hint."""
     line_start = text.rfind("\n", 0, start) + 1
     prev_start = text.rfind("\n", 0, max(line_start - 1, 0)) + 1 if line_start else 0
     previous = text[prev_start : max(line_start - 1, 0)] if line_start else ""
-    return hint_from_context(text[line_start:start], previous.rstrip("\r"))
+    return name_hint(text[line_start:start], previous.rstrip("\r"), generic=finding.kind == "generic")
 
 
 def _read(path: Path) -> str:

@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from scanner.rotation.rewrite.lexing import line_offsets, region_at, shell_regions, yaml_regions
+from scanner.rotation.rewrite.lexing import line_offsets, shell_regions, yaml_regions
 from scanner.rotation.rewrite.rewriter import (
     Document,
     Edit,
     ManualItem,
     Need,
-    Occurrence,
     Rewrite,
+    SecretLiteral,
     manual,
-    placeholder,
+    placeholders_in_comments,
 )
 from scanner.rotation.rewrite.shell import shell_edit
 from scanner.rotation.rewrite.verify import yaml_problem
@@ -34,36 +34,31 @@ def secret_expression(name: str) -> str:
 class GitHubActionsRewriter:
     kind = "github-actions"
 
-    def rewrite(self, doc: Document, occurrences: Sequence[Occurrence]) -> Rewrite:
-        regions = yaml_regions(doc.text)
+    def rewrite(self, doc: Document, literals: Sequence[SecretLiteral]) -> Rewrite:
         lines = doc.text.split("\n")
         offsets = line_offsets(doc.text)
         run_blocks = _run_blocks(doc.text, lines, offsets)
-        edits: list[Edit] = []
+        edits, rest = placeholders_in_comments(yaml_regions(doc.text), literals)
         needs: list[Need] = []
         items: list[ManualItem] = []
         step_names: dict[int, tuple[Any, list[str]]] = {}  # id(step) -> (step, names for its env)
-        for occ in occurrences:
-            region = region_at(regions, occ.start)
-            if region is not None and region.kind == "comment":
-                edits.append(Edit(occ.start, occ.end, placeholder(occ.name)))
-                continue
-            needs.append(Need(occ.name, "ci-secret"))
-            block = next((b for b in run_blocks if b[0] <= occ.start < b[1]), None)
+        for lit, _ in rest:
+            needs.append(Need(lit.name, "ci-secret"))
+            block = next((b for b in run_blocks if b[0] <= lit.start < b[1]), None)
             if block is None:
-                edits.append(Edit(occ.start, occ.end, secret_expression(occ.name)))
+                edits.append(Edit(lit.start, lit.end, secret_expression(lit.name)))
                 continue
             start, end, step = block
             script = doc.text[start:end]
-            edit = shell_edit(script, shell_regions(script), occ.start - start, occ.end - start, occ.name)
+            edit = shell_edit(script, shell_regions(script), lit.start - start, lit.end - start, lit.name)
             edits.append(Edit(edit.start + start, edit.end + start, edit.replacement))
             names = step_names.setdefault(id(step), (step, []))[1]
-            if occ.name not in names:
-                names.append(occ.name)
+            if lit.name not in names:
+                names.append(lit.name)
         for step, names in step_names.values():
             env_edit = _step_env_edit(doc, lines, offsets, step, names)
             if env_edit is None:
-                first = next(o for o in occurrences if o.name in names)
+                first = next(o for o in literals if o.name in names)
                 items.append(manual(first, doc, "the step's env: is in flow style; add the secret to it by hand"))
             else:
                 edits.append(env_edit)

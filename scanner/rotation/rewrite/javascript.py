@@ -4,41 +4,37 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from scanner.rotation.rewrite.lexing import Region, c_like_regions, region_at
+from scanner.rotation.rewrite.lexing import Region, c_like_regions
 from scanner.rotation.rewrite.rewriter import (
     Document,
     Edit,
     ManualItem,
     Need,
-    Occurrence,
     Rewrite,
+    SecretLiteral,
     concatenation,
     manual,
-    placeholder,
+    placeholders_in_comments,
 )
 
 
 class JavaScriptRewriter:
     kind = "javascript"
 
-    def rewrite(self, doc: Document, occurrences: Sequence[Occurrence]) -> Rewrite:
-        regions = c_like_regions(doc.text)
-        edits: list[Edit] = []
+    def rewrite(self, doc: Document, literals: Sequence[SecretLiteral]) -> Rewrite:
+        edits, rest = placeholders_in_comments(c_like_regions(doc.text), literals)
         items: list[ManualItem] = []
         needs: list[Need] = []
-        strings: dict[Region, list[Occurrence]] = {}
-        for occ in occurrences:
-            region = region_at(regions, occ.start)
-            if region is None or region.end < occ.end:
-                items.append(manual(occ, doc, "the secret is not inside a string or comment; edit it by hand"))
-            elif region.kind == "comment":
-                edits.append(Edit(occ.start, occ.end, placeholder(occ.name)))
+        strings: dict[Region, list[SecretLiteral]] = {}
+        for lit, region in rest:
+            if region is None or region.end < lit.end:
+                items.append(manual(lit, doc, "the secret is not inside a string or comment; edit it by hand"))
             elif region.kind == "template":
-                edits.append(Edit(occ.start, occ.end, f"${{process.env.{occ.name}}}"))
-                needs.append(Need(occ.name, "env"))
+                edits.append(Edit(lit.start, lit.end, f"${{process.env.{lit.name}}}"))
+                needs.append(Need(lit.name, "env"))
             else:
-                strings.setdefault(region, []).append(occ)
-                needs.append(Need(occ.name, "env"))
+                strings.setdefault(region, []).append(lit)
+                needs.append(Need(lit.name, "env"))
         for region, group in strings.items():
             edits.append(_string_edit(doc.text, region, sorted(group, key=lambda o: o.start)))
         notes: tuple[str, ...] = ()
@@ -54,7 +50,7 @@ class JavaScriptRewriter:
         return None
 
 
-def _string_edit(text: str, region: Region, group: list[Occurrence]) -> Edit:
+def _string_edit(text: str, region: Region, group: list[SecretLiteral]) -> Edit:
     """The whole string becomes the reference, or a parenthesised concatenation around it."""
     quote = text[region.start]
     content = concatenation(text, region.start + 1, region.end - 1, group, quote, quote, "process.env.{name}")

@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from scanner.rotation.rewrite.lexing import line_offsets, region_at, yaml_regions
+from scanner.rotation.rewrite.lexing import line_offsets, yaml_regions
 from scanner.rotation.rewrite.rewriter import (
     Document,
     Edit,
     ManualItem,
     Need,
-    Occurrence,
     Rewrite,
+    SecretLiteral,
     manual,
-    placeholder,
+    placeholders_in_comments,
 )
 from scanner.rotation.rewrite.verify import yaml_problem
 from scanner.rotation.rewrite.yaml_tree import (
@@ -34,7 +34,7 @@ class KubernetesRewriter:
     def __init__(self, secret_name: str = DEFAULT_SECRET_NAME) -> None:
         self.secret_name = secret_name
 
-    def rewrite(self, doc: Document, occurrences: Sequence[Occurrence]) -> Rewrite:
+    def rewrite(self, doc: Document, literals: Sequence[SecretLiteral]) -> Rewrite:
         regions = yaml_regions(doc.text)
         offsets = line_offsets(doc.text)
         try:
@@ -42,45 +42,41 @@ class KubernetesRewriter:
         except Exception:
             documents = []
         env_values, secret_values = _value_slots(doc.text, documents, offsets)
-        edits: list[Edit] = []
+        edits, rest = placeholders_in_comments(regions, literals)
         needs: list[Need] = []
         notes: list[str] = []
         items: list[ManualItem] = []
         nl = doc.newline
-        for occ in occurrences:
-            region = region_at(regions, occ.start)
-            if region is not None and region.kind == "comment":
-                edits.append(Edit(occ.start, occ.end, placeholder(occ.name)))
-                continue
-            env = next((s for s in env_values if s[1] <= occ.start and occ.end <= s[2]), None)
+        for lit, _ in rest:
+            env = next((s for s in env_values if s[1] <= lit.start and lit.end <= s[2]), None)
             if env is not None:
                 key_start, value_start, value_end, col, flow = env
                 quote = doc.text[value_start] in "'\""
-                if (occ.start, occ.end) != (value_start + quote, value_end - quote):
-                    items.append(manual(occ, doc, "the secret is part of a longer env value; split it by hand"))
+                if (lit.start, lit.end) != (value_start + quote, value_end - quote):
+                    items.append(manual(lit, doc, "the secret is part of a longer env value; split it by hand"))
                     continue
                 if flow:
-                    ref = f"valueFrom: {{secretKeyRef: {{name: {self.secret_name}, key: {occ.name}}}}}"
+                    ref = f"valueFrom: {{secretKeyRef: {{name: {self.secret_name}, key: {lit.name}}}}}"
                 else:
                     pad = " " * col
                     ref = (
                         f"valueFrom:{nl}{pad}  secretKeyRef:{nl}{pad}    name: {self.secret_name}"
-                        f"{nl}{pad}    key: {occ.name}"
+                        f"{nl}{pad}    key: {lit.name}"
                     )
                 edits.append(Edit(key_start, value_end, ref))
-                needs.append(Need(occ.name, "k8s-secret", self.secret_name))
+                needs.append(Need(lit.name, "k8s-secret", self.secret_name))
                 continue
-            slot = next((s for s in secret_values if s[0] <= occ.start and occ.end <= s[1]), None)
+            slot = next((s for s in secret_values if s[0] <= lit.start and lit.end <= s[1]), None)
             if slot is not None:
                 # NOTE: a Secret manifest in git is the leak itself; its value is emptied and the Secret must
                 # be created out of band (kubectl, External Secrets, Sealed Secrets).
                 start, end = slot
                 quoted = doc.text[start] in "'\""
                 edits.append(Edit(start + quoted, end - quoted, "") if quoted else Edit(start, end, '""'))
-                needs.append(Need(occ.name, "k8s-secret", self.secret_name))
-                notes.append(f"the Secret's value for {occ.name} was emptied; create the Secret out of band")
+                needs.append(Need(lit.name, "k8s-secret", self.secret_name))
+                notes.append(f"the Secret's value for {lit.name} was emptied; create the Secret out of band")
                 continue
-            items.append(manual(occ, doc, "not a container env value or Secret data; move it by hand"))
+            items.append(manual(lit, doc, "not a container env value or Secret data; move it by hand"))
         return Rewrite(edits=tuple(edits), needs=tuple(needs), notes=tuple(notes), manual=tuple(items))
 
     def verify(self, text: str) -> str | None:

@@ -14,8 +14,8 @@ from scanner.rotation.rewrite.rewriter import (
     Edit,
     ManualItem,
     Need,
-    Occurrence,
     Rewrite,
+    SecretLiteral,
     concatenation,
     manual,
     placeholder,
@@ -29,12 +29,12 @@ _SKIP = (tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT, tokeni
 class PythonRewriter:
     kind = "python"
 
-    def rewrite(self, doc: Document, occurrences: Sequence[Occurrence]) -> Rewrite:
+    def rewrite(self, doc: Document, literals: Sequence[SecretLiteral]) -> Rewrite:
         try:
             tokens = [t for t in tokenize.generate_tokens(io.StringIO(doc.text).readline)]
         except (tokenize.TokenError, SyntaxError) as exc:
             reason = f"the file does not tokenize as Python ({exc}); edit it by hand"
-            return Rewrite(manual=tuple(manual(o, doc, reason) for o in occurrences))
+            return Rewrite(manual=tuple(manual(o, doc, reason) for o in literals))
         starts = line_offsets(doc.text)
         spans = [
             (starts[t.start[0] - 1] + t.start[1], starts[t.end[0] - 1] + t.end[1], i) for i, t in enumerate(tokens)
@@ -42,19 +42,19 @@ class PythonRewriter:
         edits: list[Edit] = []
         items: list[ManualItem] = []
         uses_environ = False
-        by_token: dict[int, list[Occurrence]] = {}
-        for occ in occurrences:
-            index = next((i for s, e, i in spans if s <= occ.start and occ.end <= e), None)
+        by_token: dict[int, list[SecretLiteral]] = {}
+        for lit in literals:
+            index = next((i for s, e, i in spans if s <= lit.start and lit.end <= e), None)
             if index is None:
-                items.append(manual(occ, doc, "the secret spans several Python tokens; edit it by hand"))
+                items.append(manual(lit, doc, "the secret spans several Python tokens; edit it by hand"))
                 continue
             token = tokens[index]
             if token.type == tokenize.COMMENT:
-                edits.append(Edit(occ.start, occ.end, placeholder(occ.name)))
+                edits.append(Edit(lit.start, lit.end, placeholder(lit.name)))
             elif token.type == tokenize.STRING:
-                by_token.setdefault(index, []).append(occ)
+                by_token.setdefault(index, []).append(lit)
             else:
-                items.append(manual(occ, doc, "the secret is not inside a string or comment; edit it by hand"))
+                items.append(manual(lit, doc, "the secret is not inside a string or comment; edit it by hand"))
         for index, group in by_token.items():
             start, end = spans[index][0], spans[index][1]
             edit, reason = _string_edit(doc.text, tokens, index, start, end, sorted(group, key=lambda o: o.start))
@@ -76,7 +76,7 @@ class PythonRewriter:
 
 
 def _string_edit(
-    text: str, tokens: list[tokenize.TokenInfo], index: int, start: int, end: int, group: list[Occurrence]
+    text: str, tokens: list[tokenize.TokenInfo], index: int, start: int, end: int, group: list[SecretLiteral]
 ) -> tuple[Edit | None, str]:
     token_text = text[start:end]
     m = _STRING_PREFIX.match(token_text)

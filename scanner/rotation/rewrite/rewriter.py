@@ -1,4 +1,4 @@
-"""The Rewriter role and the data it exchanges: occurrences of secrets in, span edits and needs out."""
+"""The Rewriter role and the data it exchanges: literals of secrets in, span edits and needs out."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from scanner.findings import Finding
+from scanner.rotation.rewrite.lexing import Region, region_at
 
 Where = Literal["env", "ci-secret", "k8s-secret", "build-arg", "tf-var", "app-config"]
 """Where a reviewer must provide a variable before merging."""
@@ -41,7 +42,7 @@ class Document:
 
 
 @dataclass(frozen=True, slots=True)
-class Occurrence:
+class SecretLiteral:
     """One literal to replace: where it is in the document and the variable name chosen for its secret."""
 
     finding: Finding
@@ -114,7 +115,7 @@ class Rewriter(Protocol):
         """Short name of the file kind (`compose`, `python`), shown in plans and notes."""
         ...
 
-    def rewrite(self, doc: Document, occurrences: Sequence[Occurrence]) -> Rewrite: ...
+    def rewrite(self, doc: Document, literals: Sequence[SecretLiteral]) -> Rewrite: ...
 
     def verify(self, text: str) -> str | None:
         """Re-parse the rewritten text; the reason it is broken, or None when it parses."""
@@ -122,17 +123,17 @@ class Rewriter(Protocol):
 
 
 def concatenation(
-    text: str, start: int, end: int, group: Sequence[Occurrence], opening: str, closing: str, reference: str
+    text: str, start: int, end: int, group: Sequence[SecretLiteral], opening: str, closing: str, reference: str
 ) -> str:
-    """The string literal whose content is `text[start:end]`, with each occurrence (sorted) replaced by
+    """The string literal whose content is `text[start:end]`, with each literal (sorted) replaced by
     `reference.format(name=…)`: the reference alone, or a parenthesised `+` concatenation around it."""
     pieces: list[str] = []
     cursor = start
-    for occ in group:
-        if occ.start > cursor:
-            pieces.append(f"{opening}{text[cursor : occ.start]}{closing}")
-        pieces.append(reference.format(name=occ.name))
-        cursor = occ.end
+    for lit in group:
+        if lit.start > cursor:
+            pieces.append(f"{opening}{text[cursor : lit.start]}{closing}")
+        pieces.append(reference.format(name=lit.name))
+        cursor = lit.end
     if end > cursor:
         pieces.append(f"{opening}{text[cursor:end]}{closing}")
     joined = " + ".join(pieces)
@@ -144,7 +145,23 @@ def placeholder(name: str) -> str:
     return f"<your {name}>"
 
 
-def manual(occ: Occurrence, doc: Document, reason: str) -> ManualItem:
-    """A manual item for an occurrence a rewriter cannot handle."""
-    f = occ.finding
+def placeholders_in_comments(
+    regions: Sequence[Region], literals: Sequence[SecretLiteral]
+) -> tuple[list[Edit], list[tuple[SecretLiteral, Region | None]]]:
+    """Literals inside a comment become `<your NAME>` (a comment can name the variable, not read it); the
+    others come back with the string region around them (None: bare), for the file kind's own reference."""
+    edits: list[Edit] = []
+    rest: list[tuple[SecretLiteral, Region | None]] = []
+    for lit in literals:
+        region = region_at(regions, lit.start)
+        if region is not None and region.kind == "comment":
+            edits.append(Edit(lit.start, lit.end, placeholder(lit.name)))
+        else:
+            rest.append((lit, region))
+    return edits, rest
+
+
+def manual(lit: SecretLiteral, doc: Document, reason: str) -> ManualItem:
+    """A manual item for a literal a rewriter cannot handle."""
+    f = lit.finding
     return ManualItem(doc.path, f.line, f.rule_id, f.redacted, reason)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from scanner.rotation.rewrite.lexing import Region, region_at, shell_regions
-from scanner.rotation.rewrite.rewriter import Document, Edit, Need, Occurrence, Rewrite, placeholder
+from scanner.rotation.rewrite.rewriter import Document, Edit, Need, Rewrite, SecretLiteral, placeholder
 
 
 def shell_edit(text: str, regions: Sequence[Region], start: int, end: int, name: str) -> Edit:
@@ -28,13 +28,11 @@ def shell_edit(text: str, regions: Sequence[Region], start: int, end: int, name:
 class ShellRewriter:
     kind = "shell"
 
-    def rewrite(self, doc: Document, occurrences: Sequence[Occurrence]) -> Rewrite:
+    def rewrite(self, doc: Document, literals: Sequence[SecretLiteral]) -> Rewrite:
         regions = shell_regions(doc.text)
-        edits = tuple(shell_edit(doc.text, regions, o.start, o.end, o.name) for o in occurrences)
+        edits = tuple(shell_edit(doc.text, regions, o.start, o.end, o.name) for o in literals)
         needs = tuple(
-            Need(o.name, "env")
-            for o in occurrences
-            if (r := region_at(regions, o.start)) is None or r.kind != "comment"
+            Need(o.name, "env") for o in literals if (r := region_at(regions, o.start)) is None or r.kind != "comment"
         )
         return Rewrite(edits=edits, needs=needs)
 

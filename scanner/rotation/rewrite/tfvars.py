@@ -5,16 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from scanner.rotation.rewrite.lexing import region_at, shell_regions
+from scanner.rotation.rewrite.lexing import shell_regions
 from scanner.rotation.rewrite.rewriter import (
     Document,
     Edit,
     ManualItem,
     Need,
-    Occurrence,
     Rewrite,
+    SecretLiteral,
     manual,
-    placeholder,
+    placeholders_in_comments,
 )
 
 _ASSIGNMENT = re.compile(r"""^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*"([^"]*)"\s*(?:#.*|//.*)?$""")
@@ -23,26 +23,21 @@ _ASSIGNMENT = re.compile(r"""^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*"([^"]*)"\s*(?:
 class TfvarsRewriter:
     kind = "tfvars"
 
-    def rewrite(self, doc: Document, occurrences: Sequence[Occurrence]) -> Rewrite:
-        regions = shell_regions(doc.text)
-        edits: list[Edit] = []
+    def rewrite(self, doc: Document, literals: Sequence[SecretLiteral]) -> Rewrite:
+        edits, rest = placeholders_in_comments(shell_regions(doc.text), literals)
         needs: list[Need] = []
         notes: list[str] = []
         items: list[ManualItem] = []
-        for occ in occurrences:
-            region = region_at(regions, occ.start)
-            if region is not None and region.kind == "comment":
-                edits.append(Edit(occ.start, occ.end, placeholder(occ.name)))
-                continue
-            start, end = doc.line_start(occ.start), doc.line_end(occ.start)
+        for lit, _ in rest:
+            start, end = doc.line_start(lit.start), doc.line_end(lit.start)
             m = _ASSIGNMENT.match(doc.text[start:end])
             if m is None:
-                items.append(manual(occ, doc, "the secret is inside a map or list; move it by hand"))
+                items.append(manual(lit, doc, "the secret is inside a map or list; move it by hand"))
                 continue
             var = m.group(1)
             edits.append(Edit(start, end, f"# {var}: removed by keysweep; Terraform reads it from TF_VAR_{var}"))
-            needs.append(Need(occ.name, "tf-var", f"TF_VAR_{var}"))
-            notes.append(f"{var} was removed: export TF_VAR_{var} (from {occ.name}) where Terraform runs")
+            needs.append(Need(lit.name, "tf-var", f"TF_VAR_{var}"))
+            notes.append(f"{var} was removed: export TF_VAR_{var} (from {lit.name}) where Terraform runs")
         return Rewrite(edits=tuple(edits), needs=tuple(needs), notes=tuple(notes), manual=tuple(items))
 
     def verify(self, text: str) -> str | None:

@@ -1,10 +1,17 @@
-"""Choose one conventional environment-variable name per secret: the code's own name, else the rule's."""
+"""The one variable name each secret gets, decided from the findings alone, wherever it is printed or used.
+
+The scan's fix hint, the rotation plan, `keysweep fix`, the manual steps, the Vault paths and the pull
+request all ask `names_for` (or `choose_names`) and so say the same name: the name the code already gives the
+secret (`NEXUS_API_KEY="sk-…"`), else the name its code-named siblings of the same rule got, else the rule's
+conventional one (`OPENAI_API_KEY`), made unique per secret with its label (`NEXUS_API_KEY_CI_PIPELINE`).
+This module depends on `findings` only, so the reporters and rotation can both use it.
+"""
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from scanner.findings import Finding
@@ -28,25 +35,56 @@ _NAMED_BEFORE = re.compile(
     r"""(?:^|[\s{,(])["']?(?:export\s+|ENV\s+|ARG\s+|const\s+|let\s+|var\s+|readonly\s+)?"""
     r"""([A-Z][A-Z0-9]*_[A-Z0-9_]*[A-Z0-9])["']?\s*(?:=|:|\s)\s*["'`]?$"""
 )
+# A code identifier assigned the literal: `db_password = "`, `password: `, `"auth_token": "`, `apiKey: '`.
+_ASSIGNED_TO = re.compile(r"""(?:^|[\s{,(])["']?([a-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*)["']?\s*(?:=|:)\s*["'`]?$""")
 # Kubernetes: `- name: NAME` on the line above `value: <literal>`.
 _K8S_VALUE = re.compile(r"""^\s*value:\s*["']?$""")
 _K8S_NAME = re.compile(r"""^\s*-?\s*name:\s*["']?([A-Za-z_][A-Za-z0-9_]*)["']?\s*$""")
+_KIND_SUFFIX = {"org-id": "ORG_ID", "webhook-secret": "WEBHOOK_SECRET"}
 
 
 @dataclass(frozen=True, slots=True)
-class NameHint:
-    """What the code around one occurrence calls its secret, if anything."""
+class Sighting:
+    """One place a secret was seen, as naming needs it."""
 
     secret_id: str
-    name: str
+    rule_id: str
+    kind: str
+    provider: str | None
+    env_var: str | None
+    """The rule's conventional name (`OPENAI_API_KEY`)."""
+    labels: tuple[str, ...]
+    hint: str | None
+    """What the code there calls the secret (`NEXUS_API_KEY`), if anything."""
+    place: tuple[str, int, int]
+    """(path, line, column): the first place seen breaks ties."""
 
 
-def is_env_name(name: str) -> bool:
-    return bool(_ENV_NAME.match(name))
+def sighting(finding: Finding, hint: str | None = None) -> Sighting:
+    """How naming sees a finding; `hint` overrides the one the scan read beside it."""
+    return Sighting(
+        secret_id=finding.secret_id,
+        rule_id=finding.rule_id,
+        kind=finding.kind,
+        provider=finding.provider,
+        env_var=finding.env_var,
+        labels=finding.labels,
+        hint=hint or finding.name_hint,
+        place=(finding.path, finding.line, finding.column),
+    )
 
 
-def hint_from_context(before: str, previous_line: str) -> str | None:
-    """The variable name the code gives a literal, from the text before it on its line (or the line above)."""
+def names_for(findings: Iterable[Finding], explicit: Mapping[str, str] | None = None) -> dict[str, str]:
+    """secret_id → its variable name, for every secret among `findings`."""
+    return choose_names([sighting(f) for f in findings], explicit)
+
+
+def name_hint(before: str, previous_line: str = "", *, generic: bool = False) -> str | None:
+    """The variable name the code gives a literal, from the text before it on its line (or the line above).
+
+    `generic`: the finding's rule knows no better name (a credential-style assignment), so a code identifier
+    (`db_password = "…"`) names it too: `DB_PASSWORD`.
+    """
     m = _NAMED_BEFORE.search(before)
     if m:
         return m.group(1)
@@ -54,14 +92,14 @@ def hint_from_context(before: str, previous_line: str) -> str | None:
         k = _K8S_NAME.match(previous_line)
         if k:
             return k.group(1)
+    if generic:
+        a = _ASSIGNED_TO.search(before)
+        if a:
+            return _upper_snake(re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", a.group(1)))
     return None
 
 
-def assign_names(
-    findings: Sequence[Finding],
-    hints: Iterable[NameHint] = (),
-    explicit: Mapping[str, str] | None = None,
-) -> dict[str, str]:
+def choose_names(sightings: Iterable[Sighting], explicit: Mapping[str, str] | None = None) -> dict[str, str]:
     """One name per secret_id, unique across secrets (a CI secret or Vault path holds one value).
 
     Order of preference: an explicit name (the rotation plan's), the name the code already uses most,
@@ -70,13 +108,14 @@ def assign_names(
     label (`NEXUS_API_KEY_CI_PIPELINE`), else a number.
     """
     explicit = dict(explicit or {})
-    by_secret: dict[str, list[Finding]] = {}
-    for f in findings:
-        by_secret.setdefault(f.secret_id, []).append(f)
+    by_secret: dict[str, list[Sighting]] = {}
+    for s in sightings:
+        by_secret.setdefault(s.secret_id, []).append(s)
     counts: dict[str, Counter[str]] = {sid: Counter() for sid in by_secret}
-    for hint in hints:
-        if hint.secret_id in counts:
-            counts[hint.secret_id][public_safe(hint.name)] += 1
+    for sid, group in by_secret.items():
+        for s in group:
+            if s.hint:
+                counts[sid][public_safe(s.hint)] += 1
 
     preferred: dict[str, tuple[str, int]] = {}
     for sid, group in by_secret.items():
@@ -99,22 +138,25 @@ def assign_names(
         if sid not in preferred:
             preferred[sid] = (family.get(group[0].rule_id, (default_name(group[0]), 0))[0], 0)
 
-    order = sorted(by_secret, key=lambda sid: (-preferred[sid][1], _first_position(by_secret[sid])))
+    order = sorted(by_secret, key=lambda sid: (-preferred[sid][1], min(s.place for s in by_secret[sid])))
     names: dict[str, str] = {}
     taken: set[str] = set()
     for sid in order:
         base = preferred[sid][0]
-        labels = [label for f in by_secret[sid] for label in f.labels]
+        labels = [label for s in by_secret[sid] for label in s.labels]
         candidates = [base] + [f"{base}_{_upper_snake(label)}" for label in labels if _upper_snake(label)]
         free = [c for c in candidates if c not in taken]
         counter = 2
         while not free:
             free = [f"{base}_{counter}"] if f"{base}_{counter}" not in taken else []
             counter += 1
-        name = free[0]
-        names[sid] = name
-        taken.add(name)
+        names[sid] = free[0]
+        taken.add(free[0])
     return names
+
+
+def is_env_name(name: str) -> bool:
+    return bool(_ENV_NAME.match(name))
 
 
 def public_safe(name: str) -> str:
@@ -126,12 +168,12 @@ def public_safe(name: str) -> str:
     return name
 
 
-def default_name(finding: Finding) -> str:
+def default_name(s: Sighting) -> str:
     """The rule's conventional name, or one derived from the provider and kind."""
-    if finding.env_var and is_env_name(finding.env_var):
-        return public_safe(finding.env_var)
-    suffix = {"org-id": "ORG_ID", "webhook-secret": "WEBHOOK_SECRET"}.get(finding.kind, "API_KEY")
-    provider = finding.provider or ""
+    if s.env_var and is_env_name(s.env_var):
+        return public_safe(s.env_var)
+    suffix = _KIND_SUFFIX.get(s.kind, "API_KEY")
+    provider = s.provider or ""
     if provider and provider not in ("openai-compatible", "generic"):
         return f"{_upper_snake(provider)}_{suffix}"
     return suffix
@@ -139,8 +181,3 @@ def default_name(finding: Finding) -> str:
 
 def _upper_snake(text: str) -> str:
     return re.sub(r"[^A-Z0-9]+", "_", text.upper()).strip("_")
-
-
-def _first_position(group: list[Finding]) -> tuple[str, int, int]:
-    f = min(group, key=lambda f: (f.path, f.line, f.column))
-    return (f.path, f.line, f.column)

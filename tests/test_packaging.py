@@ -24,6 +24,7 @@ def test_wheel_finds_its_bundled_rules_away_from_the_repository(tmp_path: Path) 
     [wheel] = tmp_path.glob("keysweep-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "scanner/_rules/openai.toml" in names
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)  # the license pyproject names
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     probe = (

@@ -73,4 +73,6 @@ def _count(findings: Sequence[Finding]) -> str:
 def _colour() -> bool:
     import sys
 
-    return sys.stderr.isatty() and "NO_COLOR" not in os.environ
+    from scanner.cli.colour import is_colour_on
+
+    return is_colour_on(sys.stderr)

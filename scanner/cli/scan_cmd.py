@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from scanner.cli.colour import is_colour_on
 from scanner.findings import Severity
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ def scan(
     finally:
         if progress is not None:
             progress.close()
-    text = _render(fmt, result, settings, colour=output is None and sys.stdout.isatty())
+    text = _render(fmt, result, settings, colour=output is None and is_colour_on(sys.stdout))
     if output is not None:
         try:
             output.write_text(text, encoding="utf-8")

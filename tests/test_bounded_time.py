@@ -42,6 +42,14 @@ PATHOLOGICAL = [
     pytest.param(b"aws_secret_access_key=" * 40_000, [], id="1MB-of-aws-secret-names"),
     pytest.param(("é•…" * 200_000).encode() + b"\xff\xfe" * 100_000, [], id="unicode-and-invalid-utf8"),
     pytest.param(b"\\n" * 500_000 + b"%3D" * 100_000, [], id="escape-sequences"),
+    # Rules that read several lines after their keyword (.netrc, Spring YAML, Docker auths, PuTTY keys, base64
+    # PEM) must not rescan those lines once per keyword: a file made of nothing but keywords stays linear.
+    pytest.param(b"machine host login user\n" * 45_000, [], id="1MB-of-netrc-machine-lines"),
+    pytest.param(b"mail:\n  host: smtp\n" * 50_000, [], id="1MB-of-yaml-blocks-without-password"),
+    pytest.param(b'{"auths": {"r": {"auth": "\n' * 40_000, [], id="1MB-of-docker-auths-openings"),
+    pytest.param(b"PuTTY-User-Key-File-2: ssh-rsa\nPrivate-Lines: 2\n" * 20_000, [], id="1MB-of-ppk-headers"),
+    pytest.param(b"LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0t" * 25_000, [], id="1MB-of-base64-pem-headers"),
+    pytest.param(b"eyJhbGciOiJIUzI1NiJ9." * 50_000, [], id="1MB-of-jwt-headers"),
 ]
 
 

@@ -164,3 +164,31 @@ def test_base64_encoded_private_key_is_reported_as_one_value() -> None:
     assert reported(f"signing_key: {value}\n") == [("base64-private-key", value)]
     cert = base64.b64encode(pem.replace("RSA PRIVATE KEY", "CERTIFICATE").encode()).decode()
     assert reported(f"tls.crt: {cert}\n") == []
+
+
+def _has_unbounded_repeat(pattern: str) -> bool:
+    """True when a quantifier (`*`, `+`, `{n,}`) anywhere in `pattern` has no upper bound."""
+    from re import _constants as c
+    from re import _parser as parser
+
+    def walk(items: object) -> bool:
+        for item in items if isinstance(items, (list, tuple, parser.SubPattern)) else ():
+            if isinstance(item, tuple) and item and item[0] in (c.MAX_REPEAT, c.MIN_REPEAT):
+                _low, high, sub = item[1]
+                if high == c.MAXREPEAT or walk(sub):
+                    return True
+            elif isinstance(item, (list, tuple, parser.SubPattern)) and walk(item):
+                return True
+        return False
+
+    return walk(parser.parse(pattern))
+
+
+def test_the_bound_check_sees_an_unbounded_quantifier() -> None:
+    assert _has_unbounded_repeat(r"a(?:b[ \t]+c)?d")
+    assert not _has_unbounded_repeat(r"a(?:b[ \t]{1,4}c)?d{2}")
+
+
+@pytest.mark.parametrize("rule", FAMILY_RULES, ids=lambda r: r.id)
+def test_every_quantifier_is_bounded(rule: Rule) -> None:
+    assert not _has_unbounded_repeat(rule.regex.pattern.decode())

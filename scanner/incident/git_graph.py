@@ -120,3 +120,16 @@ def _default_branch(repo: Path, refs: list[Ref]) -> str | None:
             return candidate
     current = git_runner.git(repo, "symbolic-ref", "-q", "--short", "HEAD", allow=(0, 1, 128)).decode().strip()
     return current or None
+
+
+def find_repository(path: Path) -> Path | None:
+    """The top of the git working tree (or bare repository) that holds `path`, or None outside one."""
+    from scanner.errors import GitError
+
+    start = path if path.is_dir() else path.parent
+    if not start.is_dir():
+        return None
+    try:
+        return git_runner.toplevel(start)
+    except GitError:
+        return None

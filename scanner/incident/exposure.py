@@ -169,7 +169,8 @@ def _events(graph: Graph, held: set[str], commits: Mapping[str, Commit]) -> list
             (added if has else removed).append(change.path)
     position = {oid: n for n, oid in enumerate(graph.order)}
     out: list[ExposureEvent] = []
-    for oid in sorted(per_commit, key=lambda c: position.get(c, -1)):
+    # NOTE: by author date (the timeline's axis), then parents before children for commits of the same time.
+    for oid in sorted(per_commit, key=lambda c: (_utc(commits[c].date), position.get(c, -1))):
         added, removed = (sorted(paths) for paths in per_commit[oid])
         commit = commits[oid]
         moved_from = list(removed)
@@ -182,6 +183,16 @@ def _events(graph: Graph, held: set[str], commits: Mapping[str, Commit]) -> list
             out.append(ExposureEvent(kind, commit, path, source))
         out.extend(ExposureEvent(EventKind.REMOVED, commit, path) for path in moved_from)
     return out
+
+
+def _utc(date: str) -> str:
+    """An ISO-8601 date in UTC, so that dates with different offsets sort in time order."""
+    import datetime as dt
+
+    try:
+        return dt.datetime.fromisoformat(date).astimezone(dt.UTC).isoformat()
+    except ValueError:
+        return date
 
 
 def _held_in_parents(graph: Graph, commit: str, held: set[str]) -> str | None:

@@ -42,7 +42,7 @@ class Facts:
 
     @property
     def committed(self) -> bool:
-        return not self.exposures or any(x.commits or x.events for x in self.exposures)
+        return not self.exposures or any(x.commits or x.events or x.refs or x.head in _READABLE for x in self.exposures)
 
 
 def next_action(f: Facts) -> NextAction:

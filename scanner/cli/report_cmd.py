@@ -20,7 +20,9 @@ import click
     help="Start from a saved `keysweep scan --format json` report (plain or --org); PATH is then the repository "
     "it was made from, for the git timeline.",
 )
-@click.option("--format", "fmt", type=click.Choice(["markdown", "html"]), help="Default: from -o's suffix, else markdown.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["markdown", "html"]), help="Default: from -o's suffix, else markdown."
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
 @click.option("--verify", is_flag=True, help="Scan with liveness checks (`keysweep scan --verify`).")
 @click.option("--reveal", is_flag=True, help="Include secret values (never the default).")

@@ -172,7 +172,9 @@ def _liveness(rows: Sequence[ScanRow], rotations: Sequence[RotationStatus], *, v
 
 
 def _sighting(r: ScanRow) -> Sighting:
-    return Sighting(r.secret_id, r.rule_id, r.kind, r.provider, r.env_var, r.labels, r.name_hint, (r.path, r.line, r.column))
+    return Sighting(
+        r.secret_id, r.rule_id, r.kind, r.provider, r.env_var, r.labels, r.name_hint, (r.path, r.line, r.column)
+    )
 
 
 def _union(lists: Iterable[Iterable[str]]) -> tuple[str, ...]:

@@ -50,8 +50,7 @@ def render(report: IncidentReport) -> str:
     css = _asset("report.css")
     js = _asset("report.js")
     policy = (
-        f"default-src 'none'; style-src '{_hash(css)}'; script-src '{_hash(js)}'; "
-        "base-uri 'none'; form-action 'none'"
+        f"default-src 'none'; style-src '{_hash(css)}'; script-src '{_hash(js)}'; base-uri 'none'; form-action 'none'"
     )
     now = parse_time(report.generated_at) or dt.datetime.now(dt.UTC)
     title = f"Incident report: {report.source}"
@@ -65,7 +64,8 @@ def render(report: IncidentReport) -> str:
         *[line for n, s in enumerate(report.keys, 1) for line in _section(n, s, report, now)],
         *_identifiers(report),
         "</main>",
-        f"<footer><p>keysweep {escape(report.tool_version)} · generated {escape(when(report.generated_at))}</p></footer>",
+        f"<footer><p>keysweep {escape(report.tool_version)} · generated {escape(when(report.generated_at))}</p>"
+        "</footer>",
     ]
     return "\n".join(
         [
@@ -104,7 +104,9 @@ def _rich(text: str) -> str:
 
 
 def _preamble(report: IncidentReport) -> list[str]:
-    out = [f'<p class="meta">Generated {escape(when(report.generated_at))} by keysweep {escape(report.tool_version)}.</p>']
+    out = [
+        f'<p class="meta">Generated {escape(when(report.generated_at))} by keysweep {escape(report.tool_version)}.</p>'
+    ]
     if report.repository:
         name = report.repository.rsplit("/", 1)[-1]
         out.append(
@@ -120,7 +122,8 @@ def _preamble(report: IncidentReport) -> list[str]:
     out.append(
         '<p class="warning">Secret values are shown in full (<code>--reveal</code>): handle this page as a secret.</p>'
         if report.reveal
-        else '<p class="meta">No secret value is on this page: secrets are named by their redacted form and secret id.</p>'
+        else '<p class="meta">No secret value is on this page: secrets are named by their redacted form and secret '
+        "id.</p>"
     )
     if report.skipped:
         items = "".join(f"<li><code>{escape(p)}</code>: {escape(r)}</li>" for p, r in report.skipped[:50])
@@ -208,7 +211,8 @@ def _section(n: int, s: SecretReport, report: IncidentReport, now: dt.datetime) 
             "<figure>",
             svg,
             '<figcaption class="legend">Filled circle: introduced · ring: copied or moved · cross: removed · '
-            "diamond: rotation step · band: held at that path (dashed: still held) · dotted line: this report.</figcaption>",
+            "diamond: rotation step · band: held at that path (dashed: still held) · dotted line: this report."
+            "</figcaption>",
             "</figure>",
         ]
     for exposure in s.exposures:

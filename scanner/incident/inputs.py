@@ -86,9 +86,7 @@ def parse_scan_document(document: object, where: str = "<scan>") -> ScanInput:
     found = document.get("summary")
     summary: dict[str, Any] = found if isinstance(found, dict) else {}
     skipped = tuple(
-        (str(s.get("path")), str(s.get("reason")))
-        for s in summary.get("skipped") or ()
-        if isinstance(s, dict)
+        (str(s.get("path")), str(s.get("reason"))) for s in summary.get("skipped") or () if isinstance(s, dict)
     )
     listed = document.get("repositories")
     repositories: list[Any] = listed if isinstance(listed, list) else []

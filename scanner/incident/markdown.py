@@ -139,7 +139,9 @@ def _exposure(x: GitExposure) -> list[str]:
         if x.commits:
             listed = ", ".join(f"`{short(c)}`" for c in x.commits[:COMMITS_LISTED])
             rest = len(x.commits) - COMMITS_LISTED
-            out.append(f"- Commits that can read it ({len(x.commits)}): {listed}" + (f" …and {rest} more" if rest > 0 else ""))
+            out.append(
+                f"- Commits that can read it ({len(x.commits)}): {listed}" + (f" …and {rest} more" if rest > 0 else "")
+            )
         out.append("")
     return out
 

@@ -118,7 +118,9 @@ def rotation_facts(rotation: RotationStatus) -> list[str]:
         if pr.state == "skipped":
             lines.append(f"pull request: skipped ({pr.message})")
         else:
-            lines.append(f"{name}: {pr.url or 'no URL'} — {pr.state}" + (f" as of {when(pr.as_of)}" if pr.as_of else ""))
+            lines.append(
+                f"{name}: {pr.url or 'no URL'} — {pr.state}" + (f" as of {when(pr.as_of)}" if pr.as_of else "")
+            )
     if rotation.manual_steps:
         lines.append(f"manual steps ({len(rotation.manual_steps)}): outstanding unless done by hand")
     return lines

@@ -21,6 +21,7 @@ from scanner.report import json as json_report  # noqa: E402
 from scanner.scan import scan_target  # noqa: E402
 from scanner.sources.targets import in_repository, on_disk  # noqa: E402
 from tests.incident.history import Repo, isolated_git  # noqa: E402
+from tests.rotation.conftest import bao, emulator, world  # noqa: E402, F401  (the rotation fixtures, reused)
 
 GENERATED_AT = "2024-03-01T12:00:00+00:00"
 

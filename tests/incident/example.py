@@ -19,7 +19,6 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from scanner.config import Settings  # noqa: E402
-from scanner.findings import Finding  # noqa: E402
 from scanner.incident import html, markdown  # noqa: E402
 from scanner.incident.build import ReportRequest, build_report  # noqa: E402
 from scanner.incident.inputs import parse_scan_document  # noqa: E402
@@ -29,8 +28,8 @@ from scanner.rotation.events import (  # noqa: E402
     Done,
     EventData,
     Manual,
-    MintIntent,
     Minted,
+    MintIntent,
     OldDead,
     Planned,
     PrBranch,
@@ -88,11 +87,16 @@ def _history(tmp: Path) -> Repo:
 
 def _verify(document: dict[str, object], exposed: dict[str, ExposedSecret]) -> None:
     """Liveness as `keysweep scan --verify` adds it to each row: the rotated key is rejected, the others live."""
+    provider = "openai-compatible"
     said = {
-        exposed["prod-default"].secret_id: {"status": "revoked", "reason": "401 from GET /v1/models", "provider": "openai-compatible"},
-        exposed["ci-pipeline"].secret_id: {"status": "live", "reason": "200 from GET /v1/models", "provider": "openai-compatible"},
-        exposed["staging"].secret_id: {"status": "live", "reason": "200 from GET /v1/models", "provider": "openai-compatible"},
-    }  # fmt: skip
+        exposed["prod-default"].secret_id: {
+            "status": "revoked",
+            "reason": "401 from GET /v1/models",
+            "provider": provider,
+        },
+        exposed["ci-pipeline"].secret_id: {"status": "live", "reason": "200 from GET /v1/models", "provider": provider},
+        exposed["staging"].secret_id: {"status": "live", "reason": "200 from GET /v1/models", "provider": provider},
+    }
     rows = document["findings"]
     assert isinstance(rows, list)
     for row in rows:

@@ -17,7 +17,11 @@ from tests.incident.example import build_example
 
 pytestmark = pytest.mark.slow
 
-CANDIDATES = ("chromium-headless-shell", "/usr/lib/chromium/chromium-headless-shell", "/usr/lib/chromium/headless_shell")
+CANDIDATES = (
+    "chromium-headless-shell",
+    "/usr/lib/chromium/chromium-headless-shell",
+    "/usr/lib/chromium/headless_shell",
+)
 
 
 def _browser_binary() -> str | None:
@@ -39,7 +43,9 @@ def _unavailable(reason: str) -> None:
 def browser() -> Iterator[Any]:
     binary = _browser_binary()
     if binary is None:
-        _unavailable("chromium-headless-shell is not installed: `apt-get install chromium-headless-shell` (.ci/run does)")
+        _unavailable(
+            "chromium-headless-shell is not installed: `apt-get install chromium-headless-shell` (.ci/run does)"
+        )
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:

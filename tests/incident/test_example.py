@@ -30,7 +30,12 @@ def test_the_committed_example_is_what_the_generator_writes(name: str, regenerat
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_the_example_holds_no_secret_value_only_redacted_forms(name: str, regenerated: dict[str, str]) -> None:
     text = regenerated[name]
-    for value, prefix in ((PROD_DEFAULT, "sk-proj-"), (CI_PIPELINE, "sk-proj-"), (LEGACY_STAGING, "sk-"), (WEBHOOK, "whsec_")):
+    for value, prefix in (
+        (PROD_DEFAULT, "sk-proj-"),
+        (CI_PIPELINE, "sk-proj-"),
+        (LEGACY_STAGING, "sk-"),
+        (WEBHOOK, "whsec_"),
+    ):
         assert value not in text
         assert redact(value, prefix) in text, "the redacted form names each secret"
     found = scan_paths([Path(DOCS / name)], Settings()).findings

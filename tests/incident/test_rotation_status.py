@@ -19,8 +19,8 @@ from scanner.rotation.events import (
     Done,
     EventData,
     Manual,
-    MintIntent,
     Minted,
+    MintIntent,
     OldDead,
     Planned,
     PrBranch,
@@ -41,7 +41,7 @@ from scanner.scan import scan_target
 from scanner.sources.targets import in_repository
 from tests.incident.conftest import GENERATED_AT
 from tests.incident.history import Repo, fake_key
-from tests.rotation.conftest import World, bao, emulator, run_rotation, world  # noqa: F401  (fixtures)
+from tests.rotation.conftest import World, run_rotation
 from tests.rotation.seed import LEGACY_STAGING, ORG_PROD, PROD_DEFAULT, WEBHOOK, seed_findings
 
 KEY = fake_key(7)
@@ -69,7 +69,12 @@ def journal(state: Path, findings: Sequence[Finding], events: Sequence[EventData
     try:
         j.append(Planned(plan=plan.to_record()))
         for data in events:
-            j.append(data, None if isinstance(data, Run | PrBranch | PrOpened | PrSkipped | AwaitingRevoke | PrNotMerged | Done) else exposed.secret_id)
+            j.append(
+                data,
+                None
+                if isinstance(data, Run | PrBranch | PrOpened | PrSkipped | AwaitingRevoke | PrNotMerged | Done)
+                else exposed.secret_id,
+            )
     finally:
         j.close()
     return j.path
@@ -195,7 +200,8 @@ def test_a_real_rotation_against_the_emulators_shows_in_the_report(world: World)
     assert stored is not None
     assert (rotation.rotation_id, rotation.status, rotation.action) == (plan.rotation_id, "done", "rotate-key")
     assert rotation.minted_key_id == stored.data["key_id"]
-    assert (rotation.vault_path, rotation.vault_version) == (f"secret/{world.prefix}/nexus/NEXUS_API_KEY", stored.version)
+    vault_path = f"secret/{world.prefix}/nexus/NEXUS_API_KEY"
+    assert (rotation.vault_path, rotation.vault_version) == (vault_path, stored.version)
     assert rotation.verified and rotation.revoked and rotation.old_key_dead
     assert prod.liveness.status == "revoked"
     assert prod.next_action.urgency is Urgency.SOON and "keysweep fix docs --pr" in prod.next_action.text

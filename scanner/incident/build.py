@@ -75,7 +75,7 @@ def build_report(scan: ScanInput, request: ReportRequest) -> IncidentReport:
                 redacted=first.redacted,
                 identifier=first.identifier,
                 labels=_union(r.labels for r in rows),
-                variable=None if first.identifier else names.get(sid),
+                variable=None if first.identifier else _planned_name(mine) or names.get(sid),
                 places=places,
                 exposures=found,
                 liveness=liveness,
@@ -169,6 +169,11 @@ def _liveness(rows: Sequence[ScanRow], rotations: Sequence[RotationStatus], *, v
     if verified:
         return Liveness("unknown", "no liveness check for this provider", None, "scan --verify")
     return NOT_CHECKED
+
+
+def _planned_name(rotations: Sequence[RotationStatus]) -> str | None:
+    """The variable the latest rotation named the secret by: its PR makes the code read that one."""
+    return next((r.variable for r in reversed(rotations) if r.variable), None)
 
 
 def _sighting(r: ScanRow) -> Sighting:

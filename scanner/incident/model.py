@@ -166,6 +166,8 @@ class RotationStatus:
     manual_steps: tuple[str, ...] = ()
     pull_request: PullRequestStatus | None = None
     events: tuple[RotationEvent, ...] = ()
+    variable: str | None = None
+    """The variable the plan named it by (and its Vault path), which the PR makes the code read."""
 
     @property
     def is_finished(self) -> bool:

@@ -77,6 +77,7 @@ def _from_journal(entries: Sequence[Entry]) -> dict[str, RotationStatus]:
     for e in entries[1:]:
         events[e.target].append(RotationEvent(e.ts, str(e.event)))
     shared = [ev for ev in events[None] if ev.what in ("pr", "pr-merged", "done")]
+    variables = {t.secret_id: t.env_name for t in plan.targets}
     out = {}
     for row in summary["targets"]:
         out[row["secret_id"]] = RotationStatus(
@@ -95,6 +96,7 @@ def _from_journal(entries: Sequence[Entry]) -> dict[str, RotationStatus]:
             manual_steps=tuple(row["manual_steps"]),
             pull_request=pull_request,
             events=tuple(sorted(events[row["secret_id"]] + shared, key=lambda ev: ev.when)),
+            variable=variables.get(row["secret_id"]),
         )
     return out
 

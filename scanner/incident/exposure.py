@@ -56,7 +56,12 @@ def trace(graph: Graph, wanted: Sequence[Wanted], repository: str) -> dict[str, 
             events[w.secret_id] = _events(graph, held, commits)
         else:
             events[w.secret_id] = _reported(w, set(graph.parents))
-    reach = _reach(graph, {sid: {e.commit.oid or "" for e in evs if e.kind in _ENTRIES} for sid, evs in events.items()})
+    # NOTE: the scan's own introducing commits count too, should a holding blob have escaped the search.
+    reported = {w.secret_id: {p.commit.oid for p in w.places if p.commit and p.commit.oid} for w in wanted}
+    entries = {
+        sid: {e.commit.oid or "" for e in evs if e.kind in _ENTRIES} | reported[sid] for sid, evs in events.items()
+    }
+    reach = _reach(graph, entries)
     out = {}
     for bit, w in enumerate(wanted):
         traced = w.secret_id in needles

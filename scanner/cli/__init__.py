@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "baseline": ("scanner.cli.baseline_cmd:baseline", "Create and update baselines of accepted findings."),
     "rotate": ("scanner.cli.rotate_cmd:rotate", "Plan and apply the rotation of exposed keys."),
     "fix": ("scanner.cli.fix_cmd:fix", "Rewrite inline secrets into env or secret references."),
+    "report": ("scanner.cli.report_cmd:report", "Incident report: exposure, liveness, rotation status, next action."),
 }
 
 

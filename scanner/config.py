@@ -29,6 +29,9 @@ class Settings:
     """Regular expressions; a secret matching one is not reported."""
     reveal: bool = False
     """Include secret values in reports."""
+    only_verified: bool = False
+    """`scan --only-verified`: only findings whose secret its provider called live (or could not be asked about:
+    a timeout, a 5xx) fail the gate; `--verify` set the verifications in the ScanResult."""
     baseline: Path | None = None
     config_file: Path | None = None
     """The file these settings were read from, for error messages."""

@@ -168,6 +168,62 @@ def redact(secret: str, prefix: str = "") -> str:
     return f"{shown}…"
 
 
+class VerificationStatus(enum.StrEnum):
+    """What a secret's provider said when `scan --verify` asked it (one read-only call)."""
+
+    LIVE = "live"
+    """The provider accepted the credential (a 403 for a missing permission still proves it authenticates)."""
+    REVOKED = "revoked"
+    """The provider said the credential is invalid, revoked or expired (401 and the like; never a 5xx)."""
+    UNKNOWN = "unknown"
+    """No answer either way; the reason says why."""
+
+
+CHECK_FAILED = frozenset(
+    {"timeout", "server-error", "rate-limited", "malformed-answer", "network-error", "unexpected-answer"}
+)
+"""Reasons of an `unknown` whose check was attempted and failed: the key may well be live (the gate of
+`--only-verified` counts these; `unsupported` and `missing-partner` were never asked)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """The liveness of one secret (`scan --verify`): the JSON row's `verification`; never holds the secret."""
+
+    status: VerificationStatus
+    reason: str
+    """A stable code: `authenticated`, `lacks-permission` (live); `rejected`, `inactive` (revoked); `timeout`,
+    `server-error`, `rate-limited`, `malformed-answer`, `network-error`, `unexpected-answer`, `unsupported`,
+    `missing-partner` (unknown)."""
+    detail: str
+    """One line for people: what was asked and what the provider answered."""
+    provider: str | None
+    """The verifier that asked (`github`, `openai-compatible`, `aws`, …); the finding's provider (or None) when
+    keysweep has no check for it."""
+    endpoint: str | None = None
+    """The API base URL that received the credential; None when nothing was sent."""
+    account: str | None = None
+    """Whom the credential belongs to, when the answer says (a login, an ARN, a workspace)."""
+
+    @property
+    def is_possibly_live(self) -> bool:
+        """Live, or not known to be dead because the check itself failed (what `--only-verified` fails on)."""
+        return self.status is VerificationStatus.LIVE or (
+            self.status is VerificationStatus.UNKNOWN and self.reason in CHECK_FAILED
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        """The `verification` object of a JSON report row (README, "JSON report")."""
+        return {
+            "status": str(self.status),
+            "reason": self.reason,
+            "detail": self.detail,
+            "provider": self.provider,
+            "endpoint": self.endpoint,
+            "account": self.account,
+        }
+
+
 @dataclass(frozen=True, slots=True)
 class Skipped:
     """Something a source did not scan, and why (listed in every report format)."""
@@ -200,3 +256,6 @@ class ScanResult:
     """Which keyword matcher ran (`hyperscan` or `python`)."""
     rule_descriptions: dict[str, str] = field(default_factory=dict)
     """rule id → description, for each rule that has findings (SARIF describes the rules it reports)."""
+    verifications: dict[str, Verification] | None = None
+    """secret_id → what its provider said (`scan --verify`); None when nothing was verified. Identifiers have
+    no entry."""

@@ -3,7 +3,8 @@
 A repository's config (`.keysweep.toml`, `[tool.keysweep]`) is written by whoever can push to it; this file is
 written by the person running keysweep. Only here (or in the environment, or on the command line) can an
 endpoint that receives a credential be named or confirmed (scanner/trust.py). Its `[rotation]` and `[hosting]`
-tables have the repository config's shape and win over it key by key.
+tables have the repository config's shape and win over it key by key; `[verify]` (no repository counterpart)
+sets `scan --verify`'s endpoints and limits (scanner/verify/options.py).
 
 ```toml
 [trust]
@@ -26,7 +27,7 @@ TRUSTED_ENDPOINTS_ENV = "KEYSWEEP_TRUSTED_ENDPOINTS"
 """Endpoints to trust, separated by spaces or commas (a CI job's equivalent of `[trust] endpoints`)."""
 ALLOW_LOOPBACK_HTTP_ENV = "KEYSWEEP_ALLOW_LOOPBACK_HTTP"
 """`1` (or `true`) allows plain http to a loopback address."""
-_KEYS = frozenset({"trust", "rotation", "hosting"})
+_KEYS = frozenset({"trust", "rotation", "hosting", "verify"})
 _TRUST_KEYS = frozenset({"endpoints", "allow_loopback_http"})
 
 
@@ -42,6 +43,8 @@ class UserConfig:
     allow_loopback_http: bool = False
     rotation: dict[str, Any] = field(default_factory=dict)
     hosting: dict[str, Any] = field(default_factory=dict)
+    verify: dict[str, Any] = field(default_factory=dict)
+    """`scan --verify`'s own table: API endpoints per provider, timeout, concurrency (scanner/verify/options.py)."""
 
     def with_flags(self, endpoints: tuple[str, ...], flag: str = "--trust-endpoint") -> UserConfig:
         """The same, with endpoints confirmed on the command line."""
@@ -77,7 +80,7 @@ def load_user_config(env: Mapping[str, str] | None = None) -> UserConfig:
             raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     unknown = sorted(set(table) - _KEYS)
     if unknown:
-        raise ConfigError(f"{path}: unknown table {unknown[0]!r} (known: trust, rotation, hosting)")
+        raise ConfigError(f"{path}: unknown table {unknown[0]!r} (known: trust, rotation, hosting, verify)")
     trust = _table(table, "trust", path)
     unknown = sorted(set(trust) - _TRUST_KEYS)
     if unknown:
@@ -99,6 +102,7 @@ def load_user_config(env: Mapping[str, str] | None = None) -> UserConfig:
         allow_loopback_http=loopback,
         rotation=_table(table, "rotation", path),
         hosting=_table(table, "hosting", path),
+        verify=_table(table, "verify", path),
     )
 
 

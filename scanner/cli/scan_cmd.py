@@ -33,6 +33,12 @@ SEVERITIES = [str(s) for s in Severity]
 @click.option("--max-file-size", type=int, metavar="BYTES", help="Skip larger files.")
 @click.option("--engine", type=click.Choice(["auto", "hyperscan", "python"]), default="auto", hidden=True)
 @click.option("-q", "--quiet", is_flag=True, help="No progress, no summary when clean.")
+@click.option(
+    "--verify", is_flag=True, help="Ask each secret's provider whether it is live (read-only; docs/verify.md)."
+)
+@click.option(
+    "--only-verified", is_flag=True, help="Fail only on live keys (or keys whose check failed); implies --verify."
+)
 def scan(
     paths: tuple[str, ...],
     fmt: str,
@@ -48,6 +54,8 @@ def scan(
     max_file_size: int | None,
     engine: str,
     quiet: bool,
+    verify: bool = False,
+    only_verified: bool = False,
 ) -> int:
     """Scan PATHS (folders, files, `-` for stdin; default: the current folder) for secrets.
 
@@ -67,6 +75,7 @@ def scan(
         fail_on=Severity.parse(fail_on) if fail_on else None,
         max_file_size=max_file_size,
         baseline=baseline,
+        only_verified=only_verified or None,
     )
     if modes and (len(targets) > 1 or targets[0] == "-"):
         raise UsageError("git modes take one repository path")
@@ -84,6 +93,10 @@ def scan(
     finally:
         if progress is not None:
             progress.close()
+    if verify or only_verified:
+        from scanner.verify.runner import verify_scan
+
+        result = verify_scan(result, settings)
     text = _render(fmt, result, settings, colour=output is None and is_colour_on(sys.stdout))
     if output is not None:
         try:
@@ -98,7 +111,9 @@ def scan(
             click.echo(summary_line(result, settings), err=True)
     elif not (quiet and not result.findings):
         click.echo(text, nl=False)
-    return 1 if any(f.severity >= settings.fail_on for f in result.findings) else 0
+    from scanner.report import is_failing
+
+    return 1 if any(is_failing(f, result, settings) for f in result.findings) else 0
 
 
 class _Progress:

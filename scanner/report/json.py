@@ -8,6 +8,7 @@ from typing import Any
 from scanner import __version__
 from scanner.config import Settings
 from scanner.findings import ScanResult
+from scanner.report import is_failing
 
 
 def summary(result: ScanResult, settings: Settings) -> dict[str, Any]:
@@ -20,8 +21,10 @@ def summary(result: ScanResult, settings: Settings) -> dict[str, Any]:
         "unique_secrets": len({f.secret_id for f in findings if not f.identifier}),
         "identifiers": len({f.secret_id for f in findings if f.identifier}),
         "by_severity": dict(sorted(by_severity.items())),
-        "failing": sum(1 for f in findings if f.severity >= settings.fail_on),
+        "failing": sum(1 for f in findings if is_failing(f, result, settings)),
         "fail_on": str(settings.fail_on),
+        "only_verified": settings.only_verified,
+        "verification": _verification_counts(result),
         "files_scanned": result.files_scanned,
         "bytes_scanned": result.bytes_scanned,
         "skipped": [{"path": s.path, "reason": s.reason} for s in sorted(result.skipped, key=lambda s: s.path)],
@@ -32,10 +35,27 @@ def summary(result: ScanResult, settings: Settings) -> dict[str, Any]:
 
 
 def render(result: ScanResult, settings: Settings) -> str:
+    verified = result.verifications or {}
+    rows = []
+    for f in result.findings:
+        row = f.to_dict(reveal=settings.reveal)
+        found = verified.get(f.secret_id)
+        row["verification"] = found.to_dict() if found else None
+        rows.append(row)
     document = {
         "version": 1,
         "tool": {"name": "keysweep", "version": __version__},
-        "findings": [f.to_dict(reveal=settings.reveal) for f in result.findings],
+        "findings": rows,
         "summary": summary(result, settings),
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _verification_counts(result: ScanResult) -> dict[str, int] | None:
+    """Unique secrets per liveness status (`scan --verify`), or None when nothing was verified."""
+    if result.verifications is None:
+        return None
+    counts = {"live": 0, "revoked": 0, "unknown": 0}
+    for verification in result.verifications.values():
+        counts[str(verification.status)] += 1
+    return counts

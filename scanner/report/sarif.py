@@ -8,7 +8,7 @@ from typing import Any
 
 from scanner import __version__
 from scanner.config import Settings
-from scanner.findings import Finding, ScanResult, Severity
+from scanner.findings import Finding, ScanResult, Severity, Verification
 from scanner.report.text import fix_hint
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -46,7 +46,7 @@ def render(result: ScanResult, settings: Settings) -> str:
             }
         },
         "columnKind": "unicodeCodePoints",
-        "results": [_result(f, index[f.rule_id], settings) for f in result.findings],
+        "results": [_result(f, index[f.rule_id], settings, result.verifications) for f in result.findings],
         "invocations": [
             {
                 "executionSuccessful": True,
@@ -81,7 +81,9 @@ def _descriptor(rule_id: str, result: ScanResult, settings: Settings) -> dict[st
     }
 
 
-def _result(finding: Finding, rule_index: int, settings: Settings) -> dict[str, Any]:
+def _result(
+    finding: Finding, rule_index: int, settings: Settings, verifications: dict[str, Verification] | None = None
+) -> dict[str, Any]:
     value = finding.secret if settings.reveal or finding.identifier else finding.redacted
     commit = finding.commit
     where = f" (committed in {commit.oid[:12]})" if commit and commit.oid else ""
@@ -95,6 +97,9 @@ def _result(finding: Finding, rule_index: int, settings: Settings) -> dict[str, 
             properties[name] = detail
     if settings.reveal:
         properties["secret"] = finding.secret
+    verification = (verifications or {}).get(finding.secret_id)
+    if verification is not None:
+        properties["verification"] = verification.to_dict()
     return {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Protocol
 
 import click
 
 from scanner.config import Settings
-from scanner.findings import Finding, ScanResult, Severity
+from scanner.findings import Finding, ScanResult, Severity, Verification, VerificationStatus
 from scanner.naming import names_for
-from scanner.report import group_by_secret
+from scanner.report import group_by_secret, is_failing
+
+
+class _Style(Protocol):
+    def __call__(self, text: str, *, fg: str | None = None, bold: bool | None = None) -> str: ...
+
 
 _COLOURS = {
     Severity.CRITICAL: "red",
@@ -34,18 +40,48 @@ def render(result: ScanResult, settings: Settings, *, colour: bool = False) -> s
         label = f"  [{', '.join(first.labels)}]" if first.labels else ""
         head = style(f"{str(first.severity).upper():8}", fg=_COLOURS[first.severity], bold=True)
         lines.append(f"{head} {first.rule_id}  {style(value, bold=True)}  ({places}){label}")
+        verification = (result.verifications or {}).get(first.secret_id)
+        if verification is not None:
+            lines.append(_verified(verification, style))
         for f in group:
             lines.append(f"  {_place(f)}")
         if not first.identifier:
             lines.append(style(f"  fix: {fix_hint(first, names[first.secret_id])}", dim=True))
         lines.append("")
     lines.append(summary_line(result, settings))
+    if result.verifications is not None:
+        lines.append(verified_line(result))
     for note in result.notes:
         lines.append(f"note: {note}")
     reasons = Counter(s.reason.split(" (")[0] for s in result.skipped)
     if reasons:
         lines.append("skipped: " + ", ".join(f"{n} {r}" for r, n in sorted(reasons.items())))
     return "\n".join(lines) + "\n"
+
+
+_STATUS_COLOURS = {
+    VerificationStatus.LIVE: "red",
+    VerificationStatus.REVOKED: "green",
+    VerificationStatus.UNKNOWN: "yellow",
+}
+
+
+def _verified(v: Verification, style: _Style) -> str:
+    """`  verified: LIVE — …`: the marker of a secret group (`scan --verify`)."""
+    status = str(v.status).upper() if v.status is VerificationStatus.LIVE else str(v.status)
+    if v.status is VerificationStatus.UNKNOWN:
+        status += f" ({v.reason})"
+    return f"  verified: {style(status, fg=_STATUS_COLOURS[v.status], bold=True)} — {v.detail}"
+
+
+def verified_line(result: ScanResult) -> str:
+    """How many unique secrets their providers called live, revoked or unknown."""
+    found = list((result.verifications or {}).values())
+    counts = {s: sum(1 for v in found if v.status is s) for s in VerificationStatus}
+    return (
+        f"verified {len(found)} secret{'s' if len(found) != 1 else ''}: {counts[VerificationStatus.LIVE]} live, "
+        f"{counts[VerificationStatus.REVOKED]} revoked, {counts[VerificationStatus.UNKNOWN]} unknown."
+    )
 
 
 def _place(f: Finding) -> str:
@@ -70,13 +106,16 @@ def summary_line(result: ScanResult, settings: Settings) -> str:
     findings = result.findings
     secrets = len({f.secret_id for f in findings if not f.identifier})
     idents = len({f.secret_id for f in findings if f.identifier})
-    failing = sum(1 for f in findings if f.severity >= settings.fail_on)
+    failing = sum(1 for f in findings if is_failing(f, result, settings))
+    gate = f"at or above {settings.fail_on}"
+    if settings.only_verified:
+        gate = f"live or failed to verify, {gate}"
     files = result.files_scanned
     size = result.bytes_scanned / 1_000_000
     found = (
         f"{len(findings)} finding{'s' if len(findings) != 1 else ''}: {secrets} unique secret"
         f"{'s' if secrets != 1 else ''}, {idents} identifier{'s' if idents != 1 else ''}"
-        f" ({failing} at or above {settings.fail_on})"
+        f" ({failing} {gate})"
         if findings
         else "no secrets found"
     )

@@ -79,7 +79,9 @@ def is_bare(repo: Path) -> bool:
 
 
 def has_commits(repo: Path) -> bool:
-    return bool(git(repo, "rev-parse", "--verify", "--quiet", "HEAD^{commit}", allow=(0, 1)).strip())
+    """Whether any ref reaches a commit (HEAD may name a branch that does not exist: a mirror of a host whose
+    default branch was renamed, an empty default branch beside others)."""
+    return bool(git(repo, "rev-list", "-n", "1", "--all", allow=(0, 128)).strip())
 
 
 def is_commit(repo: Path, revision: str) -> bool:

@@ -41,3 +41,15 @@ def test_a_secret_in_a_new_commit_is_attributed_to_it_when_the_rest_is_covered(r
 
     assert [(f.secret, f.path, f.commit.oid if f.commit else None) for f in result.findings] == [(key, "app.py", leak)]
     assert result.files_scanned == 1
+
+
+def test_history_is_scanned_when_head_names_a_branch_that_does_not_exist(repo: Repo) -> None:
+    key = fake_key(12)
+    repo.commit("leak", {"app.py": f'KEY = "{key}"\n'})
+    bare = repo.path.parent / "bare.git"
+    repo.git("clone", "-q", "--mirror", str(repo.path), str(bare))
+    Repo(bare, repo.env).git("symbolic-ref", "HEAD", "refs/heads/renamed-default")
+
+    result = scan_target(in_repository(bare, Settings(), history=True), Settings())
+
+    assert [f.secret for f in result.findings] == [key]

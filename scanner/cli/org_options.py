@@ -48,6 +48,8 @@ _OPTIONS = [
             help="Time one repository may take (clone and scan)."),
     _option("--max-repo-size", type=click.IntRange(min=1), default=4096, show_default=True, metavar="MIB",
             help="Largest repository to clone."),
+    _option("--max-clones", type=click.IntRange(min=0), default=0, metavar="N",
+            help="Clones at once across the cluster (0: one per worker); keeps a shared link from saturating."),
     _option("--allow-incomplete", is_flag=True,
             help="Exit 0/1 even when some repositories could not be scanned (they are still listed)."),
 ]  # fmt: skip
@@ -109,7 +111,11 @@ def run_org(
         dashboard=values["dashboard"],
         cache_dir=values["cache_dir"],
         full=values["full"],
-        options=OrgOptions(timeout=values["task_timeout"], max_bytes=values["max_repo_size"] * 2**20),
+        options=OrgOptions(
+            timeout=values["task_timeout"],
+            max_bytes=values["max_repo_size"] * 2**20,
+            clone_slots=values["max_clones"],
+        ),
     )
     report = scan_org(request, settings, os.environ, progress=not quiet and sys.stderr.isatty())
     text = render(fmt, report, colour=output is None and fmt == "text" and sys.stdout.isatty())

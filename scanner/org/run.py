@@ -32,6 +32,8 @@ class OrgOptions:
     timeout: float = DEFAULT_TIMEOUT
     max_bytes: int = DEFAULT_MAX_SIZE
     retries: int = 2
+    clone_slots: int = 0
+    """Clones at once across the cluster (`--max-clones`); 0: as many as there are workers."""
     """Extra attempts Dask makes for a task that raised (a worker that dies is rescheduled by Dask anyway)."""
 
 
@@ -76,9 +78,15 @@ def run_org_scan(
                 cache_dir=str(options.mirrors) if options.mirrors else None,
                 timeout=options.timeout,
                 max_bytes=options.max_bytes,
+                clone_slots=options.clone_slots,
             )
             key = f"keysweep-scan-{batch}-{len(pending)}"
-            pending[client.submit(scan_repository, task, key=key, retries=options.retries, pure=False)] = repo
+            # NOTE: largest first (sizes the API reports): a big repository started last would be the tail.
+            priority = repo.size_kib or 0
+            future = client.submit(
+                scan_repository, task, key=key, retries=options.retries, pure=False, priority=priority
+            )
+            pending[future] = repo
         _collect(client, pending, state, outcomes, progress, listener)
     except BaseException:
         client.cancel(list(pending))

@@ -4,6 +4,7 @@ and an interrupted run resumes."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import time
@@ -44,8 +45,9 @@ def scan(client: Any, repositories: list[Repository], cache: Path, **kw: Any) ->
     source = kw.pop("source", "github:acme")
     path = state_path(cache / "state", source)
     state = StateFile(path, source, settings_fingerprint(settings), full=kw.pop("full", False))
+    options = OrgOptions(mirrors=cache / "mirrors", clone_slots=kw.pop("clone_slots", 0))
     try:
-        return run_org_scan(client, source, repositories, settings, state, OrgOptions(mirrors=cache / "mirrors"), **kw)
+        return run_org_scan(client, source, repositories, settings, state, options, **kw)
     finally:
         state.close()
 
@@ -190,6 +192,19 @@ def test_an_interrupted_run_resumes_with_the_repositories_it_had_not_finished(
     assert sorted(arrived) == sorted(set(fleet.paths) - set(done_first))
     assert found(report) == planted(fleet)
     assert all(r["status"] == "scanned" for r in report.repositories)
+
+
+def test_clone_slots_bound_the_clones_running_at_once_across_the_cluster(
+    dask_client: Any, fleet: Fleet, tmp_path: Path
+) -> None:
+    repositories = [Repository(name, str(path)) for name, path in list(fleet.paths.items())[:8]]
+
+    report = scan(dask_client, repositories, tmp_path, clone_slots=1)
+
+    assert all(r["status"] == "scanned" for r in report.repositories)
+    windows = sorted((o["clone_started"], o["clone_ended"]) for o in _outcomes(tmp_path, "github:acme"))
+    assert len(windows) == 8
+    assert all(end <= next_start for (_, end), (next_start, _) in itertools.pairwise(windows))
 
 
 def _outcomes(cache: Path, source: str) -> list[dict[str, Any]]:

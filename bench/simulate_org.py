@@ -47,7 +47,7 @@ def sizes(count: int, median_mib: float, sigma: float, cap_mib: float, seed: int
     return [min(rng.lognormvariate(math.log(median_mib), sigma), cap_mib) * 2**20 for _ in range(count)]
 
 
-def simulate(packs: list[float], workers: int, c: Costs) -> dict[str, float]:
+def simulate(packs: list[float], workers: int, c: Costs, max_clones: int = 0) -> dict[str, float]:
     """Makespan and busy time of the link, the workers, the scheduler and the merge."""
     queue = sorted(packs)  # NOTE: pop() takes the largest first, as run.py asks Dask to (the tail is big repos)
     now = 0.0
@@ -58,15 +58,18 @@ def simulate(packs: list[float], workers: int, c: Costs) -> dict[str, float]:
     busy_link = busy_cpu = 0.0
     next_id = 0
     pack_of: dict[int, float] = {}
+    waiting: list[int] = []  # tasks holding a worker, waiting for a clone slot (--max-clones)
     done = 0
     while done < len(packs):
         while free and queue:
             free -= 1
             pack = queue.pop()
-            scheduler_free = max(scheduler_free, now) + c.scheduler / 2
             pack_of[next_id] = pack
-            cloning[next_id] = pack + c.clone_fixed * c.per_clone  # fixed cost as bytes at full speed
+            waiting.append(next_id)
             next_id += 1
+        while waiting and (not max_clones or len(cloning) < max_clones):
+            task = waiting.pop(0)
+            cloning[task] = pack_of[task] + c.clone_fixed * c.per_clone  # fixed cost as bytes at full speed
         rate = min(c.per_clone, c.link / len(cloning)) if cloning else 0.0
         clone_end = min(cloning.values()) / rate + now if cloning else math.inf
         scan_end = events[0][0] if events else math.inf
@@ -83,9 +86,14 @@ def simulate(packs: list[float], workers: int, c: Costs) -> dict[str, float]:
             busy_cpu += scan
             heapq.heappush(events, (now + scan, task, "scan"))
         while events and events[0][0] <= now + 1e-12:
-            heapq.heappop(events)
-            scheduler_free = max(scheduler_free, now) + c.scheduler / 2
-            merge_free = max(merge_free, scheduler_free) + c.merge
+            _, task, kind = heapq.heappop(events)
+            if kind == "scan":
+                # NOTE: the one scheduler handles each task's result and the next dispatch in turn; the
+                # worker takes its next task only then.
+                scheduler_free = max(scheduler_free, now) + c.scheduler
+                heapq.heappush(events, (scheduler_free, task, "free"))
+                continue
+            merge_free = max(merge_free, now) + c.merge
             free += 1
             done += 1
     end = max(now, scheduler_free, merge_free)
@@ -137,6 +145,7 @@ def main() -> None:
     parser.add_argument("--expansion", type=float, default=3.0, help="blob bytes scanned per pack byte")
     parser.add_argument("--link-mbps", type=float, default=1000.0, help="link shared by all clones, Mbit/s")
     parser.add_argument("--per-clone-mbps", type=float, default=200.0, help="one clone's own limit, Mbit/s")
+    parser.add_argument("--max-clones", type=int, default=0, help="clone slots across the cluster (0: no limit)")
     parser.add_argument("--figures", type=Path, default=Path(__file__).parent / ".work" / "org-results.json")
     args = parser.parse_args()
     costs = costs_from(args.figures, args)
@@ -145,7 +154,7 @@ def main() -> None:
           f"largest {max(packs) / 2**20:.0f} MiB); link {args.link_mbps:.0f} Mbit/s; {costs}")  # fmt: skip
     print(f"{'workers':>7} {'simulated':>10} {'closed form':>11} {'limit':>16}  link  cpu  sched merge")
     for workers in args.workers:
-        sim = simulate(packs, workers, costs)
+        sim = simulate(packs, workers, costs, args.max_clones)
         estimate, limit = bound(packs, workers, costs)
         print(
             f"{workers:7d} {sim['makespan'] / 3600:9.2f}h {estimate / 3600:10.2f}h {limit:>16}  "

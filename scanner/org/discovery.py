@@ -62,6 +62,8 @@ def discover(
     import httpx
 
     base = (api_url or DEFAULT_API[spec.host]).rstrip("/")
+    if spec.host == "gitlab" and not base.endswith("/api/v4"):
+        base += "/api/v4"  # NOTE: `https://gitlab.example.com` works too, as in the `hosting` config
     _check_transport(base)
     token = token_for(spec.host, environ)
     with httpx.Client(timeout=timeout, follow_redirects=False) as http:

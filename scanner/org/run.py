@@ -104,15 +104,17 @@ def _collect(
     progress: RepositoryProgress | None,
     listener: Listener | None,
 ) -> None:
-    from distributed import wait
+    from distributed import as_completed
 
     waiting = set(pending)
+    arrivals = as_completed(list(pending))
     done = sum(1 for o in outcomes.values() if o["status"] != "failed")
     failed = len(outcomes) - done
     while waiting:
-        finished = wait(list(waiting), timeout=0.5, return_when="FIRST_COMPLETED").done if progress else None
-        if finished is None:
-            finished = wait(list(waiting), return_when="FIRST_COMPLETED").done
+        # NOTE: with a bar, poll (its running count moves between arrivals); without one, block.
+        finished = arrivals.next_batch(block=progress is None)
+        if not finished:
+            time.sleep(0.2)
         for future in finished:
             waiting.discard(future)
             repo = pending[future]

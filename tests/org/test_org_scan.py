@@ -207,6 +207,37 @@ def test_clone_slots_bound_the_clones_running_at_once_across_the_cluster(
     assert all(end <= next_start for (_, end), (next_start, _) in itertools.pairwise(windows))
 
 
+def test_an_existing_scheduler_runs_the_same_tasks_with_a_progress_bar(
+    dask_client: Any, fleet: Fleet, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from scanner.org.cluster import connect, scheduler_address
+    from scanner.org.progress import RepositoryProgress
+
+    address = dask_client.scheduler.address
+    repositories = [Repository(name, str(path)) for name, path in list(fleet.paths.items())[:4]]
+
+    assert scheduler_address(None, {"DASK_SCHEDULER_ADDRESS": address}) == address
+    assert scheduler_address("tcp://elsewhere:8786", {"DASK_SCHEDULER_ADDRESS": address}) == "tcp://elsewhere:8786"
+    with connect(address) as client:
+        report = scan(client, repositories, tmp_path, progress=RepositoryProgress(4))
+    assert found(report) == {n: ids for n, ids in planted(fleet).items() if n in {r.name for r in repositories}}
+    assert dask_client.status == "running", "leaving does not stop a cluster keysweep did not start"
+    assert capsys.readouterr().err.rstrip().endswith("4/4  4 done, 0 failed, 0 running")
+
+
+def test_workers_running_another_keysweep_version_stop_the_run(
+    dask_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import scanner
+    from scanner.errors import UsageError
+    from scanner.org.cluster import check_workers
+
+    monkeypatch.setattr(scanner, "__version__", "0.0.0-other")
+
+    with pytest.raises(UsageError, match=r"2 Dask worker\(s\) run keysweep .* this client 0.0.0-other"):
+        check_workers(dask_client)
+
+
 def _outcomes(cache: Path, source: str) -> list[dict[str, Any]]:
     import json
 

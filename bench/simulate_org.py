@@ -126,6 +126,7 @@ def costs_from(figures: Path, args: argparse.Namespace) -> Costs:
     if figures.exists():
         f = json.loads(figures.read_text())
         n, single = f["repositories"], f["single"]
+        scan_rate = f["rate"]["bytes_per_second"]
         clone_fixed = single["clone_seconds"] / n
         scan_fixed = max(single["scan_seconds"] / n - single["bytes"] / n / scan_rate, 0.0)
         scheduler = max((f["dask1"]["seconds"] - single["seconds"]) / n, 0.001)

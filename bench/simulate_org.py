@@ -59,6 +59,7 @@ def simulate(packs: list[float], workers: int, c: Costs, max_clones: int = 0) ->
     next_id = 0
     pack_of: dict[int, float] = {}
     waiting: list[int] = []  # tasks holding a worker, waiting for a clone slot (--max-clones)
+    holding = 0  # tasks holding a clone slot (connecting or moving bytes)
     done = 0
     while done < len(packs):
         while free and queue:
@@ -67,9 +68,11 @@ def simulate(packs: list[float], workers: int, c: Costs, max_clones: int = 0) ->
             pack_of[next_id] = pack
             waiting.append(next_id)
             next_id += 1
-        while waiting and (not max_clones or len(cloning) < max_clones):
+        while waiting and (not max_clones or holding < max_clones):
             task = waiting.pop(0)
-            cloning[task] = pack_of[task] + c.clone_fixed * c.per_clone  # fixed cost as bytes at full speed
+            holding += 1
+            # NOTE: the fixed part of a clone (processes, negotiation, indexing) takes time, not link.
+            heapq.heappush(events, (now + c.clone_fixed, task, "connected"))
         rate = min(c.per_clone, c.link / len(cloning)) if cloning else 0.0
         clone_end = min(cloning.values()) / rate + now if cloning else math.inf
         scan_end = events[0][0] if events else math.inf
@@ -82,11 +85,15 @@ def simulate(packs: list[float], workers: int, c: Costs, max_clones: int = 0) ->
         now = step
         for task in [t for t, left in cloning.items() if left <= 1.0]:  # a byte: float time has no finer grain
             del cloning[task]
+            holding -= 1
             scan = c.scan_fixed + pack_of[task] * c.expansion / c.scan_rate
             busy_cpu += scan
             heapq.heappush(events, (now + scan, task, "scan"))
         while events and events[0][0] <= now + 1e-12:
             _, task, kind = heapq.heappop(events)
+            if kind == "connected":
+                cloning[task] = max(pack_of[task], 2.0)
+                continue
             if kind == "scan":
                 # NOTE: the one scheduler handles each task's result and the next dispatch in turn; the
                 # worker takes its next task only then.
@@ -132,6 +139,9 @@ def costs_from(figures: Path, args: argparse.Namespace) -> Costs:
         scheduler = max((f["dask1"]["seconds"] - single["seconds"]) / n, 0.001)
         m = f["merge_10k"]
         merge = (m["merge_seconds"] + m["render_seconds"]) / m["repositories"]
+        if args.rerun:  # a nightly re-run: a fetch with little or nothing new, nothing much to scan
+            clone_fixed, scan_fixed = single["rerun_seconds"] / n, 0.0
+    scheduler = args.scheduler_ms / 1000 if args.scheduler_ms is not None else scheduler
     return Costs(clone_fixed, scan_fixed, scan_rate, args.expansion, scheduler, merge,
                  args.link_mbps * 1e6 / 8, args.per_clone_mbps * 1e6 / 8)  # fmt: skip
 
@@ -146,6 +156,10 @@ def main() -> None:
     parser.add_argument("--expansion", type=float, default=3.0, help="blob bytes scanned per pack byte")
     parser.add_argument("--link-mbps", type=float, default=1000.0, help="link shared by all clones, Mbit/s")
     parser.add_argument("--per-clone-mbps", type=float, default=200.0, help="one clone's own limit, Mbit/s")
+    parser.add_argument(
+        "--rerun", action="store_true", help="a nightly re-run: fetch costs, little new (see --median-mib)"
+    )
+    parser.add_argument("--scheduler-ms", type=float, help="scheduler cost per task (default: measured)")
     parser.add_argument("--max-clones", type=int, default=0, help="clone slots across the cluster (0: no limit)")
     parser.add_argument("--figures", type=Path, default=Path(__file__).parent / ".work" / "org-results.json")
     args = parser.parse_args()

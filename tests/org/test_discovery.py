@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import TOKEN
+from repo_builders import TOKEN
 
 from scanner.errors import SourceError, UsageError
 from scanner.org.discovery import OrgSpec, discover

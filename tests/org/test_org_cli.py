@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import TOKEN, build_bare, fake_key
+from repo_builders import TOKEN, build_bare, fake_key
 
 from scanner.findings import secret_id
 from tests.emulators.hosting import HostingEmulator, gitlab_project

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TOKEN, Fleet, build_bare, build_fleet, fake_key
+from repo_builders import TOKEN, Fleet, build_bare, build_fleet, fake_key
 
 from scanner.config import Settings
 from scanner.findings import secret_id

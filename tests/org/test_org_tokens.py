@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TOKEN, build_bare, fake_key
+from repo_builders import TOKEN, build_bare, fake_key
 
 from scanner.config import Settings
 from scanner.findings import secret_id

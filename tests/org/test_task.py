@@ -6,7 +6,7 @@ import random
 from pathlib import Path
 
 import pytest
-from conftest import build_bare, fake_key, isolated_git_environment
+from repo_builders import build_bare, fake_key, isolated_git_environment
 
 from scanner.config import Settings
 from scanner.findings import secret_id

@@ -1,5 +1,5 @@
 # Short aliases; README gives the full commands.
-.PHONY: test lint bench bench-breadth bench-noise docs-example
+.PHONY: test lint bench bench-breadth bench-noise bench-org docs-example
 test:
 	python3 -m venv .venv && .venv/bin/pip install -q -e '.[test]' && .venv/bin/python -m pytest
 lint:
@@ -13,3 +13,5 @@ bench-noise:
 	.venv/bin/python bench/bench_noise.py
 docs-example:
 	.venv/bin/python -m tests.incident.example
+bench-org:
+	.venv/bin/python bench/bench_org.py && .venv/bin/python bench/simulate_org.py

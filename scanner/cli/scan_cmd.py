@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from scanner.cli.colour import is_colour_on
+from scanner.cli.org_options import is_org_scan, org_options
 from scanner.findings import Severity
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ SEVERITIES = [str(s) for s in Severity]
 @click.option(
     "--only-verified", is_flag=True, help="Fail only on live keys (or keys whose check failed); implies --verify."
 )
+@org_options
 def scan(
     paths: tuple[str, ...],
     fmt: str,
@@ -65,6 +67,12 @@ def scan(
     from scanner.errors import UsageError
 
     modes = sum(bool(m) for m in (history, staged, since, rev_range))
+    if is_org_scan():
+        from scanner.cli.org_options import run_org
+
+        overrides = {"reveal": reveal or None, "fail_on": Severity.parse(fail_on) if fail_on else None}
+        return run_org(paths=paths, git_modes=bool(modes), fmt=fmt, output=output, settings_overrides=overrides,
+                       config_file=config_file, baseline=baseline, quiet=quiet)  # fmt: skip
     if modes > 1:
         raise UsageError("choose one of --history, --staged, --since and --range")
     targets = list(paths) or ["."]

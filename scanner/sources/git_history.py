@@ -39,9 +39,11 @@ class HistorySource:
     provenance.
     """
 
-    def __init__(self, repo: Path, settings: Settings) -> None:
+    def __init__(self, repo: Path, settings: Settings, covered: Sequence[str] = ()) -> None:
         self.repo = git_runner.toplevel(repo)
         self.settings = settings
+        self.covered = tuple(covered)
+        """Commits an earlier scan covered (its ref tips): objects and commits they reach are not read again."""
         self._tree: dict[str, str] = {}
         """Working-tree path -> blob id of its current content."""
         self._skipped_names: set[tuple[str, str]] = set()
@@ -59,7 +61,7 @@ class HistorySource:
             return
         # NOTE: the commit graph's tree changes are read while the blobs stream, on a thread: attribution
         # needs them after the scan, and git computes them on the core that scanning leaves idle.
-        self._changes = _Prefetch(lambda: list(git_runner.changes(self.repo, ["--all"])))
+        self._changes = _Prefetch(lambda: list(git_runner.changes(self.repo, ["--all"], covered=self.covered)))
         yield from self._history(seen)
 
     def _working_tree(self, seen: set[str]) -> Iterator[Item]:
@@ -93,7 +95,7 @@ class HistorySource:
             yield Fragment(path=path, data=data, blob=oid)
 
     def _history(self, seen: set[str]) -> Iterator[Item]:
-        refs, missing = git_runner.reachable_blobs(self.repo)
+        refs, missing = git_runner.reachable_blobs(self.repo, self.covered)
         if missing:
             yield Note(
                 f"git could not read {len(missing)} object(s) of the history ({missing[-1]}); what could be "
@@ -186,7 +188,9 @@ class HistorySource:
         """Per blob with findings, the changes (newest first) that brought each of its secrets in."""
         candidates: list[Change] = []
         old_by_commit: dict[str, set[str]] = defaultdict(set)
-        changes = self._changes.result() if self._changes else git_runner.changes(self.repo, ["--all"])
+        changes = (
+            self._changes.result() if self._changes else git_runner.changes(self.repo, ["--all"], covered=self.covered)
+        )
         for change in changes:
             old_by_commit[change.commit.oid or ""].update(o for o in change.old if o != EMPTY_BLOB)
             if change.new in by_blob:

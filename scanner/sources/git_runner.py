@@ -79,7 +79,9 @@ def is_bare(repo: Path) -> bool:
 
 
 def has_commits(repo: Path) -> bool:
-    return bool(git(repo, "rev-parse", "--verify", "--quiet", "HEAD^{commit}", allow=(0, 1)).strip())
+    """Whether any ref reaches a commit (HEAD may name a branch that does not exist: a mirror of a host whose
+    default branch was renamed, an empty default branch beside others)."""
+    return bool(git(repo, "rev-list", "-n", "1", "--all", allow=(0, 128)).strip())
 
 
 def is_commit(repo: Path, revision: str) -> bool:
@@ -124,13 +126,15 @@ def untracked_files(repo: Path) -> list[str]:
     return git_parse.parse_paths(git(repo, "ls-files", "-z", "--others", "--exclude-standard"))
 
 
-def reachable_blobs(repo: Path) -> tuple[list[BlobRef], list[str]]:
+def reachable_blobs(repo: Path, covered: Sequence[str] = ()) -> tuple[list[BlobRef], list[str]]:
     """Every object reachable from any ref (branches, tags, stash) with a path, and what git could not find.
 
     Commits and trees come out too; `object_sizes` tells them apart. A failing rev-list adds its complaint to
-    the missing list instead of raising: what could be listed is still scanned.
+    the missing list instead of raising: what could be listed is still scanned. Objects reachable from the
+    `covered` commits (an earlier scan's ref tips) are left out.
     """
-    done = run(repo, "rev-list", "--objects", "--all", "--missing=print")
+    stdin = ("--stdin",) if covered else ()
+    done = run(repo, "rev-list", "--objects", "--all", "--missing=print", *stdin, input=_excluding(covered) or None)
     refs, missing = git_parse.parse_object_listing(done.stdout)
     if done.returncode != 0:
         missing.append(complaint(("rev-list",), done.stderr, repo))
@@ -144,15 +148,20 @@ def object_sizes(repo: Path, oids: Iterable[str]) -> dict[str, tuple[str, int]]:
     return git_parse.parse_object_sizes(out)
 
 
-def changes(repo: Path, revisions: Sequence[str], paths: Sequence[str] = ()) -> Iterator[Change]:
-    """The paths each commit in `revisions` changed, newest first, with old and new blob ids.
+def changes(
+    repo: Path, revisions: Sequence[str], paths: Sequence[str] = (), covered: Sequence[str] = ()
+) -> Iterator[Change]:
+    """The paths each commit in `revisions` (less those reachable from `covered`) changed, newest first, with
+    old and new blob ids.
 
     Merges show only paths that differ from every parent (`-c`), so a merge is charged only with what it
     made itself (a conflict resolution), not with what its branches brought.
     """
+    stdin = ("--stdin",) if covered else ()
     out = git(
         repo, "log", "--raw", "-c", "-z", "--root", "--no-abbrev", "--no-renames", "--no-color",
-        f"--format=%x01{git_parse.COMMIT_FORMAT}", *revisions, "--", *paths,
+        f"--format=%x01{git_parse.COMMIT_FORMAT}", *stdin, *revisions, "--", *paths,
+        input=_excluding(covered) if covered else None,
     )  # fmt: skip
     return git_parse.parse_log_changes(out)
 
@@ -185,6 +194,11 @@ def next_commit_author(repo: Path) -> Commit | None:
         return None
     ident = git_parse.parse_ident(out)
     return Commit(None, *ident) if ident is not None else None
+
+
+def _excluding(commits: Sequence[str]) -> bytes:
+    """`--stdin` input that excludes what `commits` reach (on stdin: a mirror can have thousands of refs)."""
+    return "".join(f"^{oid}\n" for oid in commits).encode()
 
 
 def _environment() -> dict[str, str]:

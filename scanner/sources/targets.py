@@ -47,14 +47,23 @@ def on_disk(paths: Sequence[str | Path], settings: Settings, *, note_history: bo
 
 
 def in_repository(
-    repo: Path, settings: Settings, *, history: bool = False, staged: bool = False, rev_range: str | None = None
+    repo: Path,
+    settings: Settings,
+    *,
+    history: bool = False,
+    staged: bool = False,
+    rev_range: str | None = None,
+    covered: Sequence[str] = (),
 ) -> Target:
-    """One of a repository's git modes: its whole history, its staged changes, or the commits of `rev_range`."""
+    """One of a repository's git modes: its whole history, its staged changes, or the commits of `rev_range`.
+
+    `covered` (history only): commits an earlier scan already covered; what they reach is not read again.
+    """
     source: Source
     if history:
         from scanner.sources.git_history import HistorySource
 
-        source = HistorySource(repo, settings)
+        source = HistorySource(repo, settings, covered)
     elif staged:
         from scanner.sources.staged import StagedSource
 
@@ -65,7 +74,7 @@ def in_repository(
         source = RangeSource(repo, rev_range, settings)
     else:
         raise ValueError("in_repository needs history, staged or rev_range")
-    return Target((source,), str(repo), partial=not history)
+    return Target((source,), str(repo), partial=not history or bool(covered))
 
 
 def for_hook(repo: Path, files: Sequence[str], settings: Settings, environ: Mapping[str, str]) -> Target:

@@ -3,7 +3,9 @@
 A stdlib ThreadingHTTPServer on 127.0.0.1 and a free port. GitHub REST (pulls: list by head and state, get
 one, create with 422 when a PR for the head exists or the head branch is missing, update; Actions public key
 and sealed-box secrets) and GitLab v4 (merge requests: list, get one, create with 409 on duplicates, update;
-CI/CD variables). `merge()` plays the reviewer. Every request is recorded with its headers; faults can be
+CI/CD variables), and the org listings of org-wide scans (GitHub `/orgs/{org}/repos` and `/users/{user}/repos`
+paginated by `Link`; GitLab `/groups/{id}/projects` with subgroups, paginated by `X-Next-Page`). `merge()` plays
+the reviewer. Every request is recorded with its headers; faults can be
 queued. It follows the contract, not keysweep.
 """
 
@@ -61,6 +63,10 @@ class HostingEmulator:
 
         self.token = token
         self.repos = {name: RepoState(bare) for name, bare in (repositories or {}).items()}
+        self.orgs: dict[str, list[dict[str, Any]]] = {}
+        """GitHub org or user login -> its repositories, as `github_repository()` items."""
+        self.groups: dict[str, list[dict[str, Any]]] = {}
+        """GitLab group full path -> its own projects (subgroups are groups whose path starts `group/`)."""
         self.requests: list[Recorded] = []
         self.faults: list[Fault] = []
         self.lock = threading.RLock()
@@ -144,6 +150,12 @@ class HostingEmulator:
             return 401, rate, {"message": "Bad credentials"}
         if headers.get("accept") != GITHUB_ACCEPT or headers.get("x-github-api-version") != GITHUB_VERSION:
             return 400, rate, {"message": "expected Accept and X-GitHub-Api-Version as in the contract"}
+        listing = re.fullmatch(r"/(orgs|users)/([^/]+)/repos", path)
+        if listing is not None and method == "GET":
+            items = self.orgs.get(unquote(listing.group(2)))
+            if items is None:
+                return 404, rate, {"message": "Not Found"}
+            return self._github_page(path, query, items, rate)
         m = re.fullmatch(r"/repos/([^/]+)/([^/]+)(/.*)", path)
         if m is None or f"{m.group(1)}/{m.group(2)}" not in self.repos:
             return 404, rate, {"message": "Not Found"}
@@ -227,6 +239,28 @@ class HostingEmulator:
             return (201, rate, {}) if created else (204, rate, None)
         return 404, rate, {"message": "Not Found"}
 
+    def _github_page(
+        self, path: str, query: dict[str, str], items: list[dict[str, Any]], headers: dict[str, str]
+    ) -> tuple[int, dict[str, str], Any]:
+        """One page of a listing, with the `Link` header GitHub sends (`next` and `last` while more remain)."""
+        per_page = min(int(query.get("per_page", 30)), 100)
+        page = max(int(query.get("page", 1)), 1)
+        last = max((len(items) + per_page - 1) // per_page, 1)
+        links = []
+
+        def link(n: int, rel: str) -> str:
+            params = {**query, "page": str(n)}
+            return f'<{self.url}{path}?{"&".join(f"{k}={v}" for k, v in params.items())}>; rel="{rel}"'
+
+        if page > 1:
+            links += [link(page - 1, "prev"), link(1, "first")]
+        if page < last:
+            links += [link(page + 1, "next"), link(last, "last")]
+        out = dict(headers)
+        if links:
+            out["link"] = ", ".join(links)
+        return 200, out, items[(page - 1) * per_page : page * per_page]
+
     # -- GitLab ---------------------------------------------------------------------------------------
 
     def _gitlab(
@@ -234,6 +268,9 @@ class HostingEmulator:
     ) -> tuple[int, dict[str, str], Any]:
         if headers.get("private-token") != self.token:
             return 401, {}, {"message": "401 Unauthorized"}
+        listing = re.fullmatch(r"/api/v4/groups/([^/]+)/projects", path)
+        if listing is not None and method == "GET":
+            return self._gitlab_projects(unquote(listing.group(1)), query)
         m = re.fullmatch(r"/api/v4/projects/([^/]+)(/.*)", path)
         name = unquote(m.group(1)) if m else ""
         if m is None or name not in self.repos:
@@ -297,6 +334,60 @@ class HostingEmulator:
             repo.secrets[m3.group(1)] = body["value"]
             return 200, {}, {"key": m3.group(1)}
         return 404, {}, {"message": "404 Not Found"}
+
+    def _gitlab_projects(self, group: str, query: dict[str, str]) -> tuple[int, dict[str, str], Any]:
+        if group not in self.groups:
+            return 404, {}, {"message": "404 Group Not Found"}
+        subgroups = query.get("include_subgroups") == "true"
+        items = [
+            item
+            for name, projects in sorted(self.groups.items())
+            if name == group or (subgroups and name.startswith(group + "/"))
+            for item in projects
+        ]
+        per_page = min(int(query.get("per_page", 20)), 100)
+        page = max(int(query.get("page", 1)), 1)
+        pages = max((len(items) + per_page - 1) // per_page, 1)
+        headers = {
+            "x-page": str(page),
+            "x-per-page": str(per_page),
+            "x-total": str(len(items)),
+            "x-total-pages": str(pages),
+            "x-next-page": str(page + 1) if page < pages else "",
+            "x-prev-page": str(page - 1) if page > 1 else "",
+        }
+        return 200, headers, items[(page - 1) * per_page : page * per_page]
+
+
+def github_repository(
+    full_name: str, clone_url: str, *, archived: bool = False, fork: bool = False, size: int = 1
+) -> dict[str, Any]:
+    """An item of GitHub's repository listing, with the fields the contract names."""
+    return {
+        "full_name": full_name,
+        "name": full_name.split("/")[-1],
+        "clone_url": clone_url,
+        "default_branch": "main",
+        "archived": archived,
+        "fork": fork,
+        "size": size,
+        "pushed_at": "2025-01-02T03:04:05Z",
+        "private": True,
+    }
+
+
+def gitlab_project(path: str, url: str, *, archived: bool = False, fork: bool = False) -> dict[str, Any]:
+    """An item of GitLab's group project listing; `forked_from_project` is present on forks only."""
+    item: dict[str, Any] = {
+        "path_with_namespace": path,
+        "http_url_to_repo": url,
+        "default_branch": "main",
+        "archived": archived,
+        "last_activity_at": "2025-01-02T03:04:05Z",
+    }
+    if fork:
+        item["forked_from_project"] = {"path_with_namespace": "upstream/" + path.split("/")[-1]}
+    return item
 
 
 def _has_branch(bare: Path, branch: str) -> bool:

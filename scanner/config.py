@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,7 +89,7 @@ def find_config(start: Path) -> Path | None:
 def locate_config(start: Path) -> ConfigFound:
     """The nearest folder from `start` up (to the repository root) with a `.keysweep.toml` or a `pyproject.toml`
     with `[tool.keysweep]`; when it has both, `.keysweep.toml` wins and the other is named as shadowed."""
-    folder = start.resolve()
+    folder = Path(os.path.realpath(start))  # NOTE: never raises, even on a link loop (Path.resolve does)
     if not folder.is_dir():
         folder = folder.parent
     for candidate in (folder, *folder.parents):

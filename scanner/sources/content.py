@@ -14,9 +14,9 @@ from scanner.sources import BINARY_SNIFF, too_large
 Reader = Callable[[int], bytes]
 """`read(n)`: up to n more bytes of the content, b"" at its end (a file's or a pipe's `read`)."""
 
-CHUNK_SIZE = 1 << 20
+CHUNK_SIZE = 512 << 10
 """Bytes each chunk of a big content owns; content up to about 1.3 chunks is one fragment."""
-OVERLAP = 32 << 10
+OVERLAP = 24 << 10
 """Bytes a chunk reads beyond its own part on each side: more than any rule's window and the engine's
 context, so a secret that starts in a chunk's own part is whole in that chunk, with what precedes it."""
 _READ = 1 << 20

@@ -230,3 +230,16 @@ def test_an_edit_to_a_utf16_file_reports_only_the_lines_it_adds(repo: Repo) -> N
     _, ranged = report("scan", "--range", f"{base}..HEAD", "--reveal", ".", cwd=repo.path)
 
     assert [(f["secret"], f["line"]) for f in ranged["findings"]] == [(KEY, 2)]
+
+
+def test_cr_only_line_ends_are_line_ends_in_the_staged_and_range_modes(repo: Repo) -> None:
+    base = repo.commit("init", {"mac.txt": "first\r"})
+    repo.commit("key", {"mac.txt": f"first\rsecond\rkey = '{KEY}'\r"})
+    repo.write("new.txt", f"a\rb\rtoken = '{OTHER}'\r")
+    repo.git("add", "new.txt")
+
+    _, staged = report("scan", "--staged", ".", cwd=repo.path)
+    _, ranged = report("scan", "--range", f"{base}..HEAD", ".", cwd=repo.path)
+
+    assert [(f["path"], f["line"], f["column"]) for f in staged["findings"]] == [("new.txt", 3, 10)]
+    assert [(f["path"], f["line"], f["column"]) for f in ranged["findings"]] == [("mac.txt", 3, 8)]

@@ -1,5 +1,5 @@
 # Short aliases; README gives the full commands.
-.PHONY: test lint bench bench-breadth bench-noise
+.PHONY: test lint bench bench-breadth bench-noise bench-pathological
 test:
 	python3 -m venv .venv && .venv/bin/pip install -q -e '.[test]' && .venv/bin/python -m pytest
 lint:
@@ -11,3 +11,5 @@ bench-breadth:
 	.venv/bin/python bench/bench_breadth.py
 bench-noise:
 	.venv/bin/python bench/bench_noise.py
+bench-pathological:
+	.venv/bin/python bench/bench_pathological.py --peers

@@ -10,7 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
+
+SARIF_SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
 
 
 def keysweep(
@@ -49,6 +52,7 @@ def test_an_unreadable_path_is_incomplete_in_text_json_and_sarif_and_exits_2(tmp
     assert invocation["executionSuccessful"] is False
     [error] = [n for n in invocation["toolExecutionNotifications"] if n["level"] == "error"]
     assert error["message"]["text"] == "not read: loop: unreadable: Too many levels of symbolic links"
+    jsonschema.validate(sarif, SARIF_SCHEMA, cls=jsonschema.Draft4Validator)
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")

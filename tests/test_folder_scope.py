@@ -71,6 +71,14 @@ def test_a_subfolder_of_a_work_tree_lists_its_own_files_relative_to_itself(work_
     assert paths_found(keysweep("scan", "src", "--format", "json", cwd=work_tree)) == ["a.py"]
 
 
+def test_repositories_met_while_walking_a_plain_folder_honour_their_own_gitignore(
+    tmp_path: Path, work_tree: Path
+) -> None:
+    run = keysweep("scan", str(tmp_path), "--format", "json", cwd=tmp_path)
+
+    assert paths_found(run) == ["app/draft.py", "app/tracked.py"]
+
+
 def test_outside_a_work_tree_every_file_is_read(tmp_path: Path, make_key) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / ".gitignore").write_text("*.local\n")  # no repository: it means nothing
     (tmp_path / "x.local").write_text(f"k = '{make_key()}'\n")

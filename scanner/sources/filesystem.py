@@ -7,6 +7,7 @@ import os
 import stat
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 from scanner.config import Settings
 from scanner.findings import Finding, Skipped
@@ -144,15 +145,14 @@ class BufferSource:
 class StreamSource:
     """Standard input (path `-`), read in bounded pieces; `max_file_size`, when set, applies to it too."""
 
-    def __init__(self, path: str, stream: object, settings: Settings) -> None:
+    def __init__(self, path: str, stream: BinaryIO, settings: Settings) -> None:
         self.path = path
         self.stream = stream
         self.settings = settings
 
     def read(self) -> Iterator[Item]:
-        read = self.stream.read  # type: ignore[attr-defined]
         try:
-            yield from fragments_of_stream(self.path, read, limit=self.settings.max_file_size)
+            yield from fragments_of_stream(self.path, self.stream.read, limit=self.settings.max_file_size)
         except OSError as exc:
             yield Skipped(self.path, f"unreadable: {exc.strerror}", incomplete=True)
 

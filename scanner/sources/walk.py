@@ -42,7 +42,9 @@ def list_folder(
         folder = top / prefix if prefix else top
         files = None if include_ignored else git_runner.work_tree_files(folder)
         if files is None:
-            yield from _walk(top, prefix, show, own, include_deps=include_deps)
+            # NOTE: a repository met while walking is listed by its own git, like the top one.
+            nested: list[str] | None = None if include_ignored else queue
+            yield from _walk(top, prefix, show, own, nested, include_deps=include_deps)
             continue
         venvs = {name.rpartition("/")[0] for name in files if name.rpartition("/")[2] == "pyvenv.cfg"}
         passed: set[str] = set()
@@ -63,9 +65,16 @@ def list_folder(
 
 
 def _walk(
-    top: Path, start: str, show: Callable[[str], str], own: set[str], *, include_deps: bool
+    top: Path,
+    start: str,
+    show: Callable[[str], str],
+    own: set[str],
+    repositories: list[str] | None,
+    *,
+    include_deps: bool,
 ) -> Iterator[str | Skipped]:
-    """Every entry under `top/start`, depth first in name order, without recursion (any depth) or links."""
+    """Every entry under `top/start`, depth first in name order, without recursion (any depth) or links; a
+    folder below `start` holding `.git` is added to `repositories` (when given) instead of being walked."""
     stack = [start]
     while stack:
         prefix = stack.pop()
@@ -78,6 +87,9 @@ def _walk(
             continue
         if prefix != start and not include_deps and any(e.name == "pyvenv.cfg" for e in entries):
             yield Skipped(show(prefix), DEPENDENCY, incomplete=False)
+            continue
+        if prefix != start and repositories is not None and any(e.name == ".git" for e in entries):
+            repositories.append(prefix)
             continue
         folders = []
         for entry in entries:

@@ -1,5 +1,5 @@
 # Short aliases; README gives the full commands.
-.PHONY: test lint bench bench-breadth bench-noise bench-org docs-example
+.PHONY: test lint bench bench-breadth bench-noise bench-org bench-pathological docs-example
 test:
 	python3 -m venv .venv && .venv/bin/pip install -q -e '.[test]' && .venv/bin/python -m pytest
 lint:
@@ -15,3 +15,5 @@ docs-example:
 	.venv/bin/python -m tests.incident.example
 bench-org:
 	.venv/bin/python bench/bench_org.py && .venv/bin/python bench/simulate_org.py
+bench-pathological:
+	.venv/bin/python bench/bench_pathological.py --peers

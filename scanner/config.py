@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import fnmatch
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from scanner.findings import Severity
-
-DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,8 +17,9 @@ class Settings:
 
     fail_on: Severity = Severity.LOW
     """Findings at or above this severity make `scan` exit 1."""
-    max_file_size: int = DEFAULT_MAX_FILE_SIZE
-    """Files (and git blobs) larger than this many bytes are skipped and listed in the summary."""
+    max_file_size: int | None = None
+    """Files, streams and git blobs larger than this many bytes are skipped and listed (not incomplete: the user
+    set the limit). None, the default: no limit; big content is scanned in bounded chunks."""
     rule_paths: tuple[Path, ...] = ()
     """Extra rule files or folders (keysweep TOML or gitleaks TOML)."""
     disabled_rules: frozenset[str] = frozenset()
@@ -41,6 +41,14 @@ class Settings:
     """The raw `hosting` table (where pull requests go), validated by scanner.rotation.pull_request."""
     jobs: int = 0
     """Worker processes for large scans; 0 picks from the CPU count."""
+    allow_incomplete: bool = False
+    """Accept a scan that could not read part of what it was asked to (exit on findings alone, not 2)."""
+    include_ignored: bool = False
+    """Folder scans inside a git work tree also read the files git ignores."""
+    include_deps: bool = False
+    """Folder scans also read dependency folders (node_modules, site-packages, vendor, virtualenvs)."""
+    shadowed_config: Path | None = None
+    """A `pyproject.toml` with `[tool.keysweep]` beside `config_file` (a `.keysweep.toml`), which it overrides."""
 
     def is_allowed_path(self, path: str) -> bool:
         """Whether `allow_paths` exempts `path` (relative to the scan root) from scanning.
@@ -56,34 +64,57 @@ _KEYS = {
     "allow_paths": "glob patterns of paths never scanned (list)",
     "allow_values": "regular expressions of values never reported (list)",
     "fail_on": "severity that fails the gate: info, low, medium, high, critical",
-    "max_file_size": "bytes; larger files are skipped",
+    "max_file_size": "bytes; larger files are skipped and listed (default: no limit, big files are chunked)",
+    "allow_incomplete": "true to accept scans that could not read everything (exit on findings, not 2)",
+    "include_ignored": "true to scan files git ignores in folder scans",
+    "include_deps": "true to scan dependency folders (node_modules, site-packages, vendor, virtualenvs)",
     "baseline": "path of the baseline file, relative to the config file",
     "rotation": "rotation providers and Vault settings (table)",
     "hosting": "where remediation pull requests go: kind, api_url, repository, remote, web_url (table)",
 }
 
 
+@dataclass(frozen=True, slots=True)
+class ConfigFound:
+    """The config file that applies from a folder, and the one beside it that it overrides."""
+
+    path: Path | None
+    shadowed: Path | None = None
+    """`pyproject.toml` with a `[tool.keysweep]` table in the same folder as `path` (a `.keysweep.toml`): the
+    rule is that `.keysweep.toml` wins and the pyproject table is not read."""
+
+
 def find_config(start: Path) -> Path | None:
     """The nearest `.keysweep.toml`, or `pyproject.toml` with a `[tool.keysweep]` table, walking up."""
-    import tomllib
+    return locate_config(start).path
 
-    folder = start.resolve()
+
+def locate_config(start: Path) -> ConfigFound:
+    """The nearest folder from `start` up (to the repository root) with a `.keysweep.toml` or a `pyproject.toml`
+    with `[tool.keysweep]`; when it has both, `.keysweep.toml` wins and the other is named as shadowed."""
+    folder = Path(os.path.realpath(start))  # NOTE: never raises, even on a link loop (Path.resolve does)
     if not folder.is_dir():
         folder = folder.parent
     for candidate in (folder, *folder.parents):
         own = candidate / ".keysweep.toml"
-        if own.is_file():
-            return own
         pyproject = candidate / "pyproject.toml"
-        if pyproject.is_file():
-            try:
-                if "keysweep" in tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {}):
-                    return pyproject
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-                continue  # NOTE: someone else's broken pyproject is not ours to fail on
+        has_table = pyproject.is_file() and _has_keysweep_table(pyproject)
+        if own.is_file():
+            return ConfigFound(own, pyproject if has_table else None)
+        if has_table:
+            return ConfigFound(pyproject)
         if (candidate / ".git").exists():
-            return None
-    return None
+            break
+    return ConfigFound(None)
+
+
+def _has_keysweep_table(pyproject: Path) -> bool:
+    import tomllib
+
+    try:
+        return "keysweep" in tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {})
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False  # NOTE: someone else's broken pyproject is not ours to fail on
 
 
 def load_settings(start: Path | str = ".", config_file: Path | str | None = None, **overrides: Any) -> Settings:
@@ -91,7 +122,8 @@ def load_settings(start: Path | str = ".", config_file: Path | str | None = None
     from scanner.errors import ConfigError
     from scanner.toml_file import read_toml
 
-    path = Path(config_file) if config_file else find_config(Path(start))
+    found = ConfigFound(Path(config_file)) if config_file else locate_config(Path(start))
+    path = found.path
     table: dict[str, Any] = {}
     if path is not None:
         data = read_toml(path, ConfigError, "config")
@@ -100,7 +132,7 @@ def load_settings(start: Path | str = ".", config_file: Path | str | None = None
             table = table["keysweep"]
     values = _validate(table, path) if path else {}
     values.update({k: v for k, v in overrides.items() if v is not None})
-    return Settings(config_file=path, **values)
+    return Settings(config_file=path, shadowed_config=found.shadowed, **values)
 
 
 def _validate(table: dict[str, Any], path: Path) -> dict[str, Any]:
@@ -146,6 +178,11 @@ def _validate(table: dict[str, Any], path: Path) -> dict[str, Any]:
         if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
             raise fail("max_file_size", "must be a positive number of bytes")
         out["max_file_size"] = size
+    for key in ("allow_incomplete", "include_ignored", "include_deps"):
+        if key in table:
+            if not isinstance(table[key], bool):
+                raise fail(key, "must be true or false")
+            out[key] = table[key]
     if "baseline" in table:
         if not isinstance(table["baseline"], str):
             raise fail("baseline", "must be a path")

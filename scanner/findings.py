@@ -54,6 +54,42 @@ class Fragment:
     """When set, only findings on these 1-based lines are reported (staged changes, commit ranges)."""
     blob: str | None = None
     """The git blob id, for sources that scan history by unique content."""
+    unit: str = "file"
+    """What the summary counts this content as: `file` (on disk, stdin, the index) or `blob` (a version in
+    git history)."""
+    chunk: Chunk | None = None
+    """Set when the content was too big to scan at once: where this piece sits in it (see `Chunk`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """Where a fragment that is one piece of a bigger content sits in it, and which of its findings it owns.
+
+    Consecutive pieces overlap by more than any rule looks at, so a secret on a boundary is whole in one of
+    them; each piece reports only the secrets that start in its own part, so none is reported twice or cut.
+    Positions are (line, column), 1-based, columns in characters, as findings count them.
+    """
+
+    index: int
+    """0 for the first piece: the summary counts the content once."""
+    line: int
+    """The line of the whole content on which this piece's first byte sits."""
+    column: int
+    """The column of the whole content at which this piece's first byte sits."""
+    owns_from: tuple[int, int]
+    """The first position this piece owns, relative to the piece."""
+    owns_to: tuple[int, int] | None
+    """The first position the next piece owns, relative to this piece; None for the last piece."""
+    size: int
+    """How many bytes of the content this piece owns (the summary's byte count)."""
+
+    def place(self, line: int, column: int) -> tuple[int, int]:
+        """A position relative to the piece, as a position in the whole content."""
+        return self.line + line - 1, column + self.column - 1 if line == 1 else column
+
+    def owns(self, line: int, column: int) -> bool:
+        """Whether a secret starting at this position (relative to the piece) is this piece's to report."""
+        return self.owns_from <= (line, column) and (self.owns_to is None or (line, column) < self.owns_to)
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,11 +262,20 @@ class Verification:
 
 @dataclass(frozen=True, slots=True)
 class Skipped:
-    """Something a source did not scan, and why (listed in every report format)."""
+    """Something a source did not scan, and why (listed in every report format).
+
+    `incomplete` says whether the scan fell short of what it was asked to read (an unreadable file, a missing
+    git object, a shallow clone's boundary, a repository an org scan could not clone): an incomplete scan
+    says so in every format and exits 2 unless the user allowed it. Content passed over by design (binary
+    files, a limit or allow-list the user set, dependency folders) is listed but leaves the scan complete.
+    """
 
     path: str
+    """What was not read: a path, `path (history)`, `path@commit`, or a description (`history before abc123`)."""
     reason: str
-    """Short, stable reason: `binary`, `too large (12.0 MiB > 10.0 MiB)`, `unreadable: …`, `symbolic link …`."""
+    """Short, stable reason: `binary`, `too large (12.0 MiB > 10.0 MiB)`, `unreadable: …`, `missing object`."""
+    incomplete: bool = field(kw_only=True)
+    """True when this skip leaves part of what was asked unread (fail closed); False when skipped by design."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,11 +286,19 @@ class Note:
 
 
 @dataclass(frozen=True, slots=True)
+class CommitsRead:
+    """How many commits a git source's content comes from (history, range): the summary counts them."""
+
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
 class ScanResult:
     """What a scan found and what it read: everything a reporter needs, and nothing of the pipeline."""
 
     findings: list[Finding]
     files_scanned: int = 0
+    """Files read whole (on disk, stdin, the index); versions in git history count as blobs."""
     bytes_scanned: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -259,3 +312,12 @@ class ScanResult:
     verifications: dict[str, Verification] | None = None
     """secret_id → what its provider said (`scan --verify`); None when nothing was verified. Identifiers have
     no entry."""
+    blobs_scanned: int = 0
+    """Unique git blobs of history read (each once, whatever the number of commits that hold it)."""
+    commits_scanned: int = 0
+    """Commits the scanned history or range holds."""
+
+    @property
+    def incomplete(self) -> list[Skipped]:
+        """What the scan was asked to read and could not: non-empty means the scan is incomplete."""
+        return [s for s in self.skipped if s.incomplete]

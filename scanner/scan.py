@@ -13,8 +13,9 @@ from scanner.config import Settings
 from scanner.engine.detector import Detector, MaskedRef
 from scanner.engine.locate import Located, locate, resolve_glue
 from scanner.engine.ruleset import RuleSet, load_ruleset
+from scanner.errors import RuleError
 from scanner.filters import Filter, ScanScope, default_filters
-from scanner.findings import Finding, Fragment, Note, ScanResult, Skipped
+from scanner.findings import Chunk, CommitsRead, Finding, Fragment, Note, ScanResult, Skipped
 from scanner.sources import Source
 
 if TYPE_CHECKING:
@@ -43,7 +44,8 @@ def scan(
     masked: list[MaskedRef] = []
     skipped: list[Skipped] = []
     notes: list[str] = []
-    files = size = 0
+    counts = {"file": 0, "blob": 0}
+    size = commits = 0
     for source in sources:
         found: list[Located] = []
         for item in source.read():
@@ -51,20 +53,25 @@ def scan(
                 skipped.append(item)
             elif isinstance(item, Note):
                 notes.append(item.text)
+            elif isinstance(item, CommitsRead):
+                commits += item.count
             else:
                 if progress is not None:
                     progress(item)
-                files += 1
-                size += len(item.data)
+                chunk = item.chunk
+                if chunk is None or chunk.index == 0:
+                    counts[item.unit] = counts.get(item.unit, 0) + 1
+                size += len(item.data) if chunk is None else chunk.size
                 hits, refs = locate(detector, item)
-                found.extend(hits)
+                found.extend(hits if chunk is None else _own(hits, chunk, ruleset))
                 masked.extend(refs)
         located.append(found)
     findings: list[Finding] = []
     for source, group in zip(sources, resolve_glue(located), strict=True):
         findings.extend(source.attribute(group))
     findings = _link_orgs(_label_from_masks(findings, masked))
-    scope = ScanScope(root, tuple(skipped), partial)
+    # NOTE: an incomplete scan cannot tell a baseline entry is stale: what it missed may hold the secret.
+    scope = ScanScope(root, tuple(skipped), partial or any(s.incomplete for s in skipped))
     for step in default_filters(settings) if filters is None else filters:
         filtered = step.apply(findings, scope)
         findings = filtered.kept
@@ -73,7 +80,7 @@ def scan(
     reported = {f.rule_id for f in findings}
     return ScanResult(
         findings=findings,
-        files_scanned=files,
+        files_scanned=counts["file"],
         bytes_scanned=size,
         skipped=skipped,
         notes=notes,
@@ -81,6 +88,43 @@ def scan(
         root=root,
         engine=detector.matcher.name,
         rule_descriptions={r.id: r.description for r in ruleset.rules if r.id in reported},
+        blobs_scanned=counts["blob"],
+        commits_scanned=commits,
+    )
+
+
+def exit_code(result: ScanResult, settings: Settings) -> int:
+    """The gate's verdict: 2 when the scan could not read part of what it was asked to (unless the user allowed
+    that with `allow_incomplete`), else 1 for findings that fail the gate (`report.is_failing`), else 0."""
+    from scanner.report import is_failing
+
+    if result.incomplete and not settings.allow_incomplete:
+        return 2
+    return 1 if any(is_failing(f, result, settings) for f in result.findings) else 0
+
+
+def merge(results: Sequence[ScanResult], root: str = ".") -> ScanResult:
+    """Several scans as one report (paths scanned under different configs): findings de-duplicated by identity,
+    skips, notes and counts added up."""
+    unique: dict[tuple[object, ...], Finding] = {}
+    for result in results:
+        for finding in result.findings:
+            unique.setdefault(finding.identity, finding)
+    return ScanResult(
+        findings=sorted(unique.values(), key=sort_key),
+        files_scanned=sum(r.files_scanned for r in results),
+        bytes_scanned=sum(r.bytes_scanned for r in results),
+        skipped=[s for r in results for s in r.skipped],
+        notes=list(dict.fromkeys(n for r in results for n in r.notes)),
+        seconds=sum(r.seconds for r in results),
+        root=root,
+        engine=next((r.engine for r in results if r.engine), ""),
+        rule_descriptions={k: v for r in results for k, v in r.rule_descriptions.items()},
+        blobs_scanned=sum(r.blobs_scanned for r in results),
+        commits_scanned=sum(r.commits_scanned for r in results),
+        verifications=None
+        if all(r.verifications is None for r in results)
+        else {k: v for r in results for k, v in (r.verifications or {}).items()},
     )
 
 
@@ -110,7 +154,18 @@ def scan_paths(paths: Sequence[str | Path], settings: Settings, *, backend: str 
     from scanner.sources.targets import on_disk
 
     everything = default_filters(settings, baseline=False)
-    return scan_target(on_disk(paths, settings), settings, filters=everything, backend=backend)
+    target = on_disk(paths, settings, exclude=own_rule_dirs())
+    return scan_target(target, settings, filters=everything, backend=backend)
+
+
+def own_rule_dirs() -> tuple[Path, ...]:
+    """Where keysweep's own rule files are (the rules it loads, and an installed package's `_rules`): a folder
+    scan never reads them, wherever keysweep is installed, since their examples are key-shaped by design."""
+    import scanner
+    from scanner.engine.ruleset import bundled_rules_dir
+
+    found = (bundled_rules_dir(), Path(scanner.__file__).parent / "_rules")
+    return tuple(dict.fromkeys(p.resolve() for p in found if p.is_dir()))
 
 
 def scan_bytes(data: bytes, ruleset: RuleSet, *, path: str = "-", backend: str = "auto") -> list[Finding]:
@@ -122,6 +177,33 @@ def scan_bytes(data: bytes, ruleset: RuleSet, *, path: str = "-", backend: str =
 
 def sort_key(f: Finding) -> tuple[str, int, int, str, str]:
     return (f.path, f.line, f.column, f.rule_id, (f.commit.oid or "") if f.commit else "")
+
+
+def _own(hits: list[Located], chunk: Chunk, ruleset: RuleSet) -> list[Located]:
+    """A chunk's findings that start in its own part, placed in the whole content."""
+    from scanner.sources.content import OVERLAP
+
+    widest = max((r.window for r in ruleset.rules), default=0)
+    if widest + _CONTEXT > OVERLAP:
+        rule = next(r for r in ruleset.rules if r.window == widest)
+        raise RuleError(
+            f"{rule.source}: rule {rule.id!r}: `window` {widest} is larger than keysweep can keep whole across the "
+            f"pieces of a big file ({OVERLAP - _CONTEXT} bytes); narrow it"
+        )
+    out = []
+    for item in hits:
+        finding = item.finding
+        if not chunk.owns(finding.line, finding.column):
+            continue
+        line, column = chunk.place(finding.line, finding.column)
+        shift = column - finding.column
+        placed = replace(finding, line=line, column=column, end_column=finding.end_column + shift)
+        out.append(replace(item, finding=placed))
+    return out
+
+
+_CONTEXT = 1024
+"""Bytes around a secret the engine may read besides its rule's window (the generic rule's line context)."""
 
 
 def _label_from_masks(findings: list[Finding], masked: list[MaskedRef]) -> list[Finding]:

@@ -146,7 +146,10 @@ def test_scanning_a_folder_inside_a_repository_says_how_much_history_was_left_ou
 def test_binary_on_stdin_is_skipped_and_said() -> None:
     run = keysweep("scan", "-", "--format", "json", stdin=b"\x00\x01" + J1.encode())
     doc = json.loads(run.stdout)
-    assert (doc["findings"], doc["summary"]["skipped"]) == ([], [{"path": "-", "reason": "binary"}])
+    assert (doc["findings"], doc["summary"]["skipped"]) == (
+        [],
+        [{"path": "-", "reason": "binary", "incomplete": False}],
+    )
 
 
 def test_history_progress_bar_fills_as_blobs_are_read() -> None:

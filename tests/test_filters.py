@@ -46,7 +46,9 @@ def test_scan_runs_the_stage_with_the_scope_and_adds_the_filters_notes_after_the
 
     result = scan([FilesystemSource([tmp_path], Settings())], Settings(), filters=[recording], root=str(tmp_path))
 
-    assert recording.scopes == [ScanScope(str(tmp_path), (Skipped("b.bin", "binary"),), partial=False)]
+    assert recording.scopes == [
+        ScanScope(str(tmp_path), (Skipped("b.bin", "binary", incomplete=False),), partial=False)
+    ]
     assert [(f.path, f.line) for f in result.findings] == [("a.txt", 2)]
     assert result.notes == ["recorded"]
 
@@ -79,7 +81,7 @@ def test_update_adds_new_findings_drops_gone_ones_and_keeps_what_the_scan_did_no
     unread = BaselineEntry("big.txt", "openai-project-key", "1" * 16)
     elsewhere = BaselineEntry("../other/x.py", "openai-project-key", "2" * 16)
     write_baseline(file, [kept_entry, gone, unread, elsewhere])
-    too_large = Skipped("big.txt", "too large (11.0 MiB > 10.0 MiB)")
+    too_large = Skipped("big.txt", "too large (11.0 MiB > 10.0 MiB)", incomplete=False)
     rescan = ScanResult(findings=[kept, new], skipped=[too_large], root=str(tmp_path))
 
     change = update(file, lambda: rescan)

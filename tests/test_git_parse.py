@@ -133,6 +133,7 @@ def test_an_object_listing_keeps_named_objects_and_the_missing_ones() -> None:
     assert gp.parse_object_sizes(f"{A} blob 12\n{B} tree 80\n{C} missing\n".encode()) == {
         A: ("blob", 12),
         B: ("tree", 80),
+        C: ("missing", 0),  # never mistaken for "not a blob": the history scan is then incomplete
     }
 
 

@@ -31,15 +31,20 @@ def test_wheel_finds_its_bundled_rules_away_from_the_repository(tmp_path: Path) 
         "import json, sys; from scanner.engine.ruleset import bundled_rules_dir, load_ruleset;"
         "from scanner.scan import scan_paths; from scanner.config import Settings;"
         f"r = scan_paths([{str(SEED)!r}], Settings());"
-        "print(json.dumps([str(bundled_rules_dir()), len(load_ruleset().rules), len(r.findings)]))"
+        f"own = scan_paths([{str(site)!r}], Settings(include_deps=True, include_ignored=True));"
+        "print(json.dumps([str(bundled_rules_dir()), len(load_ruleset().rules), len(r.findings),"
+        " [f.path for f in own.findings], [(s.path, s.reason) for s in own.skipped]]))"
     )
     run = subprocess.run(
         [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(site)!r}); {probe}"],
         capture_output=True, text=True, cwd=tmp_path, timeout=60, check=True,
     )  # fmt: skip
-    rules_dir, count, findings = json.loads(run.stdout)
+    rules_dir, count, findings, own_findings, own_skipped = json.loads(run.stdout)
     assert Path(rules_dir) == site / "scanner" / "_rules"
     assert count >= 6 and findings == 19
+    # a folder scan of wherever keysweep is installed never reports its own rule examples
+    assert not any(path.startswith("scanner/_rules") for path in own_findings)
+    assert ["scanner/_rules", "keysweep's own rule files"] in own_skipped
 
 
 def test_scan_start_up_imports_no_git_http_or_vault_library(tmp_path: Path) -> None:

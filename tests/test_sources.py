@@ -21,6 +21,7 @@ def test_a_nul_byte_makes_content_binary_only_within_the_first_8000_bytes(nul_at
 
 def test_too_large_says_mib_and_means_it() -> None:
     assert too_large(12 * MIB + MIB // 2, 10 * MIB) == "too large (12.5 MiB > 10.0 MiB)"
+    assert too_large(None, 10 * MIB) == "too large (> 10.0 MiB)"  # a stream is not read past the limit
     assert MIB == 1_048_576
 
 
@@ -32,7 +33,7 @@ def test_a_file_is_read_up_to_the_size_limit_inclusive(tmp_path: Path, size: int
 
     assert isinstance(item, Fragment) is read
     if not read:
-        assert item == Skipped("f.txt", "too large (0.0 MiB > 0.0 MiB)")
+        assert item == Skipped("f.txt", "too large (1001 bytes > 1000 bytes)", incomplete=False)
 
 
 def test_allowed_paths_are_one_check_on_the_path_relative_to_the_root() -> None:
@@ -61,5 +62,6 @@ def test_skips_come_in_the_stream_where_they_were_met(tmp_path: Path) -> None:
         ("Skipped", "b.bin"),
         ("Fragment", "c.txt"),
         ("Skipped", "d.txt"),
+        ("Skipped", "skip.txt"),  # listed, never read: the user's allow_paths exempts it
     ]
-    assert list(BufferSource("-", b"\0x").read()) == [Skipped("-", "binary")]
+    assert list(BufferSource("-", b"\0x").read()) == [Skipped("-", "binary", incomplete=False)]

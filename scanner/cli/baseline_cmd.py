@@ -26,6 +26,9 @@ _config_option = click.option(
     "--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Config file."
 )
 _history_option = click.option("--history", is_flag=True, help="Also record secrets in the git history.")
+_incomplete_option = click.option(
+    "--allow-incomplete", is_flag=True, help="Write the baseline even if part of PATH could not be read."
+)
 
 
 @baseline.command("create")
@@ -40,12 +43,20 @@ _history_option = click.option("--history", is_flag=True, help="Also record secr
 )  # fmt: skip
 @_config_option
 @_history_option
-def create(path: str, output: Path | None, migrate_from: Path | None, config_file: Path | None, history: bool) -> int:
+@_incomplete_option
+def create(
+    path: str,
+    output: Path | None,
+    migrate_from: Path | None,
+    config_file: Path | None,
+    history: bool,
+    allow_incomplete: bool,
+) -> int:
     """Scan PATH (default: the current folder) and accept every finding in a new baseline file."""
     from scanner.config import load_settings
     from scanner.filters import baseline as baselines
 
-    settings = load_settings(path, config_file)
+    settings = load_settings(path, config_file, allow_incomplete=allow_incomplete or None)
     file = output or settings.baseline or baselines.DEFAULT_BASELINE
     made = baselines.create(file, lambda: _scan(path, settings, history), migrate_from=migrate_from)
     if made.left_out:
@@ -66,7 +77,8 @@ def create(path: str, output: Path | None, migrate_from: Path | None, config_fil
 )  # fmt: skip
 @_config_option
 @_history_option
-def update(path: str, file: Path | None, config_file: Path | None, history: bool) -> int:
+@_incomplete_option
+def update(path: str, file: Path | None, config_file: Path | None, history: bool, allow_incomplete: bool) -> int:
     """Rescan PATH: add new findings to the baseline, drop entries whose secret is gone, print the changes.
 
     Entries for files outside PATH, or skipped by this scan, are kept as they are.
@@ -74,7 +86,7 @@ def update(path: str, file: Path | None, config_file: Path | None, history: bool
     from scanner.config import load_settings
     from scanner.filters import baseline as baselines
 
-    settings = load_settings(path, config_file)
+    settings = load_settings(path, config_file, allow_incomplete=allow_incomplete or None)
     file = file or settings.baseline or baselines.DEFAULT_BASELINE
     change = baselines.update(file, lambda: _scan(path, settings, history))
     for sign, entries in (("+", change.added), ("-", change.removed)):
@@ -85,10 +97,23 @@ def update(path: str, file: Path | None, config_file: Path | None, history: bool
 
 
 def _scan(path: str, settings: Settings, history: bool) -> ScanResult:
-    """Every finding under `path` (and in its history), before any baseline."""
+    """Every finding under `path` (and in its history), before any baseline; an incomplete scan stops here
+    (unless allowed), before the baseline is written: it would accept less than is there."""
+    from scanner.errors import SourceError
     from scanner.filters import default_filters
-    from scanner.scan import scan_target
+    from scanner.scan import own_rule_dirs, scan_target
     from scanner.sources import targets
 
-    target = targets.in_repository(Path(path), settings, history=True) if history else targets.on_disk([path], settings)
-    return scan_target(target, settings, filters=default_filters(settings, baseline=False))
+    if history:
+        target = targets.in_repository(Path(path), settings, history=True)
+    else:
+        target = targets.on_disk([path], settings, exclude=own_rule_dirs())
+    result = scan_target(target, settings, filters=default_filters(settings, baseline=False))
+    unread = result.incomplete
+    if unread and not settings.allow_incomplete:
+        first = unread[0]
+        raise SourceError(
+            f"the scan of {path} is incomplete ({len(unread)} unread, first {first.path}: {first.reason}); "
+            "the baseline was not written (--allow-incomplete writes it anyway)"
+        )
+    return result

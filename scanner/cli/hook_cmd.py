@@ -25,7 +25,12 @@ if TYPE_CHECKING:
     type=click.Choice(["info", "low", "medium", "high", "critical"], case_sensitive=False),
     help="Block only on findings at or above this severity.",
 )
-def hook(files: tuple[str, ...], config_file: Path | None, baseline: Path | None, fail_on: str | None) -> int:
+@click.option(
+    "--allow-incomplete", is_flag=True, help="Do not block when part of the commit could not be read (default: exit 2)."
+)
+def hook(
+    files: tuple[str, ...], config_file: Path | None, baseline: Path | None, fail_on: str | None, allow_incomplete: bool
+) -> int:
     """Block a commit that adds a secret.
 
     With no FILES: scan the staged changes (only the lines the commit adds, read from the index).
@@ -33,11 +38,11 @@ def hook(files: tuple[str, ...], config_file: Path | None, baseline: Path | None
     staged changes; otherwise, as under `pre-commit run --all-files` or `--files`, scan those files whole.
     Under pre-push (PRE_COMMIT_FROM_REF/PRE_COMMIT_TO_REF): scan the lines the pushed commits add.
 
-    Exit codes: 0 clean, 1 blocked, 2 error.
+    Exit codes: 0 clean, 1 blocked, 2 error or something that could not be read.
     """
     from scanner.config import load_settings
     from scanner.findings import Severity
-    from scanner.scan import scan_target
+    from scanner.scan import exit_code, scan_target
     from scanner.sources.git_runner import toplevel
     from scanner.sources.targets import for_hook
 
@@ -47,12 +52,20 @@ def hook(files: tuple[str, ...], config_file: Path | None, baseline: Path | None
         config_file,
         fail_on=Severity.parse(fail_on) if fail_on else None,
         baseline=baseline,
+        allow_incomplete=allow_incomplete or None,
     )
     target = for_hook(repo, files, settings, os.environ)
     result = scan_target(target, settings)
+    code = exit_code(result, settings)
     blocking = [f for f in result.findings if f.severity >= settings.fail_on]
     if not blocking:
-        return 0
+        if code == 2:
+            from scanner.report.text import incomplete_lines
+
+            click.echo(f"keysweep: part of what {target.description} could not be read; blocked.", err=True)
+            for line in incomplete_lines(result, settings):
+                click.echo(line, err=True)
+        return code
     from scanner.report.text import render
 
     click.echo(f"keysweep: {target.description} {_count(blocking)}; blocked.\n", err=True)
@@ -62,7 +75,7 @@ def hook(files: tuple[str, ...], config_file: Path | None, baseline: Path | None
         "allow comment (`keysweep:allow <rule-id>`) on its line.",
         err=True,
     )
-    return 1
+    return code
 
 
 def _count(findings: Sequence[Finding]) -> str:

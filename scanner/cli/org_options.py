@@ -52,8 +52,6 @@ _OPTIONS = [
             help="Largest repository to clone."),
     _option("--max-clones", type=click.IntRange(min=0), default=0, metavar="N",
             help="Clones at once across the cluster (0: one per worker); keeps a shared link from saturating."),
-    _option("--allow-incomplete", is_flag=True,
-            help="Exit 0/1 even when some repositories could not be scanned (they are still listed)."),
 ]  # fmt: skip
 
 
@@ -130,4 +128,4 @@ def run_org(
             click.echo(summary_line(report), err=True)
     elif not (quiet and not report.findings and not report.incomplete):
         click.echo(text, nl=False)
-    return exit_code(report, allow_incomplete=values["allow_incomplete"])
+    return exit_code(report, allow_incomplete=settings.allow_incomplete)

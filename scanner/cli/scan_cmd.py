@@ -31,7 +31,17 @@ SEVERITIES = [str(s) for s in Severity]
 @click.option("--staged", is_flag=True, help="Scan only what is staged for the next commit.")
 @click.option("--since", metavar="REF", help="Scan only lines added by commits after REF (REF..HEAD).")
 @click.option("--range", "rev_range", metavar="A..B", help="Scan only lines added by the commits A..B.")
-@click.option("--max-file-size", type=int, metavar="BYTES", help="Skip larger files.")
+@click.option(
+    "--max-file-size", type=click.IntRange(min=1), metavar="BYTES",
+    help="Skip (and list) larger files. Default: no limit; big files are scanned in bounded chunks.",
+)  # fmt: skip
+@click.option(
+    "--allow-incomplete", is_flag=True,
+    help="Exit on findings alone when part of what was asked could not be read (default: exit 2).",
+)  # fmt: skip
+@click.option("--include-ignored", is_flag=True, help="In a git work tree, also scan files git ignores.")
+@click.option("--include-deps", is_flag=True, help="Also scan node_modules, site-packages, vendor, virtualenvs.")
+@click.option("-v", "--verbose", is_flag=True, help="Say which config file applies to which path.")
 @click.option("--engine", type=click.Choice(["auto", "hyperscan", "python"]), default="auto", hidden=True)
 @click.option("-q", "--quiet", is_flag=True, help="No progress, no summary when clean.")
 @click.option(
@@ -54,6 +64,10 @@ def scan(
     since: str | None,
     rev_range: str | None,
     max_file_size: int | None,
+    allow_incomplete: bool,
+    include_ignored: bool,
+    include_deps: bool,
+    verbose: bool,
     engine: str,
     quiet: bool,
     verify: bool = False,
@@ -61,50 +75,59 @@ def scan(
 ) -> int:
     """Scan PATHS (folders, files, `-` for stdin; default: the current folder) for secrets.
 
-    Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 error.
+    Inside a git work tree a folder scan reads what git tracks plus untracked files it does not ignore.
+    Each path uses the config file found from it.
+
+    Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 error or an incomplete scan.
     """
-    from scanner.config import load_settings
     from scanner.errors import UsageError
+    from scanner.scan import exit_code, scan_target
 
     modes = sum(bool(m) for m in (history, staged, since, rev_range))
+    overrides: dict[str, object] = {
+        "reveal": reveal or None,
+        "fail_on": Severity.parse(fail_on) if fail_on else None,
+        "max_file_size": max_file_size,
+        "baseline": baseline,
+        "allow_incomplete": allow_incomplete or None,
+        "include_ignored": include_ignored or None,
+        "include_deps": include_deps or None,
+        "only_verified": only_verified or None,
+    }
     if is_org_scan():
         from scanner.cli.org_options import run_org
 
-        overrides = {"reveal": reveal or None, "fail_on": Severity.parse(fail_on) if fail_on else None}
-        return run_org(paths=paths, git_modes=bool(modes), fmt=fmt, output=output, settings_overrides=overrides,
+        org_overrides = {k: overrides[k] for k in ("reveal", "fail_on", "allow_incomplete")}
+        return run_org(paths=paths, git_modes=bool(modes), fmt=fmt, output=output, settings_overrides=org_overrides,
                        config_file=config_file, baseline=baseline, quiet=quiet)  # fmt: skip
     if modes > 1:
         raise UsageError("choose one of --history, --staged, --since and --range")
-    targets = list(paths) or ["."]
-    settings = load_settings(
-        targets[0] if targets[0] != "-" else ".",
-        config_file,
-        reveal=reveal or None,
-        fail_on=Severity.parse(fail_on) if fail_on else None,
-        max_file_size=max_file_size,
-        baseline=baseline,
-        only_verified=only_verified or None,
-    )
+    targets = list(dict.fromkeys(paths)) or ["."]
     if modes and (len(targets) > 1 or targets[0] == "-"):
         raise UsageError("git modes take one repository path")
-    from scanner.scan import scan_target
-    from scanner.sources import targets as choose
-
+    groups = _by_config(targets, config_file, overrides)
+    if verbose:
+        for line in _config_lines(groups):
+            click.echo(line, err=True)
+    progress = None
     if modes:
-        rev_range = rev_range or (f"{since}..HEAD" if since else None)
-        target = choose.in_repository(Path(targets[0]), settings, history=history, staged=staged, rev_range=rev_range)
-    else:
-        target = choose.on_disk(targets, settings, note_history=True)
-    progress = _Progress(target.sources[0]) if history and not quiet and sys.stderr.isatty() else None
-    try:
-        result = scan_target(target, settings, backend=engine, progress=progress)
-    finally:
-        if progress is not None:
-            progress.close()
-    if verify or only_verified:
-        from scanner.verify.runner import verify_scan
+        from scanner.sources.targets import in_repository
 
-        result = verify_scan(result, settings)
+        settings = groups[0][0]
+        rev_range = rev_range or (f"{since}..HEAD" if since else None)
+        target = in_repository(Path(targets[0]), settings, history=history, staged=staged, rev_range=rev_range)
+        progress = _Progress(target.sources[0]) if history and not quiet and sys.stderr.isatty() else None
+        try:
+            result = _verified(scan_target(target, settings, backend=engine, progress=progress), settings, verify)
+        finally:
+            if progress is not None:
+                progress.close()
+        code = exit_code(result, settings)
+    else:
+        settings, result, code = _scan_on_disk(groups, several=len(targets) > 1, backend=engine, verify=verify)
+    for group_settings, _ in groups:
+        if group_settings.shadowed_config is not None:
+            result.notes.append(_shadowed(group_settings))
     text = _render(fmt, result, settings, colour=output is None and is_colour_on(sys.stdout))
     if output is not None:
         try:
@@ -117,11 +140,77 @@ def scan(
             from scanner.report.text import summary_line
 
             click.echo(summary_line(result, settings), err=True)
-    elif not (quiet and not result.findings):
+    elif fmt != "text" or not quiet or result.findings or result.incomplete:
+        # NOTE: a JSON or SARIF report is always written (empty when clean): a pipeline reads it either way.
         click.echo(text, nl=False)
-    from scanner.report import is_failing
+    return code
 
-    return 1 if any(is_failing(f, result, settings) for f in result.findings) else 0
+
+def _by_config(
+    targets: list[str], config_file: Path | None, overrides: dict[str, object]
+) -> list[tuple[Settings, list[str]]]:
+    """The paths grouped by the config that applies to each (found from the path, or `--config` for all)."""
+    from scanner.config import load_settings
+
+    groups: dict[Path | None, tuple[Settings, list[str]]] = {}
+    for target in targets:
+        settings = load_settings(target if target != "-" else ".", config_file, **overrides)
+        groups.setdefault(settings.config_file, (settings, []))[1].append(target)
+    return list(groups.values())
+
+
+def _verified(result: ScanResult, settings: Settings, verify: bool) -> ScanResult:
+    """The result with each secret's liveness when `--verify` (or `--only-verified`) asked for it."""
+    if not (verify or settings.only_verified):
+        return result
+    from scanner.verify.runner import verify_scan
+
+    return verify_scan(result, settings)
+
+
+def _scan_on_disk(
+    groups: list[tuple[Settings, list[str]]], *, several: bool, backend: str, verify: bool
+) -> tuple[Settings, ScanResult, int]:
+    """Each group of paths scanned with its own settings, then one report (the strictest threshold shown)."""
+    from dataclasses import replace
+
+    from scanner.scan import exit_code, merge, own_rule_dirs, scan_target
+    from scanner.sources.targets import on_disk
+
+    results = []
+    codes = []
+    own = own_rule_dirs()
+    for settings, group in groups:
+        target = on_disk(group, settings, note_history=not several, display_root="." if several else None, exclude=own)
+        results.append(_verified(scan_target(target, settings, backend=backend), settings, verify))
+        codes.append(exit_code(results[-1], settings))
+    if len(results) == 1:
+        return groups[0][0], results[0], codes[0]
+    every = [settings for settings, _ in groups]
+    shown = replace(
+        every[0],
+        fail_on=min(s.fail_on for s in every),
+        allow_incomplete=all(s.allow_incomplete for s in every),
+    )
+    return shown, merge(results), 2 if 2 in codes else max(codes)
+
+
+def _config_lines(groups: list[tuple[Settings, list[str]]]) -> list[str]:
+    lines = []
+    for settings, group in groups:
+        where = ", ".join(group)
+        config = str(settings.config_file) if settings.config_file else "none (built-in defaults)"
+        lines.append(f"config: {config} applies to {where}")
+        if settings.shadowed_config is not None:
+            lines.append(f"config: {_shadowed(settings)}")
+    return lines
+
+
+def _shadowed(settings: Settings) -> str:
+    return (
+        f"{settings.config_file} is used and [tool.keysweep] in {settings.shadowed_config} is not read: "
+        ".keysweep.toml wins over pyproject.toml in the same folder"
+    )
 
 
 class _Progress:

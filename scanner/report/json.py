@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from scanner import __version__
 from scanner.config import Settings
 from scanner.findings import ScanResult
-from scanner.report import is_failing
+from scanner.report import is_failing, json_text
 
 
 def summary(result: ScanResult, settings: Settings) -> dict[str, Any]:
@@ -27,10 +26,20 @@ def summary(result: ScanResult, settings: Settings) -> dict[str, Any]:
         "verification": _verification_counts(result),
         "files_scanned": result.files_scanned,
         "bytes_scanned": result.bytes_scanned,
-        "skipped": [{"path": s.path, "reason": s.reason} for s in sorted(result.skipped, key=lambda s: s.path)],
+        "skipped": [
+            {"path": s.path, "reason": s.reason, "incomplete": s.incomplete}
+            for s in sorted(result.skipped, key=lambda s: s.path)
+        ],
         "notes": list(result.notes),
         "engine": result.engine,
         "seconds": round(result.seconds, 3),
+        "blobs_scanned": result.blobs_scanned,
+        "commits_scanned": result.commits_scanned,
+        # NOTE: `complete` false means part of what was asked was not read (`incomplete` lists it): the scan
+        # exits 2 unless `allow_incomplete`, which `incomplete_allowed` records.
+        "complete": not result.incomplete,
+        "incomplete": [{"path": s.path, "reason": s.reason} for s in sorted(result.incomplete, key=lambda s: s.path)],
+        "incomplete_allowed": settings.allow_incomplete,
     }
 
 
@@ -48,7 +57,7 @@ def render(result: ScanResult, settings: Settings) -> str:
         "findings": rows,
         "summary": summary(result, settings),
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_text(document)
 
 
 def _verification_counts(result: ScanResult) -> dict[str, int] | None:

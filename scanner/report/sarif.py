@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from scanner import __version__
 from scanner.config import Settings
 from scanner.findings import Finding, ScanResult, Severity, Verification
+from scanner.report import json_text
 from scanner.report.text import fix_hint
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -49,13 +49,32 @@ def render(result: ScanResult, settings: Settings) -> str:
         "results": [_result(f, index[f.rule_id], settings, result.verifications) for f in result.findings],
         "invocations": [
             {
-                "executionSuccessful": True,
-                "toolExecutionNotifications": [{"level": "note", "message": {"text": note}} for note in result.notes],
+                # NOTE: an incomplete scan did not do what it was asked: code scanning shows it as failed.
+                "executionSuccessful": not result.incomplete,
+                "toolExecutionNotifications": _notifications(result, settings),
             }
         ],
     }
     document = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_text(document)
+
+
+def _notifications(result: ScanResult, settings: Settings) -> list[dict[str, Any]]:
+    """What could not be read (errors, or warnings when allowed), what was passed over by design, and notes."""
+    out: list[dict[str, Any]] = []
+    unread = "warning" if settings.allow_incomplete else "error"
+    for skip in sorted(result.skipped, key=lambda s: (not s.incomplete, s.path)):
+        text = f"{'not read' if skip.incomplete else 'skipped'}: {skip.path}: {skip.reason}"
+        out.append(
+            {
+                "level": unread if skip.incomplete else "note",
+                "message": {"text": text},
+                "descriptor": {"id": "incomplete" if skip.incomplete else "skipped"},
+                "properties": {"path": skip.path, "reason": skip.reason, "incomplete": skip.incomplete},
+            }
+        )
+    out += [{"level": "note", "message": {"text": note}} for note in result.notes]
+    return out
 
 
 def fingerprint(finding: Finding) -> str:
@@ -119,6 +138,8 @@ def _result(
 
 
 def _uri(path: str) -> str:
+    """A relative URI reference for a path: every byte outside RFC 3986's unreserved set (and `/`) is
+    percent-encoded, a byte that was not UTF-8 included (`bad%FFname.env`)."""
     from urllib.parse import quote
 
-    return quote(path.removeprefix("./"), safe="/")
+    return quote(path.removeprefix("./").encode("utf-8", "surrogateescape"), safe="/")

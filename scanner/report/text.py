@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Protocol
 
 import click
@@ -10,7 +11,7 @@ import click
 from scanner.config import Settings
 from scanner.findings import Finding, ScanResult, Severity, Verification, VerificationStatus
 from scanner.naming import names_for
-from scanner.report import group_by_secret, is_failing
+from scanner.report import group_by_secret, is_failing, printable
 
 
 class _Style(Protocol):
@@ -24,6 +25,10 @@ _COLOURS = {
     Severity.LOW: "cyan",
     Severity.INFO: "blue",
 }
+
+
+def _plain(text: str, **_: object) -> str:
+    return text
 
 
 def render(result: ScanResult, settings: Settings, *, colour: bool = False) -> str:
@@ -52,10 +57,11 @@ def render(result: ScanResult, settings: Settings, *, colour: bool = False) -> s
     if result.verifications is not None:
         lines.append(verified_line(result))
     for note in result.notes:
-        lines.append(f"note: {note}")
-    reasons = Counter(s.reason.split(" (")[0] for s in result.skipped)
+        lines.append(f"note: {printable(note)}")
+    reasons = Counter(s.reason.split(" (")[0] for s in result.skipped if not s.incomplete)
     if reasons:
         lines.append("skipped: " + ", ".join(f"{n} {r}" for r, n in sorted(reasons.items())))
+    lines += incomplete_lines(result, settings, style)
     return "\n".join(lines) + "\n"
 
 
@@ -84,8 +90,31 @@ def verified_line(result: ScanResult) -> str:
     )
 
 
+INCOMPLETE_SHOWN = 20
+"""How many unread items the text report names; the JSON and SARIF reports list them all."""
+
+
+def incomplete_lines(result: ScanResult, settings: Settings, style: Callable[..., str] = _plain) -> list[str]:
+    """What could not be read, each named, and what that means for the exit code."""
+    unread = result.incomplete
+    if not unread:
+        return []
+    head = (
+        f"INCOMPLETE: {len(unread)} thing{'s' if len(unread) != 1 else ''} keysweep was asked to scan could not be read"
+    )
+    lines = [style(head, fg="red", bold=True)]
+    lines += [f"  {printable(s.path)}: {printable(s.reason)}" for s in unread[:INCOMPLETE_SHOWN]]
+    if len(unread) > INCOMPLETE_SHOWN:
+        lines.append(f"  … and {len(unread) - INCOMPLETE_SHOWN} more (--format json lists them all)")
+    if settings.allow_incomplete:
+        lines.append("  allowed (allow_incomplete): the exit code reflects the findings only")
+    else:
+        lines.append("  exit 2: fix what is named above, or accept an incomplete scan with --allow-incomplete")
+    return lines
+
+
 def _place(f: Finding) -> str:
-    where = f"{f.path}:{f.line}:{f.column}"
+    where = f"{printable(f.path)}:{f.line}:{f.column}"
     if f.decoded:
         where += f" ({f.decoded}-encoded)"
     if f.commit and f.commit.oid:
@@ -110,7 +139,6 @@ def summary_line(result: ScanResult, settings: Settings) -> str:
     gate = f"at or above {settings.fail_on}"
     if settings.only_verified:
         gate = f"live or failed to verify, {gate}"
-    files = result.files_scanned
     size = result.bytes_scanned / 1_000_000
     found = (
         f"{len(findings)} finding{'s' if len(findings) != 1 else ''}: {secrets} unique secret"
@@ -119,7 +147,17 @@ def summary_line(result: ScanResult, settings: Settings) -> str:
         if findings
         else "no secrets found"
     )
-    return (
-        f"{found}. Scanned {files} file{'s' if files != 1 else ''} ({size:.1f} MB) in {result.seconds:.2f} s"
-        f"; skipped {len(result.skipped)}."
-    )
+    return f"{found}. Scanned {_read(result)} ({size:.1f} MB) in {result.seconds:.2f} s; skipped {len(result.skipped)}."
+
+
+def _read(result: ScanResult) -> str:
+    """`12 files`, or for git history `3 files and 9,191 blobs from 340 commits`."""
+
+    def count(n: int, noun: str) -> str:
+        return f"{n:,} {noun}{'s' if n != 1 else ''}"
+
+    parts = [count(result.files_scanned, "file")] if result.files_scanned or not result.blobs_scanned else []
+    if result.blobs_scanned:
+        parts.append(count(result.blobs_scanned, "blob"))
+    read = " and ".join(parts)
+    return f"{read} from {count(result.commits_scanned, 'commit')}" if result.commits_scanned else read

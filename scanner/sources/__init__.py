@@ -1,19 +1,22 @@
-"""The Source role (a stream of Fragments, with the skips and notes met on the way) and the rules all sources
-share for binary and oversize content."""
+"""The Source role (a stream of Fragments, with the skips, notes and commit counts met on the way) and the rules
+all sources share for binary and oversize content."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from typing import Protocol
 
-from scanner.findings import Finding, Fragment, Note, Skipped
+from scanner.findings import CommitsRead, Finding, Fragment, Note, Skipped
 
-Item = Fragment | Skipped | Note
-"""What a source streams: content to scan, something it could not scan and why, or a line for the summary."""
+Item = Fragment | Skipped | Note | CommitsRead
+"""What a source streams: content to scan, something it did not scan and why, a line for the summary, or how
+many commits its content comes from."""
 
 BINARY_SNIFF = 8000
 """How many leading bytes the binary check reads: git's own rule (a NUL byte in the first 8,000 bytes)."""
 MIB = 1 << 20
+ALLOWED = "allowed by allow_paths"
+"""The skip reason for what the user's `allow_paths` exempts: listed, never read, not incomplete."""
 
 
 class Source(Protocol):
@@ -32,6 +35,13 @@ def is_binary(data: bytes) -> bool:
     return b"\0" in data[:BINARY_SNIFF]
 
 
-def too_large(size: int, limit: int) -> str:
-    """The one wording of the skip reason for content over `max_file_size`, in MiB (2**20 bytes)."""
-    return f"too large ({size / MIB:.1f} MiB > {limit / MIB:.1f} MiB)"
+def too_large(size: int | None, limit: int) -> str:
+    """The one wording of the skip reason for content over `max_file_size`, in MiB (2**20 bytes); `size` is
+    None for a stream, which is not read past the limit."""
+
+    def amount(count: int) -> str:
+        return f"{count / MIB:.1f} MiB" if limit >= MIB else f"{count} bytes"
+
+    if size is None:
+        return f"too large (> {amount(limit)})"
+    return f"too large ({amount(size)} > {amount(limit)})"

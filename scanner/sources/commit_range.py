@@ -7,9 +7,9 @@ from pathlib import Path
 
 from scanner.config import Settings
 from scanner.errors import GitError
-from scanner.findings import Finding, Fragment, Note, Skipped
-from scanner.sources import Item, git_runner, is_binary
-from scanner.sources.git_blobs import read_blobs
+from scanner.findings import CommitsRead, Finding, Note, Skipped
+from scanner.sources import ALLOWED, Item, git_runner
+from scanner.sources.git_blobs import added_fragments
 from scanner.sources.git_parse import EMPTY_BLOB, GITLINK_MODE, Change
 
 
@@ -29,8 +29,9 @@ class RangeSource:
     def read(self) -> Iterator[Item]:
         revisions, notes = self._revisions()
         yield from notes
+        yield CommitsRead(git_runner.commit_count(self.repo, revisions) or 0)
         boundary = git_runner.shallow_boundary(self.repo)
-        wanted: list[tuple[Change, frozenset[int]]] = []
+        wanted: list[tuple[Change, frozenset[int] | None]] = []
         added = git_runner.range_added_lines(self.repo, revisions)
         cut: set[str] = set()
         for change in git_runner.changes(self.repo, revisions):
@@ -38,33 +39,34 @@ class RangeSource:
             if oid in boundary:
                 cut.add(oid)
                 continue
-            if change.new == EMPTY_BLOB or self.settings.is_allowed_path(change.path):
+            if change.new == EMPTY_BLOB:
+                continue
+            if self.settings.is_allowed_path(change.path):
+                yield Skipped(f"{change.path}@{oid[:12]}", ALLOWED, incomplete=False)
                 continue
             if change.new_mode == GITLINK_MODE:
-                yield Skipped(change.path, "submodule (scan it from inside)")
+                yield Skipped(change.path, "submodule (scan it from inside)", incomplete=False)
                 continue
-            lines = frozenset(added.get((oid, change.new), ()))
-            if lines:
+            if (oid, change.new) in added.binary:
+                wanted.append((change, None))
+            elif lines := frozenset(added.lines.get((oid, change.new), ())):
                 wanted.append((change, lines))
         for oid in sorted(cut):
+            yield Skipped(
+                f"commit {oid[:12]}", "shallow clone: its parents are not here, so it was not scanned", incomplete=True
+            )
             yield Note(
                 f"shallow clone: commit {oid[:12]} is the clone's boundary and its parents are not here, "
                 "so what it changed could not be told apart from what it inherited and was not scanned; "
                 "run `git fetch --deepen=<N>` or `git fetch --unshallow` and scan again"
             )
-        limit = self.settings.max_file_size
-        for (change, lines), blob in zip(
-            wanted, read_blobs(self.repo, [c.new for c, _ in wanted], limit), strict=False
-        ):
-            where = f"{change.path}@{(change.commit.oid or '')[:12]}"
-            if blob.data is None:
-                yield Skipped(where, blob.reason(limit))
-            elif is_binary(blob.data):
-                yield Skipped(where, "binary")
-            else:
-                yield Fragment(
-                    path=change.path, data=blob.data, commit=change.commit, added_lines=lines, blob=change.new
-                )
+        yield from added_fragments(
+            self.repo,
+            wanted,
+            self.settings.max_file_size,
+            where=lambda c: f"{c.path}@{(c.commit.oid or '')[:12]}",
+            in_commit=True,
+        )
 
     def attribute(self, findings: Sequence[Finding]) -> list[Finding]:
         """Range findings already carry their commit from the fragment."""

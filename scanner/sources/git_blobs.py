@@ -1,14 +1,18 @@
-"""Blob streaming: the content of many git objects, in order, through one `git cat-file --batch`."""
+"""Blob streaming: the content of many git objects, in order, through one `git cat-file --batch`; and the new
+versions of changed files as fragments that report only the lines a change adds."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from scanner.sources import git_runner, too_large
+from scanner.findings import Fragment, Skipped
+from scanner.sources import BINARY_SNIFF, git_runner, too_large
+from scanner.sources.content import fragments_of_bytes, sniff
+from scanner.sources.git_parse import Change
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +48,41 @@ def read_blobs(repo: Path, oids: Sequence[str], max_size: int | None = None) -> 
         if start < len(oids):
             yield BlobRead(oids[start], None, 0, "unreadable (corrupt object?)")
             start += 1
+
+
+def added_fragments(
+    repo: Path,
+    wanted: Sequence[tuple[Change, frozenset[int] | None]],
+    limit: int | None,
+    *,
+    where: Callable[[Change], str],
+    in_commit: bool,
+) -> Iterator[Fragment | Skipped]:
+    """The new version of each change as fragments that report only its added lines, or why it was not read.
+
+    Lines None: git showed the change as binary. Text git cannot read (UTF-16, UTF-32) gets its added lines
+    from a `--text` diff; real binary content is listed. A blob git cannot read makes the scan incomplete.
+    """
+    oids = [change.new for change, _ in wanted]
+    for (change, lines), blob in zip(wanted, read_blobs(repo, oids, limit), strict=False):
+        if blob.data is None:
+            too_big = blob.problem == "too large"
+            yield Skipped(where(change), blob.reason(limit or 0), incomplete=not too_big)
+            continue
+        if lines is None:
+            found = sniff(blob.data[:BINARY_SNIFF])
+            if found is None or found[0] == "utf-8":
+                yield Skipped(where(change), "binary", incomplete=False)
+                continue
+            lines = git_runner.text_added_lines(repo, change.old, change.new)
+            if lines is not None and not lines:
+                continue
+        commit = change.commit if in_commit else None
+        unit = "blob" if in_commit else "file"
+        for item in fragments_of_bytes(
+            change.path, blob.data, commit=commit, blob=change.new, added_lines=lines, unit=unit
+        ):
+            yield Skipped(where(change), item.reason, incomplete=item.incomplete) if isinstance(item, Skipped) else item
 
 
 def _read_batch(repo: Path, oids: Sequence[str], max_size: int | None) -> Iterator[BlobRead]:

@@ -4,6 +4,7 @@ then each finding attributed to the commits that introduced it."""
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
@@ -12,12 +13,14 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from scanner.config import Settings
-from scanner.findings import Commit, Finding, Fragment, Note, Skipped
-from scanner.sources import Item, git_runner, is_binary, too_large
+from scanner.findings import Commit, CommitsRead, Finding, Note, Skipped
+from scanner.sources import ALLOWED, Item, git_runner, too_large
+from scanner.sources.content import as_text, fragments_of_bytes
 from scanner.sources.git_blobs import read_blobs
 from scanner.sources.git_parse import EMPTY_BLOB, GITLINK_MODE, SYMLINK_MODE, BlobRef, Change, blob_id, is_lfs_pointer
 
 T = TypeVar("T")
+_OID = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,43 +73,54 @@ class HistorySource:
         names += [("100644", path) for path in git_runner.untracked_files(self.repo)]
         for mode, path in names:
             if self.settings.is_allowed_path(path):
+                yield Skipped(path, ALLOWED, incomplete=False)
                 continue
             if mode == GITLINK_MODE:
-                yield Skipped(path, "submodule (its history lives in another repository)")
+                yield Skipped(path, "submodule (its history lives in another repository)", incomplete=False)
                 continue
             file = self.repo / path
             if mode == SYMLINK_MODE or file.is_symlink() or not file.is_file():
                 continue
             try:
                 size = file.stat().st_size
-                if size > limit:
-                    yield Skipped(path, too_large(size, limit))
+                if limit is not None and size > limit:
+                    yield Skipped(path, too_large(size, limit), incomplete=False)
                     continue
                 data = file.read_bytes()
             except OSError as exc:
-                yield Skipped(path, f"unreadable: {exc.strerror}")
-                continue
-            if is_binary(data):
-                yield Skipped(path, "binary")
+                yield Skipped(path, f"unreadable: {exc.strerror}", incomplete=True)
                 continue
             oid = blob_id(data)
-            self._tree[path] = oid
-            seen.add(oid)
-            yield Fragment(path=path, data=data, blob=oid)
+            for item in fragments_of_bytes(path, data, blob=oid):
+                if not isinstance(item, Skipped) and path not in self._tree:
+                    self._tree[path] = oid
+                    seen.add(oid)
+                yield item
 
     def _history(self, seen: set[str]) -> Iterator[Item]:
+        yield CommitsRead(git_runner.commit_count(self.repo) or 0)
+        yield from self._shallow_boundary()
         refs, missing = git_runner.reachable_blobs(self.repo, self.covered)
+        names = self._names(set(missing)) if missing else {}
+        for oid in missing:
+            if not _OID.fullmatch(oid):  # git rev-list itself failed: its complaint
+                yield Skipped("history", oid, incomplete=True)
+                continue
+            where = f"{names[oid]} (history)" if oid in names else f"{oid} (history)"
+            yield Skipped(where, f"missing object {oid[:12]}", incomplete=True)
         if missing:
-            yield Note(
-                f"git could not read {len(missing)} object(s) of the history ({missing[-1]}); what could be "
-                "read was scanned; `git fsck --full` names the damage"
-            )
+            yield Note("git could not read part of the history; `git fsck --full` names the damage")
         sizes = git_runner.object_sizes(self.repo, (r.oid for r in refs))
         limit = self.settings.max_file_size
         wanted: list[BlobRef] = []
         submodules = False
         for ref in refs:
             kind, size = sizes.get(ref.oid, ("missing", 0))
+            if kind == "missing":
+                # NOTE: `cat-file --batch-check` says `missing` for a corrupt object too; either way its content
+                # could not be scanned, which is never the same as "not a blob".
+                yield from self._skip(ref, f"missing or corrupt object {ref.oid[:12]}", incomplete=True)
+                continue
             if kind != "blob":
                 continue
             if not submodules and (ref.path == ".gitmodules" or ref.path.endswith("/.gitmodules")):
@@ -115,44 +129,60 @@ class HistorySource:
                     "submodules: the history has submodules; their commits live in other "
                     "repositories and were not scanned (run keysweep inside each)"
                 )
-            if ref.oid in seen or self.settings.is_allowed_path(ref.path):
+            if ref.oid in seen:
+                continue
+            if self.settings.is_allowed_path(ref.path):
+                yield from self._skip(ref, ALLOWED, incomplete=False)
                 continue
             seen.add(ref.oid)
-            if size > limit:
-                yield from self._skip(ref, too_large(size, limit))
+            if limit is not None and size > limit:
+                yield from self._skip(ref, too_large(size, limit), incomplete=False)
                 continue
             wanted.append(ref)
         self.expected = len(self._tree) + len(wanted)
         lfs = 0
-        unreadable = 0
         for ref, blob in zip(wanted, read_blobs(self.repo, [r.oid for r in wanted]), strict=False):
             if blob.data is None:
-                unreadable += 1
-                yield from self._skip(ref, blob.reason(limit))
-                continue
-            if is_binary(blob.data):
-                yield from self._skip(ref, "binary")
+                yield from self._skip(ref, blob.reason(limit or 0), incomplete=True)
                 continue
             if is_lfs_pointer(blob.data):
                 lfs += 1
                 continue
-            yield Fragment(path=ref.path, data=blob.data, blob=ref.oid)
+            for item in fragments_of_bytes(ref.path, blob.data, blob=ref.oid, unit="blob"):
+                if isinstance(item, Skipped):
+                    yield from self._skip(ref, item.reason, incomplete=item.incomplete)
+                else:
+                    yield item
         if lfs:
             yield Note(
                 f"{lfs} Git LFS pointer(s): their content lives in LFS storage and was not scanned "
                 "(`git lfs pull`, then scan the working tree)"
             )
-        if unreadable:
+
+    def _names(self, oids: set[str]) -> dict[str, str]:
+        """A path each of `oids` had in some commit, for naming objects git lists without one (missing ones)."""
+        changes = self._changes.result() if self._changes else []
+        return {c.new: c.path for c in reversed(changes) if c.new in oids}
+
+    def _shallow_boundary(self) -> Iterator[Item]:
+        boundary = sorted(git_runner.shallow_boundary(self.repo))
+        for oid in boundary:
+            yield Skipped(
+                f"history before {oid[:12]}", "shallow clone: the parents of this commit are not here", incomplete=True
+            )
+        if boundary:
             yield Note(
-                f"{unreadable} blob(s) could not be read (missing or corrupt objects); `git fsck --full` names them"
+                f"shallow clone: the history before {len(boundary)} boundary commit(s) was not fetched and not "
+                "scanned, and what a boundary commit changed cannot be told from what it inherited; run "
+                "`git fetch --unshallow` (or check out with fetch-depth: 0) and scan again"
             )
 
-    def _skip(self, ref: BlobRef, reason: str) -> Iterator[Skipped]:
+    def _skip(self, ref: BlobRef, reason: str, *, incomplete: bool) -> Iterator[Skipped]:
         # NOTE: one line per path and reason, not one per version: a logo edited 200 times is one entry.
         key = (ref.path, reason.split(" (")[0])
         if key not in self._skipped_names:
             self._skipped_names.add(key)
-            yield Skipped(f"{ref.path} (history)", reason)
+            yield Skipped(f"{ref.path} (history)", reason, incomplete=incomplete)
 
     # -- attribution ---------------------------------------------------------------------------------
 
@@ -177,11 +207,12 @@ class HistorySource:
         tree_oids = {oid: path for path, oid in self._tree.items() if oid in oids}
         for oid, path in tree_oids.items():
             with contextlib.suppress(OSError):
-                contents[oid] = (self.repo / path).read_bytes()
+                data = (self.repo / path).read_bytes()
+                contents[oid] = as_text(data) or data
         rest = sorted(oids - contents.keys())
         for read in read_blobs(self.repo, rest):
             if read.data is not None:
-                contents[read.oid] = read.data
+                contents[read.oid] = as_text(read.data) or read.data
         return contents
 
     def _introductions(self, by_blob: dict[str, list[Finding]]) -> dict[str, list[_Introduction]]:
@@ -217,35 +248,35 @@ class HistorySource:
         by_blob: dict[str, list[Finding]],
         introductions: dict[str, list[_Introduction]],
     ) -> list[Finding]:
+        """Each introduction at its own place in its own commit's version; what is still in the working tree at
+        its place there, naming the commit that introduced it only when that commit's version has it at the
+        same line and column (otherwise both places are reported: where it came in, and where it is now)."""
         report: dict[tuple[object, ...], Finding] = {}
-        tree_blobs = {oid: path for path, oid in self._tree.items()}
-        in_tree: set[tuple[str, str, str]] = set()
-        # Every (secret, path) introduction, newest first, for the provenance of what is still in the tree.
-        introduced_at: dict[tuple[str, str], list[Change]] = defaultdict(list)
-        introduced_any: dict[str, list[Change]] = defaultdict(list)
-        for intros in introductions.values():
-            for intro in intros:
-                for secret in intro.secrets:
-                    introduced_at[(secret, intro.change.path)].append(intro.change)
-                    introduced_any[secret].append(intro.change)
-
-        for oid, path in tree_blobs.items():
-            for finding in by_blob.get(oid, []):
-                origin = introduced_at.get((finding.secret, path)) or introduced_any.get(finding.secret)
-                if origin:
-                    # git log lists newest first: the latest introduction is the provenance
-                    finding = replace(finding, commit=origin[0].commit)
-                in_tree.add((finding.secret, finding.rule_id, path))
-                report[finding.identity] = finding
-
+        placed: dict[tuple[str, str, str], list[Finding]] = defaultdict(list)
+        """(secret, rule, path) -> the introductions there, newest first, each at its place in its commit."""
         for oid, intros in introductions.items():
             for intro in intros:
                 change = intro.change
                 for finding in by_blob[oid]:
-                    if finding.secret not in intro.secrets or (finding.secret, finding.rule_id, change.path) in in_tree:
-                        continue
-                    placed = replace(finding, path=change.path, commit=change.commit)
-                    report[placed.identity] = placed
+                    if finding.secret in intro.secrets:
+                        placed[(finding.secret, finding.rule_id, change.path)].append(
+                            replace(finding, path=change.path, commit=change.commit)
+                        )
+        used: set[tuple[object, ...]] = set()
+        tree_blobs = {oid: path for path, oid in self._tree.items()}
+        for oid, path in tree_blobs.items():
+            for finding in by_blob.get(oid, []):
+                here = placed.get((finding.secret, finding.rule_id, path), [])
+                # git log lists newest first: the latest introduction at this very place is the provenance
+                origin = next((f for f in here if (f.line, f.column) == (finding.line, finding.column)), None)
+                if origin is not None:
+                    used.add(origin.identity)
+                    finding = replace(finding, commit=origin.commit)
+                report[finding.identity] = finding
+        for introduced in placed.values():
+            for finding in introduced:
+                if finding.identity not in used:
+                    report.setdefault(finding.identity, finding)
 
         # Findings in blobs that no commit introduces (reachable only through a tag to a blob, or past a
         # shallow boundary) are still reported, as they were found and without a commit.

@@ -16,6 +16,7 @@ SYMLINK_MODE = "120000"
 COMMIT_FORMAT = "%H%x1f%an%x1f%ae%x1f%aI"
 """The `--format` of a commit header that `parse_commit` reads (fields split by 0x1f)."""
 
+_BINARY_MARKS = re.compile(rb"^\x01(\S+)$|^index [0-9a-f,]+\.\.([0-9a-f]+)|^(Binary files )", re.M)
 _HUNK = re.compile(rb"^@@+ (?:-\S+ )+\+(\d+)(?:,(\d+))? @@+")
 _IDENT = re.compile(r"^(.*) <(.*)> (\d+) ([+-]\d{4})$")
 
@@ -26,6 +27,15 @@ class BlobRef:
 
     oid: str
     path: str
+
+
+@dataclass(frozen=True, slots=True)
+class AddedLines:
+    """What a patch adds: lines per (commit, new blob id), and the changes git showed as binary (no lines)."""
+
+    lines: dict[tuple[str, str], set[int]]
+    binary: frozenset[tuple[str, str]]
+    """(commit, new blob) pairs of `Binary files … differ`: UTF-16 text among them needs a `--text` diff."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +135,20 @@ def parse_added_lines(patch: bytes) -> dict[tuple[str, str], set[int]]:
     return result
 
 
+def parse_binary_changes(patch: bytes) -> frozenset[tuple[str, str]]:
+    """The (commit, new blob id) pairs of a patch that git showed as `Binary files … differ`."""
+    binary: set[tuple[str, str]] = set()
+    commit, blob = "", ""
+    for match in _BINARY_MARKS.finditer(patch):
+        if match.group(1) is not None:
+            commit, blob = match.group(1).decode(), ""
+        elif match.group(2) is not None:
+            blob = match.group(2).decode()
+        elif blob:
+            binary.add((commit, blob))
+    return frozenset(binary)
+
+
 def parse_ident(text: str) -> tuple[str, str, str] | None:
     """`git var GIT_AUTHOR_IDENT` (`Name <email> 1700000000 +0100`) as (name, email, ISO-8601 date)."""
     match = _IDENT.match(text.strip())
@@ -169,12 +193,15 @@ def parse_object_listing(out: bytes) -> tuple[list[BlobRef], list[str]]:
 
 
 def parse_object_sizes(out: bytes) -> dict[str, tuple[str, int]]:
-    """`git cat-file --batch-check='%(objectname) %(objecttype) %(objectsize)'`: type and size by id."""
+    """`git cat-file --batch-check='%(objectname) %(objecttype) %(objectsize)'`: type and size by id; an object
+    git answers `<id> missing` for is ("missing", 0)."""
     sizes: dict[str, tuple[str, int]] = {}
     for line in out.decode().splitlines():
         parts = line.split(" ")
         if len(parts) == 3:
             sizes[parts[0]] = (parts[1], int(parts[2]))
+        elif len(parts) == 2 and parts[1] == "missing":
+            sizes[parts[0]] = ("missing", 0)
     return sizes
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from scanner.errors import GitError
 from scanner.findings import Commit
 from scanner.sources import git_parse
-from scanner.sources.git_parse import BlobRef, Change
+from scanner.sources.git_parse import AddedLines, BlobRef, Change
 
 _GIT_OPTIONS = (
     "-c", "core.quotepath=off",
@@ -99,13 +99,14 @@ def shallow_boundary(repo: Path) -> frozenset[str]:
         return frozenset()
 
 
-def commit_count(path: Path) -> int | None:
-    """How many commits the repository around `path` holds (None outside a repository or without git)."""
+def commit_count(path: Path, revisions: Sequence[str] = ("--all",)) -> int | None:
+    """How many commits `revisions` (default: the whole repository around `path`) hold; None outside a
+    repository or without git."""
     start = path if path.is_dir() else path.parent
     if not start.is_dir():
         return None
     try:
-        done = run(start, "rev-list", "--count", "--all")
+        done = run(start, "rev-list", "--count", *revisions, "--")
     except GitError:
         return None
     if done.returncode != 0:
@@ -126,6 +127,26 @@ def untracked_files(repo: Path) -> list[str]:
     return git_parse.parse_paths(git(repo, "ls-files", "-z", "--others", "--exclude-standard"))
 
 
+def work_tree_files(folder: Path) -> list[str] | None:
+    """The files git does not ignore under `folder` (tracked, and untracked but not ignored), relative to it.
+
+    None when `folder` is not inside a git work tree, is ignored itself (the user named it: all of it is
+    scanned), or git is not installed: then the folder is walked as plain files.
+    """
+    try:
+        inside = run(folder, "rev-parse", "--is-inside-work-tree")
+    except GitError:
+        return None
+    if inside.returncode != 0 or inside.stdout.strip() != b"true":
+        return None
+    if run(folder, "check-ignore", "-q", "--", ".").returncode == 0:
+        return None
+    listed = run(folder, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--deduplicate")
+    if listed.returncode != 0:
+        return None
+    return git_parse.parse_paths(listed.stdout)
+
+
 def reachable_blobs(repo: Path, covered: Sequence[str] = ()) -> tuple[list[BlobRef], list[str]]:
     """Every object reachable from any ref (branches, tags, stash) with a path, and what git could not find.
 
@@ -142,7 +163,8 @@ def reachable_blobs(repo: Path, covered: Sequence[str] = ()) -> tuple[list[BlobR
 
 
 def object_sizes(repo: Path, oids: Iterable[str]) -> dict[str, tuple[str, int]]:
-    """Type and size of each object, from headers only (no content is inflated)."""
+    """Type and size of each object, from headers only (no content is inflated); `missing` for an object git
+    cannot find or read (a corrupt loose object answers `missing` too)."""
     payload = "".join(f"{oid}\n" for oid in oids).encode()
     out = git(repo, "cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)", input=payload)
     return git_parse.parse_object_sizes(out)
@@ -172,18 +194,32 @@ def staged_changes(repo: Path, paths: Sequence[str] = ()) -> list[Change]:
     return list(git_parse.parse_raw_changes(out, Commit(None, "", "", "")))
 
 
-def staged_added_lines(repo: Path, paths: Sequence[str] = ()) -> dict[tuple[str, str], set[int]]:
+def staged_added_lines(repo: Path, paths: Sequence[str] = ()) -> AddedLines:
     """The lines the index adds against HEAD (or against nothing before a first commit), by ("", blob)."""
-    return git_parse.parse_added_lines(git(repo, "diff", "--cached", "-M", *_PATCH_OPTIONS, "--", *paths))
+    out = git(repo, "diff", "--cached", "-M", *_PATCH_OPTIONS, "--", *paths)
+    return AddedLines(git_parse.parse_added_lines(out), git_parse.parse_binary_changes(out))
 
 
-def range_added_lines(repo: Path, revisions: Sequence[str]) -> dict[tuple[str, str], set[int]]:
+def range_added_lines(repo: Path, revisions: Sequence[str]) -> AddedLines:
     """The lines each commit in `revisions` adds, by (commit, new blob).
 
     Merges use the combined diff: a line counts only when it is new against every parent.
     """
     out = git(repo, "log", "--format=%x01%H", "--cc", "--root", "--no-renames", *_PATCH_OPTIONS, *revisions, "--")
-    return git_parse.parse_added_lines(out)
+    return AddedLines(git_parse.parse_added_lines(out), git_parse.parse_binary_changes(out))
+
+
+def text_added_lines(repo: Path, olds: Sequence[str], new: str) -> frozenset[int] | None:
+    """The lines blob `new` adds against every blob of `olds`, diffed as text even where git sees binary
+    (UTF-16 text: git's lines split at 0x0A bytes, as the text's own lines do). None: every line is new."""
+    added: set[int] | None = None
+    for old in olds:
+        if old == git_parse.EMPTY_BLOB:
+            return None
+        out = git(repo, "diff", "--text", *_PATCH_OPTIONS, old, new, allow=(0, 1))
+        lines = set().union(*git_parse.parse_added_lines(out).values())
+        added = lines if added is None else added & lines
+    return None if added is None else frozenset(added)
 
 
 def next_commit_author(repo: Path) -> Commit | None:

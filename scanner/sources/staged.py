@@ -7,9 +7,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from scanner.config import Settings
-from scanner.findings import Finding, Fragment, Skipped
-from scanner.sources import Item, git_runner, is_binary
-from scanner.sources.git_blobs import read_blobs
+from scanner.findings import Finding, Skipped
+from scanner.sources import ALLOWED, Item, git_runner
+from scanner.sources.git_blobs import added_fragments
 from scanner.sources.git_parse import EMPTY_BLOB, GITLINK_MODE, Change
 
 
@@ -30,26 +30,20 @@ class StagedSource:
         if not staged:
             return
         added = git_runner.staged_added_lines(self.repo, self.paths)
-        wanted: list[tuple[Change, frozenset[int]]] = []
+        wanted: list[tuple[Change, frozenset[int] | None]] = []
         for change in staged:
             if self.settings.is_allowed_path(change.path):
+                yield Skipped(change.path, ALLOWED, incomplete=False)
                 continue
             if change.new_mode == GITLINK_MODE:
-                yield Skipped(change.path, "submodule (scan it from inside)")
+                yield Skipped(change.path, "submodule (scan it from inside)", incomplete=False)
                 continue
-            lines = frozenset(added.get(("", change.new), ()))
-            if lines:
+            if ("", change.new) in added.binary:
+                wanted.append((change, None))
+            elif lines := frozenset(added.lines.get(("", change.new), ())):
                 wanted.append((change, lines))
         limit = self.settings.max_file_size
-        for (change, lines), blob in zip(
-            wanted, read_blobs(self.repo, [c.new for c, _ in wanted], limit), strict=False
-        ):
-            if blob.data is None:
-                yield Skipped(change.path, blob.reason(limit))
-            elif is_binary(blob.data):
-                yield Skipped(change.path, "binary")
-            else:
-                yield Fragment(path=change.path, data=blob.data, added_lines=lines, blob=change.new)
+        yield from added_fragments(self.repo, wanted, limit, where=lambda c: c.path, in_commit=False)
 
     def attribute(self, findings: Sequence[Finding]) -> list[Finding]:
         """Staged findings belong to the commit being made: its author is whoever git would record."""

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scanner.config import Settings
-from scanner.sources import Source
+from scanner.sources import Item, Source
+
+if TYPE_CHECKING:
+    from scanner.findings import Finding, Skipped
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,23 +31,54 @@ class Target:
     """What the scan reads, as the end of a sentence: `this commit adds`, `the files checked hold`."""
 
 
-def on_disk(paths: Sequence[str | Path], settings: Settings, *, note_history: bool = False) -> Target:
-    """Files and folders on disk, `-` for stdin; `note_history` adds how many commits a lone folder leaves out."""
-    from scanner.sources.filesystem import BufferSource, FilesystemSource
+def on_disk(
+    paths: Sequence[str | Path],
+    settings: Settings,
+    *,
+    note_history: bool = False,
+    display_root: str | None = None,
+    exclude: Sequence[Path] = (),
+) -> Target:
+    """Files and folders on disk, `-` for stdin; `note_history` adds how many commits a lone folder leaves out.
+
+    Paths are shown relative to a lone folder argument, else as given (or relative to `display_root`);
+    `exclude` names folders never read (keysweep's own rule files).
+    """
+    from scanner.sources.filesystem import FilesystemSource, StreamSource
 
     sources: list[Source] = []
-    on_disk = [p for p in paths if str(p) != "-"]
+    named = list(dict.fromkeys(str(p) for p in paths))
+    on_disk = [p for p in named if p != "-"]
     if on_disk:
-        sources.append(FilesystemSource(on_disk, settings))
-    # NOTE: stdin is named `-` and, like every path, is not read when `allow_paths` exempts it.
-    if len(on_disk) != len(paths) and not settings.is_allowed_path("-"):
-        sources.append(BufferSource("-", sys.stdin.buffer.read()))
-    if note_history and len(paths) == 1 and on_disk and Path(on_disk[0]).is_dir():
+        sources.append(FilesystemSource(on_disk, settings, display_root=display_root, exclude=exclude))
+    if "-" in named:
+        # NOTE: stdin is named `-` and, like every path, is not read when `allow_paths` exempts it.
+        if settings.is_allowed_path("-"):
+            from scanner.findings import Skipped
+            from scanner.sources import ALLOWED
+
+            sources.append(_Listed(Skipped("-", ALLOWED, incomplete=False)))
+        else:
+            sources.append(StreamSource("-", sys.stdin.buffer, settings))
+    if note_history and len(named) == 1 and on_disk and Path(on_disk[0]).is_dir():
         from scanner.sources.git_history import UnscannedHistory
 
         sources.append(UnscannedHistory(Path(on_disk[0])))
-    root = str(on_disk[0]) if len(on_disk) == 1 else "."
+    root = display_root or (on_disk[0] if len(on_disk) == 1 else ".")
     return Target(tuple(sources), root)
+
+
+class _Listed:
+    """A source that reads nothing and lists one skip."""
+
+    def __init__(self, skipped: Skipped) -> None:
+        self.skipped = skipped
+
+    def read(self) -> Iterator[Item]:
+        yield self.skipped
+
+    def attribute(self, findings: Sequence[Finding]) -> list[Finding]:
+        return list(findings)
 
 
 def in_repository(

@@ -8,7 +8,7 @@ import subprocess
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from scanner.findings import Finding, Fragment, Severity, Skipped
+from scanner.findings import Finding, Fragment, Note, Severity, Skipped
 from scanner.sources import Item, Source
 
 EPOCH = 1_700_000_000
@@ -110,6 +110,7 @@ class Recorded:
         self.fragments: list[Fragment] = []
         self.skipped: list[Skipped] = []
         self.notes: list[str] = []
+        self.commits = 0
 
     def read(self) -> Iterator[Item]:
         for item in self.source.read():
@@ -117,8 +118,10 @@ class Recorded:
                 self.fragments.append(item)
             elif isinstance(item, Skipped):
                 self.skipped.append(item)
-            else:
+            elif isinstance(item, Note):
                 self.notes.append(item.text)
+            else:
+                self.commits += item.count
             yield item
 
     def attribute(self, findings: Sequence[Finding]) -> list[Finding]:

@@ -95,3 +95,19 @@ def test_a_bad_range_is_exit_two_and_fails_the_step(repo: Repo, tmp_path: Path) 
 
     assert code != 0 and outputs["exit-code"] == "2"
     assert "unknown revision 'nope'" in log
+
+
+def test_an_incomplete_range_fails_the_step_says_why_and_still_uploads_its_sarif(repo: Repo, tmp_path: Path) -> None:
+    repo.commit("one", {"a.py": "a = 1\n"})
+    repo.commit("two", {"a.py": "a = 2\n"})
+    clone = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{repo.path}", str(clone)], check=True, env=repo.env)
+    shallow = Repo(clone, repo.env)
+
+    code, outputs, log = run_step("Scan", shallow, tmp_path, {"RANGE": "HEAD", "FAIL_ON": "low", "SARIF": "out.sarif"})
+
+    assert code != 0 and outputs["exit-code"] == "2" and outputs["sarif-written"] == "true"
+    assert "INCOMPLETE" in log and "shallow clone" in log
+    assert step("Upload SARIF")["if"] == (
+        "${{ always() && inputs.upload-sarif == 'true' && steps.scan.outputs.sarif-written == 'true' }}"
+    )

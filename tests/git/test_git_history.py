@@ -216,7 +216,7 @@ def test_submodules_are_skipped_and_noted_never_a_crash(make_repo) -> None:  # t
     assert any(note.startswith("submodules:") for note in source.notes)
 
 
-def test_a_missing_object_is_a_note_and_the_rest_is_still_scanned(repo: Repo) -> None:
+def test_a_missing_object_makes_the_scan_incomplete_and_the_rest_is_still_scanned(repo: Repo) -> None:
     repo.commit("one", {"gone.txt": "lost content\n", "keep.py": f"k = '{KEY}'\n"})
     blob = repo.git("rev-parse", "HEAD:gone.txt")
     repo.commit("two", {"gone.txt": None, "keep.py": None})
@@ -226,7 +226,8 @@ def test_a_missing_object_is_a_note_and_the_rest_is_still_scanned(repo: Repo) ->
     findings = stand_in_scan(source, [KEY])
 
     assert [f.path for f in findings] == ["keep.py"]
-    assert any("could not read 1 object" in note and "git fsck" in note for note in source.notes)
+    assert [(s.path, s.incomplete) for s in source.skipped] == [("gone.txt (history)", True)]
+    assert any("git fsck" in note for note in source.notes)
 
 
 def test_a_corrupt_object_is_reported_and_does_not_stop_the_scan(repo: Repo) -> None:
@@ -240,6 +241,7 @@ def test_a_corrupt_object_is_reported_and_does_not_stop_the_scan(repo: Repo) -> 
     fragments = source.fragments
 
     assert {f.path for f in fragments} >= {"b.py", "c.txt"}
+    assert [(s.path, s.incomplete) for s in source.skipped] == [("a.txt (history)", True)]
 
 
 def test_a_bare_repository_is_scanned_from_its_refs(repo: Repo, tmp_path: Path) -> None:

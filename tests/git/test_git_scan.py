@@ -46,7 +46,8 @@ def test_history_scan_reports_a_tree_leak_once_however_many_commits_carry_it(rep
     result = scan([HistorySource(repo.path, Settings())], Settings())
 
     assert [(f.path, f.line, commit_of(f)) for f in result.findings] == [("app.py", 1, leaked)]
-    assert result.files_scanned == 6  # one working-tree file and five older versions, each once
+    # one working-tree file and five older versions, each once, from the six commits
+    assert (result.files_scanned, result.blobs_scanned, result.commits_scanned) == (1, 5, 6)
 
 
 def test_staged_and_range_sources_keep_their_provenance_through_scan(repo: Repo) -> None:

@@ -98,7 +98,7 @@ class HistorySource:
                 yield item
 
     def _history(self, seen: set[str]) -> Iterator[Item]:
-        yield CommitsRead(git_runner.commit_count(self.repo) or 0)
+        yield CommitsRead(git_runner.commit_count(self.repo, ("--all", *(f"^{oid}" for oid in self.covered))) or 0)
         yield from self._shallow_boundary()
         refs, missing = git_runner.reachable_blobs(self.repo, self.covered)
         names = self._names(set(missing)) if missing else {}

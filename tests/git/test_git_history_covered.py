@@ -40,7 +40,7 @@ def test_a_secret_in_a_new_commit_is_attributed_to_it_when_the_rest_is_covered(r
     result = scan_target(in_repository(bare, Settings(), history=True, covered=[covered]), Settings())
 
     assert [(f.secret, f.path, f.commit.oid if f.commit else None) for f in result.findings] == [(key, "app.py", leak)]
-    assert result.files_scanned == 1
+    assert (result.files_scanned, result.blobs_scanned, result.commits_scanned) == (0, 1, 1)
 
 
 def test_history_is_scanned_when_head_names_a_branch_that_does_not_exist(repo: Repo) -> None:

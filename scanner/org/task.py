@@ -126,7 +126,7 @@ def _scan(task: RepositoryTask, path: Path, covered: list[str], deadline: float,
     result = scan(
         target.sources, settings, ruleset=rules, root=target.root, partial=target.partial, progress=check_time
     )
-    outcome["blobs_scanned"] = result.files_scanned
+    outcome["blobs_scanned"] = result.blobs_scanned + result.files_scanned
     outcome["bytes_scanned"] = result.bytes_scanned
     # NOTE: `incomplete` is read if the single-repository scan marks skips that way (fail-closed work).
     outcome["skipped"] = [

@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 _B64_VALUE = re.compile(rb"^(\s*)([\w.-]+):\s*[\"']?([A-Za-z0-9+/]{12,}={0,2})[\"']?\s*$")
 _BLOCK = re.compile(rb"^(\s*)(?:data|stringData|binaryData):\s*$")
@@ -26,16 +27,22 @@ class DecodedSpan:
     """True when any secret inside stands for the whole original span (base64: one value, one location)."""
 
 
-def decoded_spans(data: bytes, hits: Iterable[int] = ()) -> Iterator[DecodedSpan]:
+class KeywordLines(Protocol):
+    """Which spans of the buffer hold a rule keyword."""
+
+    def holds_keyword(self, start: int, end: int) -> bool: ...
+
+
+def decoded_spans(data: bytes, keyword_lines: KeywordLines | None = None) -> Iterator[DecodedSpan]:
     """Every span of `data` that needs decoding before it can be scanned.
 
-    Escapes are undone only on lines with a keyword hit (`hits`, byte offsets): a secret whose keyword
-    itself is escaped is out of reach, and every other line is spared the work.
+    Escapes are undone only on lines that hold a keyword (`keyword_lines`; none when not given): a secret whose
+    keyword itself is escaped is out of reach, and every other line is spared the work.
     """
     if b"Secret" in data and _SECRET_KIND.search(data):
         yield from _kubernetes_secret_values(data)
-    if hits:
-        yield from _escaped_lines(data, hits)
+    if keyword_lines is not None:
+        yield from _escaped_lines(data, keyword_lines)
 
 
 def _kubernetes_secret_values(data: bytes) -> Iterator[DecodedSpan]:
@@ -73,8 +80,8 @@ def _b64(value: bytes) -> bytes | None:
     return decoded if text.isprintable() or text.strip().isprintable() else None
 
 
-def _escaped_lines(data: bytes, hits: Iterable[int]) -> Iterator[DecodedSpan]:
-    for start, end in _lines_with_escapes(data, hits):
+def _escaped_lines(data: bytes, keyword_lines: KeywordLines) -> Iterator[DecodedSpan]:
+    for start, end in _lines_with_escapes(data, keyword_lines):
         out = bytearray()
         offsets: list[int] = []
         i = start
@@ -99,18 +106,16 @@ def _escaped_lines(data: bytes, hits: Iterable[int]) -> Iterator[DecodedSpan]:
         yield DecodedSpan(bytes(out), tuple(offsets), how)
 
 
-def _lines_with_escapes(data: bytes, hits: Iterable[int]) -> Iterator[tuple[int, int]]:
-    """(start, end) of each line that holds a keyword hit and an escape, each line once."""
-    done = -1
-    for hit in sorted(hits):
-        if hit < done:
-            continue
-        start = data.rfind(b"\n", 0, hit) + 1
-        end = data.find(b"\n", hit)
+def _lines_with_escapes(data: bytes, keyword_lines: KeywordLines) -> Iterator[tuple[int, int]]:
+    """(start, end) of each line that holds an escape and a keyword, each line once, one search per line."""
+    pos = 0
+    while (esc := _ESCAPE.search(data, pos)) is not None:
+        start = data.rfind(b"\n", 0, esc.start()) + 1
+        end = data.find(b"\n", esc.start())
         end = len(data) if end == -1 else end
-        done = end
-        if _ESCAPE.search(data, start, end):
+        if keyword_lines.holds_keyword(start, end):
             yield start, end
+        pos = end + 1
 
 
 def map_span(span: DecodedSpan, start: int, end: int) -> tuple[int, int]:

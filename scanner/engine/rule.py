@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from scanner.errors import RuleError
 from scanner.findings import Severity
@@ -19,6 +20,24 @@ _KNOWN_KEYS = frozenset(
         "window", "allow_values", "match", "no_match", "references",
     }
 )  # fmt: skip
+
+
+class RegexMatch(Protocol):
+    """What the detector reads of a match, from Python `re` and from RE2 alike."""
+
+    def start(self, group: int = 0, /) -> int: ...
+    def end(self, group: int = 0, /) -> int: ...
+
+
+class Pattern(Protocol):
+    """A compiled bytes regex: Python `re` for bundled rules, RE2 (linear time) for user-supplied ones."""
+
+    @property
+    def groups(self) -> int: ...
+    def match(self, data: bytes, pos: int = 0, endpos: int = ..., /) -> RegexMatch | None: ...
+    def search(self, data: bytes, pos: int = 0, endpos: int = ..., /) -> RegexMatch | None: ...
+    def fullmatch(self, data: bytes, pos: int = 0, endpos: int = ..., /) -> RegexMatch | None: ...
+    def finditer(self, data: bytes, pos: int = 0, endpos: int = ..., /) -> Iterator[RegexMatch]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +57,7 @@ class Rule:
     severity: Severity
     keywords: tuple[str, ...]
     """Lower-case literals; the rule is tried only where one occurs (case-insensitively)."""
-    regex: re.Pattern[bytes]
+    regex: Pattern
     secret_group: int
     source: str
     """The file the rule came from, for messages and `rules list`."""

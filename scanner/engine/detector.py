@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from scanner.engine import placeholders
 from scanner.engine.entropy import shannon_entropy
-from scanner.engine.glue import Glue, HeadingIndex, glue_readings, is_glued_word
+from scanner.engine.glue import Glue, HeadingIndex, glue_readings
 from scanner.engine.matcher import KeywordMatcher, make_matcher
 from scanner.engine.rule import RegexMatch, Rule
 from scanner.engine.ruleset import RuleSet
@@ -181,7 +181,7 @@ class Detector:
         if s == e or not _is_left_boundary(data, s, rule.token_chars):
             return None
         secret = data[s:e].decode("utf-8", "replace")
-        glued_after = False
+        run = ""
         if e < len(data) and data[e] in rule.token_chars:
             # The token goes on: a truncated or longer value, unless a heading word is glued on.
             if not rule.glue:
@@ -189,13 +189,15 @@ class Detector:
             run_end, limit = e, min(len(data), e + _MAX_GLUED)
             while run_end < limit and data[run_end] in rule.token_chars:
                 run_end += 1
-            if run_end == limit or not is_glued_word(data[e:run_end]):
+            if run_end == limit:
                 return None
-            glued_after = True
+            run = data[e:run_end].decode("ascii", "replace")
         # Only the generic rule's filters read the line; the provider rules never pay for decoding it.
         if not is_plausible_secret(rule, secret, _line_of(data, s) if rule.generic else "", path):
             return None
-        glue = glue_readings(rule, secret, data, e, glued_after, headings) if rule.glue else None
+        glue = glue_readings(rule, secret, run, data, e, headings) if rule.glue else None
+        if run and glue is None:
+            return None
         return Match(rule, s, e, secret, glue)
 
 

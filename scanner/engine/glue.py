@@ -34,11 +34,6 @@ class Glue:
     """The value as read is a valid secret on its own (no word glued right after it)."""
 
 
-def is_glued_word(run: bytes) -> bool:
-    """A capitalised word or words (`Docker`, `RateLimits`) that may be a heading glued onto a value."""
-    return bool(_GLUED_WORDS.fullmatch(run.decode("ascii", "replace")))
-
-
 class HeadingIndex:
     """Which texts a buffer uses as headings: a line of their own, optionally `#`-, `**`- or `<hN>`-marked."""
 
@@ -62,22 +57,24 @@ class HeadingIndex:
         return self._known[text]
 
 
-def glue_readings(
-    rule: Rule, secret: str, data: bytes, end: int, glued_after: bool, headings: HeadingIndex
-) -> Glue | None:
-    """The readings of `secret` (ending at byte `end` of `data`) without a glued heading word, if any."""
-    line_end = data.find(b"\n", end, end + _MAX_HEADING * 2)
-    rest = data[end : line_end if line_end != -1 else end + _MAX_HEADING * 2].decode("utf-8", "replace").rstrip("\r")
-    readings = [secret] if glued_after else []
-    for cut in range(len(secret) - 1, len(rule.prefix), -1):
-        if secret[cut].isupper() and _GLUED_WORDS.fullmatch(secret[cut:]):
-            candidate = secret[:cut]
+def glue_readings(rule: Rule, secret: str, run: str, data: bytes, end: int, headings: HeadingIndex) -> Glue | None:
+    """The readings of `secret` (ending at byte `end` of `data`, `run` the token characters glued right after it)
+    without a glued heading word, if any. The glued word may start inside the match (`…EGZ0Docker` read by a
+    regex whose length cap stops inside `Docker`)."""
+    token = secret + run
+    tail_at = end + len(run.encode())
+    line_end = data.find(b"\n", tail_at, tail_at + _MAX_HEADING * 2)
+    rest = data[tail_at : line_end if line_end != -1 else tail_at + _MAX_HEADING * 2].decode("utf-8", "replace")
+    readings = []
+    for cut in range(len(token) - 1, len(rule.prefix_of(secret)), -1):
+        if token[cut].isupper() and _GLUED_WORDS.fullmatch(token[cut:]):
+            candidate = token[:cut]
             if rule.regex.fullmatch(candidate.encode()):
                 readings.append(candidate)
     if not readings:
         return None
-    headed = next((r for r in readings if headings.is_heading(secret[len(r) :] + rest)), None)
-    return Glue(tuple(readings), headed, standalone=not glued_after)
+    headed = next((r for r in readings if headings.is_heading(token[len(r) :] + rest.rstrip("\r"))), None)
+    return Glue(tuple(readings), headed, standalone=not run)
 
 
 def choose_reading(secret: str, glue: Glue, clean: set[str] | frozenset[str]) -> str | None:

@@ -84,7 +84,8 @@ def locate(detector: Detector, fragment: Fragment) -> tuple[list[Located], list[
 def resolve_glue(located: Sequence[Sequence[Located]]) -> list[list[Finding]]:
     """Cut glued heading words off where the scan holds evidence (`scanner.engine.glue`); a value that cannot
     stand alone and has none is dropped. Groups (one per source) keep their shape."""
-    clean = {item.finding.secret for group in located for item in group if item.glue is None}
+    # Seen whole: a value with nothing glued right after it, whether or not a shorter reading would also fit.
+    clean = {item.finding.secret for group in located for item in group if item.glue is None or item.glue.standalone}
     out = []
     for group in located:
         kept = []

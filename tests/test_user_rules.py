@@ -26,7 +26,8 @@ def keysweep(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def _rule(regex: str, *, keyword: str = "a", extra: str = "") -> str:
-    return f"[[rule]]\nid = \"user-rule\"\ndescription = \"x\"\nkeywords = [\"{keyword}\"]\nregex = '''{regex}'''\n{extra}"
+    head = f'[[rule]]\nid = "user-rule"\ndescription = "x"\nkeywords = ["{keyword}"]\n'
+    return head + f"regex = '''{regex}'''\n{extra}"
 
 
 def test_a_custom_rule_with_nested_quantifiers_finishes_on_a_31_byte_file(tmp_path: Path) -> None:
@@ -120,11 +121,15 @@ def test_every_rule_field_is_type_checked_naming_file_rule_and_field(tmp_path: P
     assert message in str(raised.value)
 
 
-_LOAD = "import sys\nfrom pathlib import Path\nfrom scanner.engine.ruleset import load_ruleset\nload_ruleset([Path(sys.argv[1])])\n"
+_LOAD = (
+    "import sys\nfrom pathlib import Path\nfrom scanner.engine.ruleset import load_ruleset\n"
+    "load_ruleset([Path(sys.argv[1])])\n"
+)
 
 
 def _load_in_subprocess(path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", _LOAD, str(path)], capture_output=True, text=True, timeout=HANG_BOUND_S)
+    command = [sys.executable, "-c", _LOAD, str(path)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=HANG_BOUND_S)
 
 
 @pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])

@@ -1,4 +1,5 @@
-"""Encoded spans: base64 values of Kubernetes Secrets, JSON and URL escapes; decoded, scanned, mapped back."""
+"""Encoded spans: base64 values of Kubernetes Secrets, base64-encoded PEM blocks anywhere, JSON and URL escapes;
+decoded, scanned, mapped back."""
 
 from __future__ import annotations
 
@@ -12,7 +13,15 @@ from typing import Protocol
 _B64_VALUE = re.compile(rb"^(\s*)([\w.-]+):\s*[\"']?([A-Za-z0-9+/]{12,}={0,2})[\"']?\s*$")
 _BLOCK = re.compile(rb"^(\s*)(?:data|stringData|binaryData):\s*$")
 _SECRET_KIND = re.compile(rb"^kind:\s*[\"']?Secret[\"']?\s*$", re.MULTILINE)
+# base64 of "-----BEGIN" at the start of a value: a PEM block (a private key, most often) stored encoded.
+_PEM_B64 = b"LS0tLS1CRUdJTi"
+_B64_RUN = re.compile(rb"[A-Za-z0-9+/]+={0,2}")
+_WRAPPED = re.compile(rb"[ \t]*\r?\n[ \t]*[\"']?([A-Za-z0-9+/]{4,}={0,2})")
+_MAX_DECODED = 64 * 1024
 _ESCAPE = re.compile(rb"\\u00[0-7][0-9a-fA-F]|\\/|%[2-7][0-9a-fA-F]")
+
+
+_LAYOUT = str.maketrans("", "", "\r\n\t")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +48,15 @@ def decoded_spans(data: bytes, keyword_lines: KeywordLines | None = None) -> Ite
     Escapes are undone only on lines that hold a keyword (`keyword_lines`; none when not given): a secret whose
     keyword itself is escaped is out of reach, and every other line is spared the work.
     """
+    seen: set[tuple[int, int]] = set()
     if b"Secret" in data and _SECRET_KIND.search(data):
-        yield from _kubernetes_secret_values(data)
+        for span in _kubernetes_secret_values(data):
+            seen.add((span.offsets[0], span.offsets[-1]))
+            yield span
+    if _PEM_B64 in data:
+        for span in _base64_pem(data):
+            if (span.offsets[0], span.offsets[-1]) not in seen:
+                yield span
     if keyword_lines is not None:
         yield from _escaped_lines(data, keyword_lines)
 
@@ -66,6 +82,30 @@ def _kubernetes_secret_values(data: bytes) -> Iterator[DecodedSpan]:
         offset += len(line)
 
 
+def _base64_pem(data: bytes) -> Iterator[DecodedSpan]:
+    """Base64 values anywhere that decode to a PEM block, wrapped over several lines or not."""
+    pos = 0
+    while (start := data.find(_PEM_B64, pos)) != -1:
+        pos = start + 1
+        if start and data[start - 1 : start] not in b" \t\r\n\"'=:,;([{>|":
+            continue
+        run = _B64_RUN.match(data, start)
+        assert run is not None
+        pieces, end = [run.group()], run.end()
+        # A wrapped value goes on on the next line with the same alphabet (64 or 76 characters a line).
+        while len(pieces[-1]) >= 40 and not pieces[-1].endswith(b"=") and sum(map(len, pieces)) < _MAX_DECODED:
+            more = _WRAPPED.match(data, end)
+            if more is None:
+                break
+            pieces.append(more.group(1))
+            end = more.end(1)
+        value = b"".join(pieces)
+        decoded = _b64(value + b"=" * (-len(value) % 4)) if len(value) <= _MAX_DECODED else None
+        if decoded is not None and b"-----BEGIN" in decoded:
+            yield DecodedSpan(decoded, (start,) * len(decoded) + (end,), "base64", whole=True)
+        pos = max(pos, end)
+
+
 def _b64(value: bytes) -> bytes | None:
     if len(value) % 4:
         return None
@@ -77,7 +117,8 @@ def _b64(value: bytes) -> bytes | None:
         text = decoded.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    return decoded if text.isprintable() or text.strip().isprintable() else None
+    # Pretty-printed JSON and PEM blocks hold newlines and tabs: those are text too.
+    return decoded if text.translate(_LAYOUT).isprintable() else None
 
 
 def _escaped_lines(data: bytes, keyword_lines: KeywordLines) -> Iterator[DecodedSpan]:

@@ -11,14 +11,17 @@ import heapq
 import itertools
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from scanner.engine import placeholders
 from scanner.engine.entropy import shannon_entropy
 from scanner.engine.glue import Glue, HeadingIndex, glue_readings
 from scanner.engine.matcher import KeywordMatcher, make_matcher
+from scanner.engine.near import candidates_near, find_partners, nearest_partner
+from scanner.engine.path_globs import compile_globs
 from scanner.engine.rule import RegexMatch, Rule
 from scanner.engine.ruleset import RuleSet
+from scanner.engine.validators import is_valid
 
 _HEX = b"0123456789abcdefABCDEF"
 # Left of a secret only word characters continue a token: `=` and `/` end base64 on the right but
@@ -46,6 +49,8 @@ class Match:
     glue: Glue | None = None
     """Readings without a glued heading word, when one may be glued on (`…Kj3XDocker`)."""
     decoded: str | None = None
+    partner: str | None = field(default=None, repr=False)
+    """The nearest partner value of a `near` rule (the AWS key id of a secret access key)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +104,9 @@ class Detector:
         self._keywords = tuple(k.encode() for k in keywords)
         self.matcher: KeywordMatcher = make_matcher(keywords, backend)
         self._candidate_cache: dict[tuple[str, bytes], re.Pattern[bytes]] = {}
+        self._path_cache: dict[str, re.Pattern[str]] = {}
+        # Rules with a `near` partner run last, when their partner rules' matches are known.
+        self._ordered = sorted(ruleset.rules, key=lambda r: r.near is not None)
         self._guarded_cache: dict[str, re.Pattern[bytes] | None] = {}
         self._mask_keywords = frozenset(i for i, k in enumerate(keywords) if k.startswith(("sk-", "whsec_")))
 
@@ -111,21 +119,29 @@ class Detector:
             return Detection([], [], lines)
         matches: dict[tuple[str, int, int], Match] = {}
         headings = HeadingIndex(data)
-        for rule in self.ruleset.rules:
+        for rule in self._ordered:
             mine = tuple(self._keywords[i] for i in self._keyword_ids[rule.id] if i in present)
-            if not mine:
+            if not mine or (rule.paths and not self._is_in_paths(rule, path)):
                 continue
-            found = (
-                self._anchored(rule, data, lowered, mine) if rule.anchored
-                else self._unanchored(rule, data, lowered, mine)
-            )  # fmt: skip
+            partners: list[tuple[int, int, str]] = []
+            if rule.near is not None:
+                partners = find_partners(rule, rule.near, matches.values(), data, _keyword_lines(lowered, mine))
+                found: Iterable[RegexMatch] = candidates_near(rule, rule.near, data, partners)
+            elif rule.anchored:
+                found = self._anchored(rule, data, lowered, mine)
+            else:
+                found = self._unanchored(rule, data, lowered, mine)
             confirmed_to = -1
             for m in found:
                 s, e = m.start(rule.secret_group), m.end(rule.secret_group)
                 if rule.anchored and s < confirmed_to:
                     continue  # a keyword inside this rule's own secret (`…,fm2_…`) starts no second reading
+                if partners and any(ps < e and s < pe for ps, pe, _ in partners):
+                    continue  # the partner's own span (`AC<32 hex>`) is not its secret
                 match = self._check(rule, data, s, e, path, headings)
                 if match is not None:
+                    if partners:
+                        match = replace(match, partner=nearest_partner(partners, s))
                     matches.setdefault((rule.id, match.start, match.end), match)
                     confirmed_to = max(confirmed_to, match.end)
         masked = _masked(data) if present & self._mask_keywords and _has_mask(data) else []
@@ -153,6 +169,11 @@ class Detector:
                 found = regex.match(data, start, start + window)
                 if found is not None:
                     yield found
+
+    def _is_in_paths(self, rule: Rule, path: str) -> bool:
+        if rule.id not in self._path_cache:
+            self._path_cache[rule.id] = compile_globs(rule.paths)
+        return self._path_cache[rule.id].fullmatch(path.removeprefix("./")) is not None
 
     def _guarded(self, rule: Rule) -> re.Pattern[bytes] | None:
         """The rule's own regex with the left-boundary test spliced in after its literal prefix, when it starts
@@ -196,7 +217,7 @@ class Detector:
         if not is_plausible_secret(rule, secret, _line_of(data, s) if rule.generic else "", path):
             return None
         glue = glue_readings(rule, secret, run, data, e, headings) if rule.glue else None
-        if run and glue is None:
+        if (run and glue is None) or not is_valid(rule, secret):
             return None
         return Match(rule, s, e, secret, glue)
 
@@ -207,7 +228,7 @@ def is_plausible_secret(rule: Rule, secret: str, line: str, path: str) -> bool:
         return False
     if rule.identifier:
         return not placeholders.is_masked_or_placeholder(secret)
-    body = secret[len(rule.prefix) :] if rule.prefix and secret.startswith(rule.prefix) else secret
+    body = secret[len(rule.prefix_of(secret)) :]
     if shannon_entropy(body) < rule.entropy:
         return False
     if placeholders.is_masked_or_placeholder(body) or placeholders.is_documented_example(secret):
@@ -316,19 +337,27 @@ def _keyword_lines(lowered: bytes, keywords: tuple[bytes, ...]) -> Iterator[tupl
 
 
 def _prefer_specific(matches: Iterable[Match]) -> list[Match]:
-    """Every specific match, and the generic ones no specific match overlaps (one sweep, not a pairwise check)."""
+    """Every match no stronger rule's match overlaps: generic rules yield to all others, and `near` rules (a value
+    recognised by its neighbour) to rules that recognise the value itself (`aws_secret_access_key = …`)."""
     ordered = sorted(matches, key=lambda m: (m.start, m.end, m.rule.id))
-    specific = [m for m in ordered if not m.rule.generic]
-    starts = [m.start for m in specific]
-    reach = list(itertools.accumulate((m.end for m in specific), max))
-    out = list(specific)
-    for m in ordered:
-        if m.rule.generic:
-            before = bisect.bisect_left(starts, m.end)  # the specific matches starting before this one ends
-            if not before or reach[before - 1] <= m.start:
-                out.append(m)
+    regular = [m for m in ordered if not m.rule.generic and m.rule.near is None]
+    paired = _not_overlapping([m for m in ordered if m.rule.near is not None], regular)
+    specific = sorted(regular + paired, key=lambda m: (m.start, m.end, m.rule.id))
+    out = specific + _not_overlapping([m for m in ordered if m.rule.generic], specific)
     out.sort(key=lambda m: (m.start, m.end, m.rule.id))
     return out
+
+
+def _not_overlapping(weaker: list[Match], stronger: list[Match]) -> list[Match]:
+    """The `weaker` matches that no `stronger` one (sorted by start) overlaps: one sweep, not a pairwise check."""
+    starts = [m.start for m in stronger]
+    reach = list(itertools.accumulate((m.end for m in stronger), max))
+    kept = []
+    for m in weaker:
+        before = bisect.bisect_left(starts, m.end)  # the stronger matches starting before this one ends
+        if not before or reach[before - 1] <= m.start:
+            kept.append(m)
+    return kept
 
 
 _CONTEXT = 1000

@@ -11,7 +11,7 @@ from scanner.engine.decoders import decoded_spans, map_span
 from scanner.engine.detector import Detector, MaskedRef, Match
 from scanner.engine.glue import Glue, choose_reading
 from scanner.engine.inline import is_allowed_inline
-from scanner.findings import Finding, Fragment
+from scanner.findings import Finding, Fragment, secret_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +36,7 @@ def locate(detector: Detector, fragment: Fragment) -> tuple[list[Located], list[
                 continue  # nothing was decoded inside it: the raw pass saw it already
             if any(o.start == start and o.end == end and not o.rule.generic for o in matches):
                 continue
-            inside.append(Match(m.rule, start, end, m.secret, m.glue, span.how))
+            inside.append(Match(m.rule, start, end, m.secret, m.glue, span.how, m.partner))
         # The decoded reading wins over a raw one cut short by the escape (`whsec_abc` of `whsec_abc\/def`) and
         # over a generic rule's reading of the encoded text; every secret a base64 value holds is kept.
         matches = [
@@ -68,7 +68,7 @@ def locate(detector: Detector, fragment: Fragment) -> tuple[list[Located], list[
             line=line,
             column=column,
             end_column=end_column,
-            prefix=rule.prefix,
+            prefix=rule.prefix_of(m.secret),
             identifier=rule.identifier,
             kind=rule.kind,
             provider=rule.provider,
@@ -76,6 +76,7 @@ def locate(detector: Detector, fragment: Fragment) -> tuple[list[Located], list[
             commit=fragment.commit,
             decoded=m.decoded,
             blob=fragment.blob,
+            related=(secret_id(m.partner),) if m.partner else (),
         )
         out.append(Located(finding, m.glue))
     return out, masked

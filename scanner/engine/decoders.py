@@ -16,7 +16,8 @@ _SECRET_KIND = re.compile(rb"^kind:\s*[\"']?Secret[\"']?\s*$", re.MULTILINE)
 # base64 of "-----BEGIN" at the start of a value: a PEM block (a private key, most often) stored encoded.
 _PEM_B64 = b"LS0tLS1CRUdJTi"
 _B64_RUN = re.compile(rb"[A-Za-z0-9+/]+={0,2}")
-_WRAPPED = re.compile(rb"[ \t]*\r?\n[ \t]*[\"']?([A-Za-z0-9+/]{4,}={0,2})")
+# The next line of a wrapped value: base64 and nothing else on it.
+_WRAPPED = re.compile(rb"[ \t]*\r?\n[ \t]*[\"']?([A-Za-z0-9+/]{4,}={0,2})(?=[\"']?[ \t]*(?:\r?\n|$))")
 _MAX_DECODED = 64 * 1024
 _ESCAPE = re.compile(rb"\\u00[0-7][0-9a-fA-F]|\\/|%[2-7][0-9a-fA-F]")
 
@@ -93,7 +94,7 @@ def _base64_pem(data: bytes) -> Iterator[DecodedSpan]:
         assert run is not None
         pieces, end = [run.group()], run.end()
         # A wrapped value goes on on the next line with the same alphabet (64 or 76 characters a line).
-        while len(pieces[-1]) >= 40 and not pieces[-1].endswith(b"=") and sum(map(len, pieces)) < _MAX_DECODED:
+        while len(pieces[-1]) == len(pieces[0]) >= 40 and sum(map(len, pieces)) < _MAX_DECODED:
             more = _WRAPPED.match(data, end)
             if more is None:
                 break

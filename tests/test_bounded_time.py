@@ -72,3 +72,38 @@ def test_the_linear_time_probe_runs_on_a_small_input() -> None:
 @pytest.mark.parametrize(("unit", "count"), [("token ", 500_000), ("AKIA", 750_000)])
 def test_many_keyword_hits_on_one_long_line_scan_in_linear_time(unit: str, count: int) -> None:
     subprocess.run([sys.executable, "-c", _LINEAR_PROBE, unit, str(count)], check=True, timeout=3)
+
+
+_MEMORY_PROBE = """
+import resource, sys
+from scanner.engine.ruleset import load_ruleset
+from scanner.scan import scan_bytes
+rules = load_ruleset()
+data = sys.argv[1].encode() * (int(sys.argv[2]) // len(sys.argv[1]))
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+assert scan_bytes(data, rules, backend=sys.argv[3]) == []
+print(before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+_FLOOD = 10_000_000
+
+
+_UNITS = ["sk-", "sk- ", "ghp_", "org-", "gldt-", "whsec_", "AKIA", "token ", "-----BEGIN "]
+# NOTE: the pure-Python keyword search is slow on such floods (seconds, not memory): two of them keep it honest.
+FLOODS = [pytest.param(unit, "hyperscan", marks=BACKENDS[1].marks, id=f"{unit}-hyperscan") for unit in _UNITS] + [
+    pytest.param(unit, "python", id=f"{unit}-python") for unit in ("sk-", "token ")
+]
+
+
+@pytest.mark.parametrize(("unit", "backend"), FLOODS)
+def test_a_10mb_flood_of_near_misses_keeps_memory_within_twice_its_size(unit: str, backend: str) -> None:
+    # The target of issue 10 item 13: peak RSS at most 2x the input + 100 MB. Before the detector streamed its
+    # candidates, 10 MB of `sk-` held 3.3 million hit tuples and peaked at 767 MB.
+    run = subprocess.run(
+        [sys.executable, "-c", _MEMORY_PROBE, unit, str(_FLOOD), backend],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    before_kb, peak_kb = map(int, run.stdout.split())
+    assert (peak_kb - before_kb) * 1024 <= 2 * _FLOOD + 100_000_000

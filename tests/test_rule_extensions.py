@@ -66,7 +66,7 @@ def test_a_near_rule_yields_to_a_rule_that_recognises_the_value_itself() -> None
 def test_a_near_regex_partner_and_the_partners_own_span(tmp_path: Path) -> None:
     ruleset = _custom(
         tmp_path,
-        "[[rule]]\nid = \"acme-secret\"\ndescription = \"x\"\nkeywords = [\"acme_user\"]\n"
+        '[[rule]]\nid = "acme-secret"\ndescription = "x"\nkeywords = ["acme_user"]\n'
         "near = { regex = '''acme_user=[a-f0-9]{32}''', lines = 1 }\n"
         "regex = '''(?m)(?:^|[^a-f0-9])([a-f0-9]{32})(?:$|[^a-f0-9])'''\n",
     )
@@ -103,7 +103,7 @@ def test_paths_globs_select_files_as_gitignore_does(globs: list[str], path: str,
 def test_a_path_scoped_rule_runs_only_on_its_files(tmp_path: Path, make_key: Callable[..., str]) -> None:
     ruleset = _custom(
         tmp_path,
-        "[[rule]]\nid = \"pgpass-password\"\ndescription = \"x\"\nkeywords = [\":5432:\"]\n"
+        '[[rule]]\nid = "pgpass-password"\ndescription = "x"\nkeywords = [":5432:"]\n'
         'paths = [".pgpass", "pgpass.conf"]\n'
         "regex = '''(?m)^[^:\\n]+:5432:[^:\\n]+:[^:\\n]+:([^:\\n]{8,128})$'''\nentropy = 3.0\n",
     )
@@ -131,10 +131,10 @@ def jwt_rules(tmp_path_factory: pytest.TempPathFactory) -> RuleSet:
     folder = tmp_path_factory.mktemp("jwt")
     return _custom(
         folder,
-        "[[rule]]\nid = \"any-jwt\"\ndescription = \"x\"\nkeywords = [\"eyj\"]\nprefix = \"eyJ\"\n"
+        '[[rule]]\nid = "any-jwt"\ndescription = "x"\nkeywords = ["eyj"]\nprefix = "eyJ"\n'
         'validate = "jwt"\nwindow = 2048\n'
         "regex = '''eyJ[A-Za-z0-9_-]{10,400}\\.eyJ[A-Za-z0-9_-]{10,1000}\\.[A-Za-z0-9_-]{20,400}'''\n"
-        "[[rule]]\nid = \"acme-admin-jwt\"\ndescription = \"x\"\nkeywords = [\"eyj\"]\nprefix = \"eyJ\"\n"
+        '[[rule]]\nid = "acme-admin-jwt"\ndescription = "x"\nkeywords = ["eyj"]\nprefix = "eyJ"\n'
         "window = 2048\njwt_claims = { role = \"admin\", iss = { regex = '''^https://[a-z]+\\.acme\\.test/$''' } }\n"
         "regex = '''eyJ[A-Za-z0-9_-]{10,400}\\.eyJ[A-Za-z0-9_-]{10,1000}\\.[A-Za-z0-9_-]{20,400}'''\n",
     )
@@ -190,7 +190,7 @@ def test_jwt_claims_select_a_providers_tokens(jwt_rules: RuleSet, claims: dict[s
 def test_a_rule_with_several_prefixes_is_anchored_and_reports_the_prefix_each_secret_has(tmp_path: Path) -> None:
     ruleset = _custom(
         tmp_path,
-        "[[rule]]\nid = \"acme-token\"\ndescription = \"x\"\nkeywords = [\"acp_\", \"acs_\"]\n"
+        '[[rule]]\nid = "acme-token"\ndescription = "x"\nkeywords = ["acp_", "acs_"]\n'
         'prefix = ["acp_", "acs_"]\nentropy = 3.5\n'
         "regex = '''ac[ps]_[A-Za-z0-9]{32}'''\n",
     )
@@ -205,7 +205,7 @@ def test_a_rule_with_several_prefixes_is_anchored_and_reports_the_prefix_each_se
 def test_entropy_leaves_out_the_prefix_the_secret_has(tmp_path: Path) -> None:
     ruleset = _custom(
         tmp_path,
-        "[[rule]]\nid = \"acme-token\"\ndescription = \"x\"\nkeywords = [\"zzzzzzzz_\", \"yyyyyyyy_\"]\n"
+        '[[rule]]\nid = "acme-token"\ndescription = "x"\nkeywords = ["zzzzzzzz_", "yyyyyyyy_"]\n'
         'prefix = ["zzzzzzzz_", "yyyyyyyy_"]\nentropy = 4.5\n'
         "regex = '''(?:zzzzzzzz|yyyyyyyy)_[A-Za-z0-9]{40}'''\n",
     )

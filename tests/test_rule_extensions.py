@@ -15,6 +15,7 @@ import pytest
 from scanner.engine.path_globs import compile_globs
 from scanner.engine.rule import Rule
 from scanner.engine.ruleset import RuleSet, load_rule_file, load_ruleset
+from scanner.errors import RuleError
 from scanner.findings import Finding, secret_id
 from scanner.scan import scan_bytes
 from tests.conftest import BACKENDS
@@ -259,3 +260,30 @@ def test_a_base64_encoded_private_key_anywhere_is_decoded_and_found(wrap: int | 
 def test_a_base64_encoded_certificate_is_no_private_key() -> None:
     encoded = base64.b64encode(_pem(random.Random(5), "CERTIFICATE").encode()).decode()
     assert _found(f"ca: {encoded}\n") == []
+
+
+# --- anchor ----------------------------------------------------------------------------------------------------
+
+
+def test_an_anchored_rule_without_a_prefix_matches_at_its_keyword_and_reports_a_later_group(
+    tmp_path: Path, make_key: Callable[..., str]
+) -> None:
+    ruleset = _custom(
+        tmp_path,
+        '[[rule]]\nid = "xml-password"\ndescription = "x"\nkeywords = ["<dbpassword>"]\nanchor = true\n'
+        "window = 400\nentropy = 3.0\nregex = '''<dbPassword>\\s{0,40}([^<\\s]{8,64})\\s{0,40}</dbPassword>'''\n",
+    )
+    password = make_key("", 20)
+    found = _found(f"<config>\n  <dbPassword>\n    {password}\n  </dbPassword>\n</config>\n", ruleset)
+    assert ruleset.by_id("xml-password").anchored
+    assert [(f.rule_id, f.secret, f.line, f.prefix) for f in found] == [("xml-password", password, 3, "")]
+
+
+def test_anchor_with_a_prefix_that_is_no_keyword_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "custom.toml"
+    path.write_text(
+        '[[rule]]\nid = "x-rule"\ndescription = "x"\nkeywords = ["acme"]\nanchor = true\nprefix = "zz_"\n'
+        "regex = '''acme_[a-z]{8}'''\n"
+    )
+    with pytest.raises(RuleError, match="rule 'x-rule': `anchor = true` with a `prefix` that is not one of"):
+        load_rule_file(path)

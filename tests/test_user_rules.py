@@ -98,6 +98,7 @@ def test_bundled_rules_keep_python_re_and_user_rules_get_re2(tmp_path: Path) -> 
         ('references = "https://x"', "`references` must be a list of strings"),
         ('glue = "yes"', "`glue` must be true or false, not 'yes'"),
         ("identifier = 1", "`identifier` must be true or false, not 1"),
+        ('anchor = "yes"', "`anchor` must be true or false, not 'yes'"),
         ("secret_group = true", "`secret_group` must be a group number between 0 and 0, not True"),
         ("secret_group = 2", "`secret_group` must be a group number between 0 and 0, not 2"),
         ('match = "x"', "`match` must be a list of strings or tables"),

@@ -106,6 +106,8 @@ class Rule:
     """Globs of the paths this rule applies to (credential files by name); empty: every path."""
     validate: str | None = None
     """A check of the secret's structure after the regex: `jwt`."""
+    anchor: bool = False
+    """Match the regex at each keyword even though the secret is a later group (no prefix to anchor on)."""
     jwt_claims: tuple[Claim, ...] = ()
     """Claims a JWT's payload must carry for this rule (implies `validate = "jwt"`)."""
     match: tuple[Example, ...] = field(default=(), repr=False)
@@ -122,8 +124,8 @@ class Rule:
 
     @property
     def anchored(self) -> bool:
-        """True when a secret starts exactly at one of the keywords (every prefix is a keyword)."""
-        return bool(self.prefixes) and all(p.lower() in self.keywords for p in self.prefixes)
+        """True when the regex is matched at the keywords: `anchor = true`, or every prefix is a keyword."""
+        return self.anchor or (bool(self.prefixes) and all(p.lower() in self.keywords for p in self.prefixes))
 
 
 def compile_rule(table: dict[str, Any], source: str, *, user: bool = False) -> Rule:
@@ -151,6 +153,11 @@ def compile_rule(table: dict[str, Any], source: str, *, user: bool = False) -> R
     env_var = t.string("env_var")
     if env_var is not None and not _ENV.match(env_var):
         raise t.fail("`env_var` must look like OPENAI_API_KEY")
+    prefixes = t.string_or_strings("prefix")
+    anchor = t.flag("anchor")
+    lowered = {k.lower() for k in keywords}
+    if anchor and prefixes and not all(p.lower() in lowered for p in prefixes):
+        raise t.fail("`anchor = true` with a `prefix` that is not one of the `keywords`: the rule could not anchor")
     token = t.string("token_chars", _DEFAULT_TOKEN)
     try:
         token_class = re.compile(f"[{token}]".encode())
@@ -167,7 +174,7 @@ def compile_rule(table: dict[str, Any], source: str, *, user: bool = False) -> R
         kind=t.string("kind", "secret"),
         provider=t.string("provider"),
         env_var=env_var,
-        prefixes=tuple(t.string_or_strings("prefix")),
+        prefixes=tuple(prefixes),
         entropy=t.number("entropy", 0.0, 0.0, 8.0, "a number of bits per character between 0 and 8"),
         token_chars=frozenset(b for b in range(256) if token_class.match(bytes([b]))),
         glue=t.flag("glue"),
@@ -179,6 +186,7 @@ def compile_rule(table: dict[str, Any], source: str, *, user: bool = False) -> R
         near=_near(t),
         paths=tuple(t.strings("paths", what="a list of path globs")),
         validate=_validate(t),
+        anchor=anchor,
         jwt_claims=_claims(t),
         match=_examples(t, "match"),
         no_match=_examples(t, "no_match"),

@@ -16,7 +16,7 @@ KNOWN_KEYS = frozenset(
         "id", "description", "severity", "kind", "provider", "env_var", "keywords", "regex",
         "secret_group", "prefix", "entropy", "token_chars", "glue", "identifier", "generic",
         "window", "allow_values", "match", "no_match", "references", "near", "paths", "validate",
-        "jwt_claims",
+        "jwt_claims", "anchor",
     }
 )  # fmt: skip
 MAX_WINDOW = 65536

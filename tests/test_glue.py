@@ -79,3 +79,11 @@ def test_a_reading_that_cannot_stand_alone_is_cut_at_the_heading_not_inside_the_
     key = make_key("sk-admin-", 38) + "Ab"  # the key itself ends in a capitalised word
     page = f"Docker / Compose\n\n{key}Docker / Compose\n"
     assert _secrets(page) == [("openai-admin-key", key)]
+
+
+def test_a_key_ending_in_a_capitalised_word_seen_at_line_end_is_evidence_for_its_glued_copy(
+    make_key: Callable[..., str],
+) -> None:
+    key = make_key("sk-admin-", 38) + "Ab"  # as read at line end it could also be `…` without `Ab`
+    found = _scan_files({".env": f"OPENAI_ADMIN_KEY={key}\n", "docs/page.txt": f"# {key}Docker / Compose\n"})
+    assert [f.secret for f in found] == [key, key]

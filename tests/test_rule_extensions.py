@@ -241,8 +241,8 @@ def test_a_pretty_printed_value_is_decoded(make_key: Callable[..., str]) -> None
     assert [(f.rule_id, f.secret, f.decoded) for f in found] == [("openai-project-key", key, "base64")]
 
 
-def _pem(rng: random.Random, kind: str = "PRIVATE KEY") -> str:
-    body = base64.b64encode(rng.randbytes(600)).decode()
+def _pem(rng: random.Random, kind: str = "PRIVATE KEY", size: int = 600) -> str:
+    body = base64.b64encode(rng.randbytes(size)).decode()
     lines = "\n".join(body[i : i + 64] for i in range(0, len(body), 64))
     return f"-----BEGIN {kind}-----\n{lines}\n-----END {kind}-----\n"
 
@@ -287,3 +287,51 @@ def test_anchor_with_a_prefix_that_is_no_keyword_is_an_error(tmp_path: Path) -> 
     )
     with pytest.raises(RuleError, match="rule 'x-rule': `anchor = true` with a `prefix` that is not one of"):
         load_rule_file(path)
+
+
+@pytest.mark.parametrize(("gap", "found"), [(4, True), (5, False)])
+def test_a_near_rule_reaches_as_far_before_the_partner_as_after(gap: int, found: bool) -> None:
+    text = f"  secret: {AWS_SECRET}\n" + "  note: x\n" * gap + f"  key: {AWS_ID}\n"
+    pairs = [f.secret for f in _found(text) if f.rule_id == "aws-secret-access-key-near-id"]
+    assert pairs == ([AWS_SECRET] if found else [])
+
+
+def test_a_near_rule_finds_partners_of_a_rule_defined_after_it(tmp_path: Path) -> None:
+    ruleset = RuleSet(
+        load_rule_file(
+            _write(
+                tmp_path,
+                '[[rule]]\nid = "acme-secret"\ndescription = "x"\nkeywords = ["acmeid"]\n'
+                "near = { rule = \"acme-id\", lines = 2 }\nregex = '''(?m)secret: ([A-Za-z0-9]{30})$'''\n"
+                '[[rule]]\nid = "acme-id"\ndescription = "x"\nkeywords = ["acmeid"]\nprefix = "ACMEID"\n'
+                "identifier = true\nregex = '''ACMEID[0-9]{8}'''\n",
+            )
+        )
+    )
+    secret = _random(random.Random(12), 30)
+    found = _found(f"id: ACMEID48213977\nsecret: {secret}\n", ruleset)
+    assert [(f.rule_id, f.secret) for f in found] == [("acme-id", "ACMEID48213977"), ("acme-secret", secret)]
+
+
+def _write(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "rules.toml"
+    path.write_text(body)
+    return path
+
+
+def test_a_base64_private_key_in_a_kubernetes_secret_is_reported_once() -> None:
+    encoded = base64.b64encode(_pem(random.Random(6)).encode()).decode()
+    found = _found(f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: tls\ndata:\n  tls.key: {encoded}\n")
+    assert [(f.rule_id, f.line, f.decoded) for f in found] == [("private-key", 6, "base64")]
+
+
+def test_a_wrapped_value_ends_at_its_short_last_line() -> None:
+    rng = random.Random(7)
+    for size in range(600, 700):  # a key whose encoding's last wrapped line is shorter than the rest but 40+ long
+        encoded = base64.b64encode(_pem(rng, size=size).encode()).decode()
+        if len(encoded) % 76 >= 40:
+            break
+    assert len(encoded) % 76 >= 40
+    wrapped = "\n  ".join(encoded[i : i + 76] for i in range(0, len(encoded), 76))
+    found = _found(f"key: |\n  {wrapped}\n  done\n")
+    assert [(f.rule_id, f.line) for f in found] == [("private-key", 2)]

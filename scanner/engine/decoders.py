@@ -49,15 +49,10 @@ def decoded_spans(data: bytes, keyword_lines: KeywordLines | None = None) -> Ite
     Escapes are undone only on lines that hold a keyword (`keyword_lines`; none when not given): a secret whose
     keyword itself is escaped is out of reach, and every other line is spared the work.
     """
-    seen: set[tuple[int, int]] = set()
     if b"Secret" in data and _SECRET_KIND.search(data):
-        for span in _kubernetes_secret_values(data):
-            seen.add((span.offsets[0], span.offsets[-1]))
-            yield span
+        yield from _kubernetes_secret_values(data)
     if _PEM_B64 in data:
-        for span in _base64_pem(data):
-            if (span.offsets[0], span.offsets[-1]) not in seen:
-                yield span
+        yield from _base64_pem(data)  # a Kubernetes value decoded twice yields the same span: locate keeps one
     if keyword_lines is not None:
         yield from _escaped_lines(data, keyword_lines)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -158,9 +159,8 @@ def compile_rule(table: dict[str, Any], source: str, *, user: bool = False) -> R
     lowered = {k.lower() for k in keywords}
     if anchor and prefixes and not all(p.lower() in lowered for p in prefixes):
         raise t.fail("`anchor = true` with a `prefix` that is not one of the `keywords`: the rule could not anchor")
-    token = t.string("token_chars", _DEFAULT_TOKEN)
     try:
-        token_class = re.compile(f"[{token}]".encode())
+        token_chars = _token_set(t.string("token_chars", _DEFAULT_TOKEN))
     except re.error as exc:
         raise t.fail(f"`token_chars` is not a character class body: {exc}") from None
     return Rule(
@@ -176,7 +176,7 @@ def compile_rule(table: dict[str, Any], source: str, *, user: bool = False) -> R
         env_var=env_var,
         prefixes=tuple(prefixes),
         entropy=t.number("entropy", 0.0, 0.0, 8.0, "a number of bits per character between 0 and 8"),
-        token_chars=frozenset(b for b in range(256) if token_class.match(bytes([b]))),
+        token_chars=token_chars,
         glue=t.flag("glue"),
         identifier=t.flag("identifier"),
         generic=t.flag("generic"),
@@ -191,6 +191,14 @@ def compile_rule(table: dict[str, Any], source: str, *, user: bool = False) -> R
         match=_examples(t, "match"),
         no_match=_examples(t, "no_match"),
     )
+
+
+@functools.cache
+def _token_set(body: str) -> frozenset[int]:
+    """The bytes a character class body (`A-Za-z0-9_-`) holds; most rules share a few bodies, so each is
+    computed once per process (a pure function: the same body always gives the same set)."""
+    token_class = re.compile(f"[{body}]".encode())
+    return frozenset(b for b in range(256) if token_class.match(bytes([b])))
 
 
 def _near(t: RuleTable) -> Near | None:

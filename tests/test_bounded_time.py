@@ -107,3 +107,21 @@ def test_a_10mb_flood_of_near_misses_keeps_memory_within_twice_its_size(unit: st
     )
     before_kb, peak_kb = map(int, run.stdout.split())
     assert (peak_kb - before_kb) * 1024 <= 2 * _FLOOD + 100_000_000
+
+
+def test_pairs_in_one_file_cost_linear_time_in_their_number() -> None:
+    # AWS key ids each with its secret two lines below: every candidate of the `near` rule is checked against the
+    # partners by bisection, not against each of them, so 4x the pairs cost about 4x the time (quadratic: 16x).
+    rng = random.Random(SEED)
+    key_id = "AKIA" + "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(16))
+    secret = "".join(rng.choice(_ALNUM + "+/") for _ in range(40))
+    pair = f"- id: {key_id}\n  region: eu-west-1\n  secret: {secret}\n".encode()
+
+    def cpu_seconds(pairs: int) -> float:
+        started = time.process_time()
+        found = scan_bytes(pair * pairs, RULESET, backend="python")
+        assert len([f for f in found if f.rule_id == "aws-secret-access-key-near-id"]) == pairs
+        return time.process_time() - started
+
+    small, large = cpu_seconds(1_500), cpu_seconds(6_000)
+    assert large < 8 * small, f"4x the pairs took {large / small:.1f}x the time"

@@ -17,7 +17,7 @@ from scanner.engine import placeholders
 from scanner.engine.entropy import shannon_entropy
 from scanner.engine.glue import Glue, HeadingIndex, glue_readings
 from scanner.engine.matcher import KeywordMatcher, make_matcher
-from scanner.engine.near import candidates_near, find_partners, nearest_partner
+from scanner.engine.near import Partners, candidates_near, find_partners
 from scanner.engine.path_globs import compile_globs
 from scanner.engine.rule import RegexMatch, Rule
 from scanner.engine.ruleset import RuleSet
@@ -123,7 +123,7 @@ class Detector:
             mine = tuple(self._keywords[i] for i in self._keyword_ids[rule.id] if i in present)
             if not mine or (rule.paths and not self._is_in_paths(rule, path)):
                 continue
-            partners: list[tuple[int, int, str]] = []
+            partners: Partners | None = None
             if rule.near is not None:
                 partners = find_partners(rule, rule.near, matches.values(), data, _keyword_lines(lowered, mine))
                 found: Iterable[RegexMatch] = candidates_near(rule, rule.near, data, partners)
@@ -136,12 +136,12 @@ class Detector:
                 s, e = m.start(rule.secret_group), m.end(rule.secret_group)
                 if rule.anchored and s < confirmed_to:
                     continue  # a keyword inside this rule's own secret (`…,fm2_…`) starts no second reading
-                if partners and any(ps < e and s < pe for ps, pe, _ in partners):
+                if partners is not None and partners.overlaps(s, e):
                     continue  # the partner's own span (`AC<32 hex>`) is not its secret
                 match = self._check(rule, data, s, e, path, headings)
                 if match is not None:
                     if partners:
-                        match = replace(match, partner=nearest_partner(partners, s))
+                        match = replace(match, partner=partners.nearest(s))
                     matches.setdefault((rule.id, match.start, match.end), match)
                     confirmed_to = max(confirmed_to, match.end)
         masked = _masked(data) if present & self._mask_keywords and _has_mask(data) else []

@@ -7,6 +7,8 @@ partner costs a bounded scan and a file without one costs nothing.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
@@ -20,10 +22,10 @@ _REACH = 4096
 
 def find_partners(
     rule: Rule, near: Near, matches: Iterable[Match], data: bytes, keyword_lines: Iterable[tuple[int, int]]
-) -> list[tuple[int, int, str]]:
-    """(start, end, value) of every partner in `data`, in order."""
+) -> Partners:
+    """Every partner in `data`: (start, end, value)."""
     if near.rule is not None:
-        return sorted((m.start, m.end, m.secret) for m in matches if m.rule.id == near.rule)
+        return Partners([(m.start, m.end, m.secret) for m in matches if m.rule.id == near.rule])
     assert near.regex is not None
     found = []
     for line_start, hit in keyword_lines:
@@ -31,13 +33,13 @@ def find_partners(
         line_end = len(data) if line_end == -1 else line_end
         for m in near.regex.finditer(data, line_start, line_end):
             found.append((m.start(), m.end(), data[m.start() : m.end()].decode("utf-8", "replace")))
-    return found
+    return Partners(found)
 
 
-def candidates_near(rule: Rule, near: Near, data: bytes, partners: list[tuple[int, int, str]]) -> Iterator[RegexMatch]:
+def candidates_near(rule: Rule, near: Near, data: bytes, partners: Partners) -> Iterator[RegexMatch]:
     """The rule's regex matches on the lines within `near.lines` of a partner, each region once."""
     regions: list[tuple[int, int]] = []
-    for start, end, _ in partners:
+    for start, end, _ in partners.found:
         lo, hi = _lines_before(data, start, near.lines), _lines_after(data, end, near.lines)
         if regions and lo <= regions[-1][1]:
             regions[-1] = (regions[-1][0], max(hi, regions[-1][1]))
@@ -47,9 +49,27 @@ def candidates_near(rule: Rule, near: Near, data: bytes, partners: list[tuple[in
         yield from rule.regex.finditer(data, lo, hi)
 
 
-def nearest_partner(partners: list[tuple[int, int, str]], position: int) -> str:
-    """The value of the partner closest to `position`."""
-    return min(partners, key=lambda p: abs(p[0] - position))[2]
+class Partners:
+    """The partners of one buffer, in order, with the two questions asked of each candidate in O(log n)."""
+
+    def __init__(self, found: list[tuple[int, int, str]]) -> None:
+        self.found = sorted(found)
+        self._starts = [p[0] for p in self.found]
+        self._reach = list(itertools.accumulate((p[1] for p in self.found), max))
+
+    def __bool__(self) -> bool:
+        return bool(self.found)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """Whether [start, end) overlaps a partner's own span (`AC<32 hex>` is not its own token)."""
+        before = bisect.bisect_left(self._starts, end)
+        return before > 0 and self._reach[before - 1] > start
+
+    def nearest(self, position: int) -> str:
+        """The value of the partner closest to `position`."""
+        i = bisect.bisect_left(self._starts, position)
+        around = self.found[max(0, i - 1) : i + 1]
+        return min(around, key=lambda p: abs(p[0] - position))[2]
 
 
 def _lines_before(data: bytes, pos: int, lines: int) -> int:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from scanner.engine import placeholders
 from scanner.engine.entropy import shannon_entropy
 from scanner.engine.glue import Glue, HeadingIndex, glue_readings
+from scanner.engine.lines import keyword_lines, unanchored_matches
 from scanner.engine.matcher import KeywordMatcher, make_matcher
 from scanner.engine.near import Partners, candidates_near, find_partners
 from scanner.engine.path_globs import compile_globs
@@ -125,12 +126,12 @@ class Detector:
                 continue
             partners: Partners | None = None
             if rule.near is not None:
-                partners = find_partners(rule, rule.near, matches.values(), data, _keyword_lines(lowered, mine))
+                partners = find_partners(rule, rule.near, matches.values(), data, keyword_lines(lowered, mine))
                 found: Iterable[RegexMatch] = candidates_near(rule, rule.near, data, partners)
             elif rule.anchored:
                 found = self._anchored(rule, data, lowered, mine)
             else:
-                found = self._unanchored(rule, data, lowered, mine)
+                found = unanchored_matches(rule, data, lowered, mine)
             confirmed_to = -1
             for m in found:
                 s, e = m.start(rule.secret_group), m.end(rule.secret_group)
@@ -190,13 +191,6 @@ class Detector:
         if key not in self._candidate_cache:
             self._candidate_cache[key] = _candidate_regex(keyword, rule.token_chars if rule.secret_group == 0 else None)
         return self._candidate_cache[key]
-
-    def _unanchored(self, rule: Rule, data: bytes, lowered: bytes, keywords: tuple[bytes, ...]) -> Iterator[RegexMatch]:
-        """Matches on each line holding a keyword (or, past a 4096-byte `window`, a window from that line)."""
-        for line_start, hit in _keyword_lines(lowered, keywords):
-            end = data.find(b"\n", hit)
-            hi = min(len(data), hit + rule.window) if end == -1 or rule.window > 4096 else end
-            yield from rule.regex.finditer(data, line_start, max(hi, hit))
 
     def _check(self, rule: Rule, data: bytes, s: int, e: int, path: str, headings: HeadingIndex) -> Match | None:
         if s == e or not _is_left_boundary(data, s, rule.token_chars):
@@ -312,28 +306,6 @@ def _masked(data: bytes) -> list[MaskedRef]:
         label = row.group(1) if row and not row.group(1).startswith(prefix[:3]) else None
         out.append(MaskedRef(prefix, m.group(2).decode(), start, label))
     return out
-
-
-def _keyword_lines(lowered: bytes, keywords: tuple[bytes, ...]) -> Iterator[tuple[int, int]]:
-    """(line start, first keyword hit) of each line holding one of `keywords`, in order, each line once.
-
-    A k-way merge of `bytes.find` cursors, one step per line: a line of a million hits costs one step.
-    """
-    cursors = {k: lowered.find(k) for k in keywords}
-    pos = 0
-    while True:
-        for k, at in cursors.items():
-            if at != -1 and at < pos:
-                cursors[k] = lowered.find(k, pos)
-        hits = [at for at in cursors.values() if at != -1]
-        if not hits:
-            return
-        hit = min(hits)
-        yield lowered.rfind(b"\n", 0, hit) + 1, hit
-        end = lowered.find(b"\n", hit)
-        if end == -1:
-            return
-        pos = end + 1
 
 
 def _prefer_specific(matches: Iterable[Match]) -> list[Match]:

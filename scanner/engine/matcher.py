@@ -31,7 +31,18 @@ class PythonMatcher:
         self._keywords = [k.encode() for k in keywords]
 
     def present(self, data: bytes, lowered: bytes) -> frozenset[int]:
-        return frozenset(i for i, keyword in enumerate(self._keywords) if keyword in lowered)
+        # NOTE: a keyword one of whose bytes is absent cannot occur; a one-byte search is a memchr, far cheaper
+        # than a substring search over repetitive data (a flood of `AKIA`), so each byte is asked once first.
+        has: dict[int, bool] = {}
+
+        def holds(byte: int) -> bool:
+            if byte not in has:
+                has[byte] = bytes((byte,)) in lowered
+            return has[byte]
+
+        return frozenset(
+            i for i, keyword in enumerate(self._keywords) if all(map(holds, keyword)) and keyword in lowered
+        )
 
 
 class HyperscanMatcher:

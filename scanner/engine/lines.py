@@ -99,23 +99,24 @@ def _has_text_anchor(pattern: bytes) -> bool:
 def _dense(
     rule: Rule, regex: re.Pattern[bytes], data: bytes, lowered: bytes, keywords: tuple[bytes, ...]
 ) -> Iterator[RegexMatch]:
-    """The per-line results from one pass: a match within one line counts if its line holds a keyword; a match
-    across lines, or on the last line when it has no end, sends those lines to the per-line path."""
+    """The per-line results from one pass over the ended lines: a match within one line counts if its line holds
+    a keyword; a match across lines sends those lines to the per-line path, as does an unended last line (where
+    the per-line path looks only `window` bytes past the keyword)."""
     pos = min(at for at in (lowered.find(k) for k in keywords) if at != -1)
     pos = lowered.rfind(b"\n", 0, pos) + 1
-    while (m := regex.search(data, pos)) is not None:
+    ended = data.rfind(b"\n") + 1  # the ended lines are data[:ended]
+    while pos < ended and (m := regex.search(data, pos, ended)) is not None:
         line_start = data.rfind(b"\n", 0, m.start()) + 1
-        line_end = data.find(b"\n", m.start())
-        if line_end != -1 and m.end() <= line_end:
+        line_end = data.find(b"\n", m.start(), ended)
+        if m.end() <= line_end:
             if any(lowered.find(k, line_start, line_end) != -1 for k in keywords):
                 yield m
             pos = m.end() if m.end() > m.start() else m.end() + 1
             continue
-        # Across lines (or on an unterminated last line): those lines exactly as the per-line path sees them.
-        last = data.find(b"\n", m.end()) if m.end() > m.start() else line_end
-        stop = len(data) if last == -1 else last
-        for start, hit in keyword_lines(lowered, keywords, line_start, stop):
+        # Across lines: those lines exactly as the per-line path sees them.
+        last = data.find(b"\n", max(m.end() - 1, m.start()), ended)
+        for start, hit in keyword_lines(lowered, keywords, line_start, last):
             yield from _on_line(rule, data, start, hit)
-        if last == -1:
-            return
         pos = last + 1
+    for start, hit in keyword_lines(lowered, keywords, max(pos, ended)):
+        yield from _on_line(rule, data, start, hit)

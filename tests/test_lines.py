@@ -15,7 +15,10 @@ _EXTRA = [
     ("one-unended-line", b"token=" + b"A1b2C3d4E5f6G7h8J9k0" * 3 + b" api_key: 'Zx9Lq2Wv8Rt5Yp3KQm7N' secret"),
     ("value-across-lines", b"password =\n  'Zx9Lq2Wv8Rt5Yp3KQm7N'\ntoken: a1\ntoken: Q8zjTt3VwR1bN6yHkP0sLcXe\n"),
     # A value whose rule needs its keyword on the same line (`twilio` … `SK…`), on the next line: not a match.
-    ("keyword-on-another-line", b"twilio:\n  key: SK3f0c9a1e7b2d4c6e8a0b1c2d3e4f5a6b7\n  twilio: SK9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b\n"),
+    (
+        "keyword-on-another-line",
+        b"twilio:\n  key: SK3f0c9a1e7b2d4c6e8a0b1c2d3e4f5a6b7\n  twilio: SK9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b\n",
+    ),
 ]
 
 

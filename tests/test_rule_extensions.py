@@ -335,3 +335,8 @@ def test_a_wrapped_value_ends_at_its_short_last_line() -> None:
     wrapped = "\n  ".join(encoded[i : i + 76] for i in range(0, len(encoded), 76))
     found = _found(f"key: |\n  {wrapped}\n  done\n")
     assert [(f.rule_id, f.line) for f in found] == [("private-key", 2)]
+
+
+def test_percent_escapes_are_url_decoding_only_in_a_url() -> None:
+    literal = "%2aOH6vH%o9!K3Y@!"  # a password that holds `%2a`, in a .env file
+    assert [(f.secret, f.decoded) for f in _found(f"PASSWORD={literal}\n")] == [(literal, None)]

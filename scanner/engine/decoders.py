@@ -119,12 +119,14 @@ def _b64(value: bytes) -> bytes | None:
 
 def _escaped_lines(data: bytes, keyword_lines: KeywordLines) -> Iterator[DecodedSpan]:
     for start, end in _lines_with_escapes(data, keyword_lines):
+        # NOTE: `%XX` is URL-encoding only in a URL: `PASSWORD=%2aOH6…` in a .env file is a literal password.
+        in_url = data.find(b"://", start, end) != -1 or data.find(b"?", start, end) != -1
         out = bytearray()
         offsets: list[int] = []
         i = start
         while i < end:
             esc = _ESCAPE.match(data, i, end)
-            if esc:
+            if esc and (in_url or data[i] != 0x25):
                 token = esc.group()
                 char = (
                     b"/" if token == b"\\/"

@@ -160,12 +160,12 @@ def _validate(table: dict[str, Any], path: Path) -> dict[str, Any]:
     if "allow_paths" in table:
         out["allow_paths"] = tuple(strings("allow_paths"))
     if "allow_values" in table:
-        import re
+        from scanner.linear_regex import UnsupportedRegex, compile_linear
 
         for pattern in strings("allow_values"):
             try:
-                re.compile(pattern)
-            except re.error as exc:
+                compile_linear(pattern)
+            except UnsupportedRegex as exc:
                 raise fail("allow_values", f"{pattern!r} does not compile: {exc}") from None
         out["allow_values"] = tuple(strings("allow_values"))
     if "fail_on" in table:

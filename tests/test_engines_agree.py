@@ -74,7 +74,9 @@ def _kubernetes_secret(rng: random.Random, value: str) -> str:
 
 
 def _file(rng: random.Random, index: int, planted: list[str], decoys: list[str]) -> tuple[str, bytes]:
-    parts: list[str] = []
+    # Every rule's first example is planted as is in some file, so the corpus exercises every rule however the
+    # random choices fall.
+    parts: list[str] = [RULESET.rules[index % len(RULESET.rules)].match[0].text + "\n"]
     for _ in range(rng.randrange(5, 40)):
         roll = rng.random()
         w = rng.choice(_WORDS)

@@ -43,12 +43,16 @@ def service_account(seed: int) -> tuple[dict[str, str], str, str]:
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_downloaded_key_file_yields_its_private_key_only(seed: int) -> None:
-    document, pem, _ = service_account(seed)
+def test_downloaded_key_file_yields_its_private_key_and_the_key_id_to_disable(seed: int) -> None:
+    document, pem, key_id = service_account(seed)
     text = json.dumps(document, indent=2)
     findings = scan_bytes(text.encode(), RULESET, path="acme-prod-1a2b3c4d5e6f.json")
-    assert [f.rule_id for f in findings] == ["private-key"]
-    key = findings[0]
+    assert [(f.rule_id, f.severity) for f in findings] == [
+        ("gcp-service-account-key-id", Severity.INFO),
+        ("private-key", Severity.CRITICAL),
+    ]
+    assert findings[0].secret == key_id
+    key = findings[1]
     assert key.secret == json.dumps(pem.rstrip("\n"))[1:-1]  # the escaped PEM, `\n` and all
     assert key.line == text.splitlines().index(next(x for x in text.splitlines() if '"private_key":' in x)) + 1
     assert key.severity == Severity.CRITICAL
@@ -64,7 +68,23 @@ def test_compact_key_file_inside_a_kubernetes_secret_is_decoded_and_found() -> N
     assert keys[0].line == 6 and keys[0].decoded == "base64"
 
 
-def test_key_file_with_the_private_key_redacted_reports_nothing() -> None:
+@pytest.mark.parametrize("indent", [None, 2])
+def test_key_file_inside_a_kubernetes_secret_yields_the_key_and_its_id_compact_or_pretty_printed(
+    indent: int | None,
+) -> None:
+    document, _, key_id = service_account(11)
+    encoded = base64.b64encode(json.dumps(document, indent=indent).encode()).decode()
+    manifest = f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: gcp-sa\ndata:\n  key.json: {encoded}\n"
+    findings = scan_bytes(manifest.encode(), RULESET, path="k8s/gcp-sa.yaml")
+    assert sorted((f.rule_id, f.line, f.decoded) for f in findings) == [
+        ("gcp-service-account-key-id", 6, "base64"),
+        ("private-key", 6, "base64"),
+    ]
+    assert key_id in {f.secret for f in findings}
+
+
+def test_key_file_with_the_private_key_redacted_reports_only_the_informational_key_id() -> None:
     document, _, _ = service_account(4)
     document["private_key"] = "-----BEGIN PRIVATE KEY-----\n<redacted>\n-----END PRIVATE KEY-----\n"
-    assert scan_bytes(json.dumps(document, indent=2).encode(), RULESET, path="sa.json") == []
+    findings = scan_bytes(json.dumps(document, indent=2).encode(), RULESET, path="sa.json")
+    assert [(f.rule_id, f.severity) for f in findings] == [("gcp-service-account-key-id", Severity.INFO)]

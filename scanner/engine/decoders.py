@@ -1,17 +1,28 @@
-"""Encoded spans: base64 values of Kubernetes Secrets, JSON and URL escapes; decoded, scanned, mapped back."""
+"""Encoded spans: base64 values of Kubernetes Secrets, base64-encoded PEM blocks anywhere, JSON and URL escapes;
+decoded, scanned, mapped back."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 _B64_VALUE = re.compile(rb"^(\s*)([\w.-]+):\s*[\"']?([A-Za-z0-9+/]{12,}={0,2})[\"']?\s*$")
 _BLOCK = re.compile(rb"^(\s*)(?:data|stringData|binaryData):\s*$")
 _SECRET_KIND = re.compile(rb"^kind:\s*[\"']?Secret[\"']?\s*$", re.MULTILINE)
+# base64 of "-----BEGIN" at the start of a value: a PEM block (a private key, most often) stored encoded.
+_PEM_B64 = b"LS0tLS1CRUdJTi"
+_B64_RUN = re.compile(rb"[A-Za-z0-9+/]+={0,2}")
+# The next line of a wrapped value: base64 and nothing else on it.
+_WRAPPED = re.compile(rb"[ \t]*\r?\n[ \t]*[\"']?([A-Za-z0-9+/]{4,}={0,2})(?=[\"']?[ \t]*(?:\r?\n|$))")
+_MAX_DECODED = 64 * 1024
 _ESCAPE = re.compile(rb"\\u00[0-7][0-9a-fA-F]|\\/|%[2-7][0-9a-fA-F]")
+
+
+_LAYOUT = str.maketrans("", "", "\r\n\t")
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,16 +37,24 @@ class DecodedSpan:
     """True when any secret inside stands for the whole original span (base64: one value, one location)."""
 
 
-def decoded_spans(data: bytes, hits: Iterable[int] = ()) -> Iterator[DecodedSpan]:
+class KeywordLines(Protocol):
+    """Which spans of the buffer hold a rule keyword."""
+
+    def holds_keyword(self, start: int, end: int) -> bool: ...
+
+
+def decoded_spans(data: bytes, keyword_lines: KeywordLines | None = None) -> Iterator[DecodedSpan]:
     """Every span of `data` that needs decoding before it can be scanned.
 
-    Escapes are undone only on lines with a keyword hit (`hits`, byte offsets): a secret whose keyword
-    itself is escaped is out of reach, and every other line is spared the work.
+    Escapes are undone only on lines that hold a keyword (`keyword_lines`; none when not given): a secret whose
+    keyword itself is escaped is out of reach, and every other line is spared the work.
     """
     if b"Secret" in data and _SECRET_KIND.search(data):
         yield from _kubernetes_secret_values(data)
-    if hits:
-        yield from _escaped_lines(data, hits)
+    if _PEM_B64 in data:
+        yield from _base64_pem(data)  # a Kubernetes value decoded twice yields the same span: locate keeps one
+    if keyword_lines is not None:
+        yield from _escaped_lines(data, keyword_lines)
 
 
 def _kubernetes_secret_values(data: bytes) -> Iterator[DecodedSpan]:
@@ -59,6 +78,30 @@ def _kubernetes_secret_values(data: bytes) -> Iterator[DecodedSpan]:
         offset += len(line)
 
 
+def _base64_pem(data: bytes) -> Iterator[DecodedSpan]:
+    """Base64 values anywhere that decode to a PEM block, wrapped over several lines or not."""
+    pos = 0
+    while (start := data.find(_PEM_B64, pos)) != -1:
+        pos = start + 1
+        if start and data[start - 1 : start] not in b" \t\r\n\"'=:,;([{>|":
+            continue
+        run = _B64_RUN.match(data, start)
+        assert run is not None
+        pieces, end = [run.group()], run.end()
+        # A wrapped value goes on on the next line with the same alphabet (64 or 76 characters a line).
+        while len(pieces[-1]) == len(pieces[0]) >= 40 and sum(map(len, pieces)) < _MAX_DECODED:
+            more = _WRAPPED.match(data, end)
+            if more is None:
+                break
+            pieces.append(more.group(1))
+            end = more.end(1)
+        value = b"".join(pieces)
+        decoded = _b64(value + b"=" * (-len(value) % 4)) if len(value) <= _MAX_DECODED else None
+        if decoded is not None and b"-----BEGIN" in decoded:
+            yield DecodedSpan(decoded, (start,) * len(decoded) + (end,), "base64", whole=True)
+        pos = max(pos, end)
+
+
 def _b64(value: bytes) -> bytes | None:
     if len(value) % 4:
         return None
@@ -70,17 +113,20 @@ def _b64(value: bytes) -> bytes | None:
         text = decoded.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    return decoded if text.isprintable() or text.strip().isprintable() else None
+    # Pretty-printed JSON and PEM blocks hold newlines and tabs: those are text too.
+    return decoded if text.translate(_LAYOUT).isprintable() else None
 
 
-def _escaped_lines(data: bytes, hits: Iterable[int]) -> Iterator[DecodedSpan]:
-    for start, end in _lines_with_escapes(data, hits):
+def _escaped_lines(data: bytes, keyword_lines: KeywordLines) -> Iterator[DecodedSpan]:
+    for start, end in _lines_with_escapes(data, keyword_lines):
+        # NOTE: `%XX` is URL-encoding only in a URL: `PASSWORD=%2aOH6…` in a .env file is a literal password.
+        in_url = data.find(b"://", start, end) != -1 or data.find(b"?", start, end) != -1
         out = bytearray()
         offsets: list[int] = []
         i = start
         while i < end:
             esc = _ESCAPE.match(data, i, end)
-            if esc:
+            if esc and (in_url or data[i] != 0x25):
                 token = esc.group()
                 char = (
                     b"/" if token == b"\\/"
@@ -99,18 +145,16 @@ def _escaped_lines(data: bytes, hits: Iterable[int]) -> Iterator[DecodedSpan]:
         yield DecodedSpan(bytes(out), tuple(offsets), how)
 
 
-def _lines_with_escapes(data: bytes, hits: Iterable[int]) -> Iterator[tuple[int, int]]:
-    """(start, end) of each line that holds a keyword hit and an escape, each line once."""
-    done = -1
-    for hit in sorted(hits):
-        if hit < done:
-            continue
-        start = data.rfind(b"\n", 0, hit) + 1
-        end = data.find(b"\n", hit)
+def _lines_with_escapes(data: bytes, keyword_lines: KeywordLines) -> Iterator[tuple[int, int]]:
+    """(start, end) of each line that holds an escape and a keyword, each line once, one search per line."""
+    pos = 0
+    while (esc := _ESCAPE.search(data, pos)) is not None:
+        start = data.rfind(b"\n", 0, esc.start()) + 1
+        end = data.find(b"\n", esc.start())
         end = len(data) if end == -1 else end
-        done = end
-        if _ESCAPE.search(data, start, end):
+        if keyword_lines.holds_keyword(start, end):
             yield start, end
+        pos = end + 1
 
 
 def map_span(span: DecodedSpan, start: int, end: int) -> tuple[int, int]:

@@ -1,21 +1,29 @@
-"""Detection over one buffer: keyword hits from the matcher, confirmed by each rule's regex on a small window.
+"""Detection over one buffer: the keywords the matcher finds, confirmed by each rule's regex on a small window.
 
-Python `re` only runs at keyword hits, bounded by the rule's window, so no input can make a scan slow.
+Regexes only run where a rule's keyword is (at the keyword for anchored rules, on its line otherwise), bounded
+by the rule's window, and no step costs Python work per keyword hit, so no input can make a scan slow.
 """
 
 from __future__ import annotations
 
+import bisect
+import heapq
+import itertools
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
 
 from scanner.engine import placeholders
 from scanner.engine.entropy import shannon_entropy
+from scanner.engine.glue import Glue, HeadingIndex, glue_readings
+from scanner.engine.lines import keyword_lines, unanchored_matches
 from scanner.engine.matcher import KeywordMatcher, make_matcher
-from scanner.engine.rule import Rule
+from scanner.engine.near import Partners, candidates_near, find_partners
+from scanner.engine.path_globs import compile_globs
+from scanner.engine.rule import RegexMatch, Rule
 from scanner.engine.ruleset import RuleSet
+from scanner.engine.validators import is_valid
 
-_GLUED_WORDS = re.compile(r"(?:[A-Z][a-z]+)+")
 _HEX = b"0123456789abcdefABCDEF"
 # Left of a secret only word characters continue a token: `=` and `/` end base64 on the right but
 # start values on the left (`SECRET=whsec_…`).
@@ -23,9 +31,11 @@ _WORDISH = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234
 _ESCAPES = b"nrtbf"
 # A masked key as it appears in key tables and provider listings: prefix, a mask, optionally the last chars.
 _MASKED = re.compile(
-    r"(?<![A-Za-z0-9_-])((?:sk-(?:proj-|svcacct-|admin-)?|whsec_)[A-Za-z0-9]{0,16})"
+    r"((?:sk-(?:proj-|svcacct-|admin-)?|whsec_)[A-Za-z0-9]{0,16})"
     r"(?:•+|\*{3,}|…|\.\.\.)(?:[•*]*)([A-Za-z0-9]{0,8})(?![A-Za-z0-9])".encode()
 )
+_MAX_GLUED = 64  # a glued heading word is short; a longer run is a longer token
+_MASK_MARKS = ("•".encode(), "…".encode(), b"***", b"...")
 _TABLE_ROW_NAME = re.compile(r"^\s*\|?\s*([^|]+?)\s*\|")
 
 
@@ -37,11 +47,11 @@ class Match:
     start: int
     end: int
     secret: str = field(repr=False)
-    alternatives: tuple[str, ...] = ()
-    """Shorter readings of the secret with a glued heading word cut off, most likely first."""
-    cut: bool = False
-    """True when the first alternative is the plausible boundary even without other evidence."""
+    glue: Glue | None = None
+    """Readings without a glued heading word, when one may be glued on (`…Kj3XDocker`)."""
     decoded: str | None = None
+    partner: str | None = field(default=None, repr=False)
+    """The nearest partner value of a `near` rule (the AWS key id of a secret access key)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,97 +65,155 @@ class MaskedRef:
 
 
 @dataclass(frozen=True, slots=True)
+class KeywordLines:
+    """Answers whether a span of a buffer holds a keyword (the decoders undo escapes only on such lines)."""
+
+    lowered: bytes = field(repr=False)
+    keywords: tuple[bytes, ...]
+
+    def holds_keyword(self, start: int, end: int) -> bool:
+        return any(self.lowered.find(k, start, end) != -1 for k in self.keywords)
+
+
+@dataclass(frozen=True, slots=True)
 class Detection:
-    """What one buffer held: confirmed matches, masked keys, and where keywords were (for the decoders)."""
+    """What one buffer held: confirmed matches, masked keys, and which lines hold keywords (for the decoders)."""
 
     matches: list[Match]
     masked: list[MaskedRef]
-    hits: tuple[int, ...]
+    keyword_lines: KeywordLines
 
 
 class Detector:
-    """All rules of a RuleSet behind one keyword matcher."""
+    """All rules of a RuleSet behind one keyword matcher.
+
+    Anchored rules search with their own regex from one candidate to the next (C speed: a flood of near-misses
+    costs no Python work); the others run over each line that holds one of their keywords, once per line.
+    """
 
     def __init__(self, ruleset: RuleSet, backend: str = "auto") -> None:
         self.ruleset = ruleset
         keywords: list[str] = []
-        self._rules_for: list[list[Rule]] = []
         index: dict[str, int] = {}
+        self._keyword_ids: dict[str, tuple[int, ...]] = {}
         for rule in ruleset.rules:
             for keyword in rule.keywords:
                 if keyword not in index:
                     index[keyword] = len(keywords)
                     keywords.append(keyword)
-                    self._rules_for.append([])
-                self._rules_for[index[keyword]].append(rule)
+            self._keyword_ids[rule.id] = tuple(index[k] for k in rule.keywords)
+        self._keywords = tuple(k.encode() for k in keywords)
         self.matcher: KeywordMatcher = make_matcher(keywords, backend)
-        self._mask_keywords = {i for i, k in enumerate(keywords) if k.startswith(("sk-", "whsec_"))}
+        self._candidate_cache: dict[tuple[str, bytes], re.Pattern[bytes]] = {}
+        self._path_cache: dict[str, re.Pattern[str]] = {}
+        # Rules with a `near` partner run last, when their partner rules' matches are known.
+        self._ordered = sorted(ruleset.rules, key=lambda r: r.near is not None)
+        self._guarded_cache: dict[str, re.Pattern[bytes] | None] = {}
+        self._mask_keywords = frozenset(i for i, k in enumerate(keywords) if k.startswith(("sk-", "whsec_")))
 
     def detect(self, data: bytes, path: str = "") -> Detection:
         """Every secret in `data` (specific rules win over generic ones on the same span), and masked keys."""
+        lowered = data.lower()
+        present = self.matcher.present(data, lowered)
+        lines = KeywordLines(lowered, tuple(self._keywords[i] for i in sorted(present)))
+        if not present:
+            return Detection([], [], lines)
         matches: dict[tuple[str, int, int], Match] = {}
-        masked: dict[int, MaskedRef] = {}
-        tried: set[tuple[str, int]] = set()
-        hits = self.matcher.find(data)
-        line_start, searched = 0, 0
-        for start, kw in hits:
-            # Hits come sorted: look back only as far as the previous hit, so a long line costs its length
-            # once, not once per hit.
-            newline = data.rfind(b"\n", searched, start)
-            if newline != -1:
-                line_start = newline + 1
-            searched = start
-            found = False
-            for rule in self._rules_for[kw]:
-                origin = start if rule.anchored else line_start
-                if (rule.id, origin) in tried:
-                    continue
-                tried.add((rule.id, origin))
-                for match in self._confirm(rule, data, start, line_start, path):
+        headings = HeadingIndex(data)
+        for rule in self._ordered:
+            mine = tuple(self._keywords[i] for i in self._keyword_ids[rule.id] if i in present)
+            if not mine or (rule.paths and not self._is_in_paths(rule, path)):
+                continue
+            partners: Partners | None = None
+            if rule.near is not None:
+                partners = find_partners(rule, rule.near, matches.values(), data, keyword_lines(lowered, mine))
+                found: Iterable[RegexMatch] = candidates_near(rule, rule.near, data, partners)
+            elif rule.anchored:
+                found = self._anchored(rule, data, lowered, mine)
+            else:
+                found = unanchored_matches(rule, data, lowered, mine)
+            confirmed_to = -1
+            for m in found:
+                s, e = m.start(rule.secret_group), m.end(rule.secret_group)
+                if rule.anchored and s < confirmed_to:
+                    continue  # a keyword inside this rule's own secret (`…,fm2_…`) starts no second reading
+                if partners is not None and partners.overlaps(s, e):
+                    continue  # the partner's own span (`AC<32 hex>`) is not its secret
+                match = self._check(rule, data, s, e, path, headings)
+                if match is not None:
+                    if partners:
+                        match = replace(match, partner=partners.nearest(s))
                     matches.setdefault((rule.id, match.start, match.end), match)
-                    found = True
-            if not found and kw in self._mask_keywords and start not in masked:
-                ref = _masked_at(data, start)
-                if ref is not None:
-                    masked[start] = ref
-        return Detection(
-            _prefer_specific(matches.values()),
-            sorted(masked.values(), key=lambda m: m.start),
-            tuple(start for start, _ in hits),
-        )
+                    confirmed_to = max(confirmed_to, match.end)
+        masked = _masked(data) if present & self._mask_keywords and _has_mask(data) else []
+        return Detection(_prefer_specific(matches.values()), masked, lines)
 
-    def _confirm(self, rule: Rule, data: bytes, hit: int, line_start: int, path: str) -> list[Match]:
-        if rule.anchored:
-            m = rule.regex.match(data, hit, min(len(data), hit + rule.window))
-            found = [m] if m else []
-        else:
-            end = data.find(b"\n", hit)
-            hi = min(len(data), hit + rule.window) if end == -1 or rule.window > 4096 else end
-            found = list(rule.regex.finditer(data, line_start, max(hi, hit)))
-        out = []
-        for m in found:
-            match = self._check(rule, data, m.start(rule.secret_group), m.end(rule.secret_group), path)
-            if match is not None:
-                out.append(match)
-        return out
+    def _anchored(self, rule: Rule, data: bytes, lowered: bytes, keywords: tuple[bytes, ...]) -> Iterator[RegexMatch]:
+        """Matches starting at one of the rule's keywords, each seeing at most `window` bytes."""
+        regex, window = rule.regex, rule.window
+        guarded = self._guarded(rule)
+        if guarded is not None:
+            # One C-speed search from candidate to candidate: near-misses cost no Python work at all.
+            pos = 0
+            while (hit := guarded.search(data, pos)) is not None:
+                start = hit.start()
+                pos = start + 1
+                m = hit if hit.end() - start <= window else regex.match(data, start, start + window)
+                if m is not None and any(lowered.startswith(k, start) for k in keywords):
+                    yield m
+            return
+        last = -1
+        streams = [(m.start() for m in self._candidates(rule, k).finditer(lowered)) for k in keywords]
+        for start in streams[0] if len(streams) == 1 else heapq.merge(*streams):
+            if start != last:
+                last = start
+                found = regex.match(data, start, start + window)
+                if found is not None:
+                    yield found
 
-    def _check(self, rule: Rule, data: bytes, s: int, e: int, path: str) -> Match | None:
+    def _is_in_paths(self, rule: Rule, path: str) -> bool:
+        if rule.id not in self._path_cache:
+            self._path_cache[rule.id] = compile_globs(rule.paths)
+        return self._path_cache[rule.id].fullmatch(path.removeprefix("./")) is not None
+
+    def _guarded(self, rule: Rule) -> re.Pattern[bytes] | None:
+        """The rule's own regex with the left-boundary test spliced in after its literal prefix, when it starts
+        with one (Python `re` rules whose secret is the whole match); None otherwise."""
+        if rule.id not in self._guarded_cache:
+            self._guarded_cache[rule.id] = _guarded_regex(rule)
+        return self._guarded_cache[rule.id]
+
+    def _candidates(self, rule: Rule, keyword: bytes) -> re.Pattern[bytes]:
+        """Where `keyword` occurs in the lower-cased buffer and, when the secret starts there, is not preceded
+        by a character that continues a token: a run of near-misses glued together (`gldt-gldt-…`) is skipped at
+        C speed instead of being tried one by one."""
+        key = (rule.id, keyword)
+        if key not in self._candidate_cache:
+            self._candidate_cache[key] = _candidate_regex(keyword, rule.token_chars if rule.secret_group == 0 else None)
+        return self._candidate_cache[key]
+
+    def _check(self, rule: Rule, data: bytes, s: int, e: int, path: str, headings: HeadingIndex) -> Match | None:
         if s == e or not _is_left_boundary(data, s, rule.token_chars):
             return None
         secret = data[s:e].decode("utf-8", "replace")
+        run = ""
         if e < len(data) and data[e] in rule.token_chars:
             # The token goes on: a truncated or longer value, unless a heading word is glued on.
-            run_end = e
-            while run_end < len(data) and data[run_end] in rule.token_chars:
-                run_end += 1
-            glued = data[e:run_end].decode("ascii", "replace")
-            if not (rule.glue and _GLUED_WORDS.fullmatch(glued)):
+            if not rule.glue:
                 return None
+            run_end, limit = e, min(len(data), e + _MAX_GLUED)
+            while run_end < limit and data[run_end] in rule.token_chars:
+                run_end += 1
+            if run_end == limit:
+                return None
+            run = data[e:run_end].decode("ascii", "replace")
         # Only the generic rule's filters read the line; the provider rules never pay for decoding it.
         if not is_plausible_secret(rule, secret, _line_of(data, s) if rule.generic else "", path):
             return None
-        alternatives, cut = _glue_alternatives(rule, secret, data, e) if rule.glue else ((), False)
-        return Match(rule, s, e, secret, alternatives, cut)
+        glue = glue_readings(rule, secret, run, data, e, headings) if rule.glue else None
+        if (run and glue is None) or not is_valid(rule, secret):
+            return None
+        return Match(rule, s, e, secret, glue)
 
 
 def is_plausible_secret(rule: Rule, secret: str, line: str, path: str) -> bool:
@@ -154,7 +222,7 @@ def is_plausible_secret(rule: Rule, secret: str, line: str, path: str) -> bool:
         return False
     if rule.identifier:
         return not placeholders.is_masked_or_placeholder(secret)
-    body = secret[len(rule.prefix) :] if rule.prefix and secret.startswith(rule.prefix) else secret
+    body = secret[len(rule.prefix_of(secret)) :]
     if shannon_entropy(body) < rule.entropy:
         return False
     if placeholders.is_masked_or_placeholder(body) or placeholders.is_documented_example(secret):
@@ -179,47 +247,89 @@ def _is_left_boundary(data: bytes, s: int, token: frozenset[int]) -> bool:
     return s >= 3 and data[s - 3] == 0x25 and data[s - 2] in _HEX and data[s - 1] in _HEX
 
 
-def _glue_alternatives(rule: Rule, secret: str, data: bytes, e: int) -> tuple[tuple[str, ...], bool]:
-    """Readings of `secret` without a trailing capitalised word (`org-NexusProd01Rate` → `org-NexusProd01`)."""
-    alternatives = []
-    for cut in range(len(secret) - 1, len(rule.prefix), -1):
-        if secret[cut].isupper() and _GLUED_WORDS.fullmatch(secret[cut:]):
-            candidate = secret[:cut]
-            if rule.regex.fullmatch(candidate.encode()):
-                alternatives.append(candidate)
-    alternatives.sort(key=len, reverse=True)  # the longest reading first: cut off as little as possible
-    if not alternatives:
-        return (), False
-    # Without evidence elsewhere, cut only where scraped docs glue headings: after a digit, before a heading
-    # that runs on (`…Prod01Rate Limits`) or ends the line.
-    first = alternatives[0]
-    rest = data[e : e + 2]
-    runs_on = rest[:1] in (b"", b"\n", b"\r") or (rest[:1] == b" " and rest[1:2].isupper())
-    return tuple(alternatives), first[-1].isdigit() and runs_on
+def _guarded_regex(rule: Rule) -> re.Pattern[bytes] | None:
+    if not isinstance(rule.regex, re.Pattern) or rule.secret_group != 0 or not rule.prefix:
+        return None
+    source: bytes = rule.regex.pattern
+    prefix = rule.prefix.encode()
+    minimal = re.sub(rb"([.^$*+?{}\[\]\\|()])", rb"\\\1", prefix)
+    for literal in (re.escape(prefix), minimal, prefix):
+        rest = source[len(literal) :]
+        if source.startswith(literal) and rest[:1] not in (b"?", b"*", b"+", b"{"):
+            break
+    else:
+        return None
+    glue = bytes(c for c in range(128) if c in rule.token_chars and c in _WORDISH)
+    if not glue:
+        return None
+    cls = b"[" + b"".join(re.escape(bytes([c])) for c in glue) + b"]"
+    guard = b"(?:(?<!" + cls + literal + b")|(?<=\\\\[nrtbf]" + literal + b")|(?<=%[0-9A-Fa-f]{2}" + literal + b"))"
+    try:
+        return re.compile(literal + guard + rest, rule.regex.flags)
+    except re.error:
+        return None
 
 
-def _masked_at(data: bytes, start: int) -> MaskedRef | None:
-    m = _MASKED.match(data, start, min(len(data), start + 200))
-    if m is None or len(m.group(1)) < 3:
-        return None
-    prefix = m.group(1).decode()
-    if prefix.endswith(("-", "_")):  # a bare prefix names no key
-        return None
-    line = _line_of(data, start)
-    row = _TABLE_ROW_NAME.match(line) if "|" in line else None
-    label = row.group(1) if row and not row.group(1).startswith(prefix[:3]) else None
-    return MaskedRef(prefix, m.group(2).decode(), start, label)
+def _candidate_regex(keyword: bytes, token: frozenset[int] | None) -> re.Pattern[bytes]:
+    """`keyword` in a lower-cased buffer, not after a character that surely continues a token (the same test as
+    `_is_left_boundary`, made conservative for lower-casing; the exact test still runs on every candidate)."""
+    literal = re.escape(keyword)
+    if token is None:
+        return re.compile(literal)
+    glue = bytes(c for c in range(128) if all(o in token and o in _WORDISH for o in {c, ord(chr(c).upper())}))
+    if not glue:
+        return re.compile(literal)
+    cls = b"[" + b"".join(re.escape(bytes([c])) for c in glue) + b"]"
+    return re.compile(
+        literal + b"(?:(?<!" + cls + literal + b")|(?<=\\\\[nrtbf]" + literal + b")|(?<=%[0-9a-f]{2}" + literal + b"))"
+    )
+
+
+def _has_mask(data: bytes) -> bool:
+    return any(mark in data for mark in _MASK_MARKS)
+
+
+def _masked(data: bytes) -> list[MaskedRef]:
+    """Every masked key of `data` (`sk-proj-J1•••`), found by one regex pass that costs nothing where none is."""
+    out = []
+    for m in _MASKED.finditer(data):
+        start = m.start()
+        if start and data[start - 1] in _WORDISH:
+            continue
+        if len(m.group(1)) < 3:
+            continue
+        prefix = m.group(1).decode()
+        if prefix.endswith(("-", "_")):  # a bare prefix names no key
+            continue
+        line = _line_of(data, start)
+        row = _TABLE_ROW_NAME.match(line) if "|" in line else None
+        label = row.group(1) if row and not row.group(1).startswith(prefix[:3]) else None
+        out.append(MaskedRef(prefix, m.group(2).decode(), start, label))
+    return out
 
 
 def _prefer_specific(matches: Iterable[Match]) -> list[Match]:
+    """Every match no stronger rule's match overlaps: generic rules yield to all others, and `near` rules (a value
+    recognised by its neighbour) to rules that recognise the value itself (`aws_secret_access_key = …`)."""
     ordered = sorted(matches, key=lambda m: (m.start, m.end, m.rule.id))
-    specific = [m for m in ordered if not m.rule.generic]
-    out = list(specific)
-    for m in ordered:
-        if m.rule.generic and not any(o.start < m.end and m.start < o.end for o in specific):
-            out.append(m)
+    regular = [m for m in ordered if not m.rule.generic and m.rule.near is None]
+    paired = _not_overlapping([m for m in ordered if m.rule.near is not None], regular)
+    specific = sorted(regular + paired, key=lambda m: (m.start, m.end, m.rule.id))
+    out = specific + _not_overlapping([m for m in ordered if m.rule.generic], specific)
     out.sort(key=lambda m: (m.start, m.end, m.rule.id))
     return out
+
+
+def _not_overlapping(weaker: list[Match], stronger: list[Match]) -> list[Match]:
+    """The `weaker` matches that no `stronger` one (sorted by start) overlaps: one sweep, not a pairwise check."""
+    starts = [m.start for m in stronger]
+    reach = list(itertools.accumulate((m.end for m in stronger), max))
+    kept = []
+    for m in weaker:
+        before = bisect.bisect_left(starts, m.end)  # the stronger matches starting before this one ends
+        if not before or reach[before - 1] <= m.start:
+            kept.append(m)
+    return kept
 
 
 _CONTEXT = 1000

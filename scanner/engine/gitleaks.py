@@ -1,4 +1,5 @@
-"""Gitleaks configs (`[[rules]]`) translated into keysweep rule tables, Go regex syntax included."""
+"""Gitleaks configs (`[[rules]]`) translated into keysweep rule tables; their Go (RE2) regexes run as written on
+RE2, and a Python spelling of them gives the keywords."""
 
 from __future__ import annotations
 
@@ -86,7 +87,9 @@ def _convert(rule: dict[str, Any], source: str, shared: list[str]) -> dict[str, 
         "description": str(rule.get("description") or raw_id),
         "severity": "high",
         "keywords": keywords,
-        "regex": python_regex,
+        # NOTE: compiled with RE2 (gitleaks' own engine) as written; the Python spelling only serves to derive
+        # keywords and to see whether the pattern spans lines.
+        "regex": pattern,
         "token_chars": "A-Za-z0-9_-",
     }
     if "secretGroup" in rule:
@@ -124,11 +127,7 @@ def _allow_values(table: dict[str, Any], where: str, what: str) -> list[str]:
             values = allow.get(key, [])
             if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
                 raise RuleError(f"{where}: {what}: `{key}` must be a list of strings")
-        for pattern in allow.get("regexes", []):
-            try:
-                out.append(go_to_python_regex(pattern))
-            except ValueError as exc:
-                raise RuleError(f"{where}: {what}: regex {pattern!r} cannot be translated: {exc}") from None
+        out.extend(allow.get("regexes", []))
         out.extend("(?i)" + re.escape(word) for word in allow.get("stopwords", []) if word)
     return out
 

@@ -9,8 +9,9 @@ from dataclasses import dataclass, replace
 
 from scanner.engine.decoders import decoded_spans, map_span
 from scanner.engine.detector import Detector, MaskedRef, Match
+from scanner.engine.glue import Glue, choose_reading
 from scanner.engine.inline import is_allowed_inline
-from scanner.findings import Finding, Fragment
+from scanner.findings import Finding, Fragment, secret_id
 from scanner.naming import name_hint
 
 
@@ -19,10 +20,8 @@ class Located:
     """A finding whose glued heading word may still be cut off once the whole scan is known."""
 
     finding: Finding
-    alternatives: tuple[str, ...] = ()
-    """Shorter readings of the secret, most likely first (from `Match.alternatives`)."""
-    cut: bool = False
-    """True when the first alternative is the plausible boundary even without other evidence."""
+    glue: Glue | None = None
+    """The readings without a glued heading word (from `Match.glue`), when one may be glued on."""
 
 
 def locate(detector: Detector, fragment: Fragment) -> tuple[list[Located], list[MaskedRef]]:
@@ -30,22 +29,24 @@ def locate(detector: Detector, fragment: Fragment) -> tuple[list[Located], list[
     data = fragment.data
     detection = detector.detect(data, fragment.path)
     matches, masked = detection.matches, detection.masked
-    for span in decoded_spans(data, detection.hits):
+    for span in decoded_spans(data, detection.keyword_lines):
+        inside: list[Match] = []
         for m in detector.detect(span.data, fragment.path).matches:
             start, end = map_span(span, m.start, m.end)
             if not span.whole and end - start == m.end - m.start:
                 continue  # nothing was decoded inside it: the raw pass saw it already
             if any(o.start == start and o.end == end and not o.rule.generic for o in matches):
                 continue
-            # The decoded reading wins over a raw one cut short by the escape (`whsec_abc` of
-            # `whsec_abc\/def`) and over a generic rule's reading of the encoded text.
-            matches = [
-                o for o in matches
-                if not (
-                    o.start < end and start < o.end and (o.rule is m.rule or (o.rule.generic and not m.rule.generic))
-                )
-            ]  # fmt: skip
-            matches.append(Match(m.rule, start, end, m.secret, m.alternatives, m.cut, span.how))
+            inside.append(Match(m.rule, start, end, m.secret, m.glue, span.how, m.partner))
+        # The decoded reading wins over a raw one cut short by the escape (`whsec_abc` of `whsec_abc\/def`) and
+        # over a generic rule's reading of the encoded text; every secret a base64 value holds is kept.
+        matches = [
+            o for o in matches
+            if o.decoded is not None or not any(
+                o.start < m.end and m.start < o.end and (o.rule is m.rule or (o.rule.generic and not m.rule.generic))
+                for m in inside
+            )
+        ] + inside  # fmt: skip
     if not matches:
         return [], masked
     lines = _LineIndex(data)
@@ -68,7 +69,7 @@ def locate(detector: Detector, fragment: Fragment) -> tuple[list[Located], list[
             line=line,
             column=column,
             end_column=end_column,
-            prefix=rule.prefix,
+            prefix=rule.prefix_of(m.secret),
             identifier=rule.identifier,
             kind=rule.kind,
             provider=rule.provider,
@@ -77,25 +78,35 @@ def locate(detector: Detector, fragment: Fragment) -> tuple[list[Located], list[
             decoded=m.decoded,
             blob=fragment.blob,
             name_hint=name_hint(text[: column - 1], previous, generic=rule.generic),
+            related=(secret_id(m.partner),) if m.partner else (),
         )
-        out.append(Located(finding, m.alternatives, m.cut))
+        out.append(Located(finding, m.glue))
     return out, masked
 
 
 def resolve_glue(located: Sequence[Sequence[Located]]) -> list[list[Finding]]:
-    """Cut glued heading words off: where the shorter secret appears cleanly anywhere in the scan, or where
-    plausible on its own. Groups (one per source) keep their shape."""
-    clean = {item.finding.secret for group in located for item in group if not item.alternatives}
-    return [[_cut(item, clean) for item in group] for group in located]
+    """Cut glued heading words off where the scan holds evidence (`scanner.engine.glue`); a value that cannot
+    stand alone and has none is dropped. Groups (one per source) keep their shape."""
+    # Seen whole: a value with nothing glued right after it, whether or not a shorter reading would also fit.
+    clean = {item.finding.secret for group in located for item in group if item.glue is None or item.glue.standalone}
+    out = []
+    for group in located:
+        kept = []
+        for item in group:
+            finding = _resolved(item, clean)
+            if finding is not None:
+                kept.append(finding)
+        out.append(kept)
+    return out
 
 
-def _cut(item: Located, clean: set[str]) -> Finding:
+def _resolved(item: Located, clean: set[str]) -> Finding | None:
     finding = item.finding
-    if not item.alternatives:
+    if item.glue is None:
         return finding
-    chosen = next((a for a in item.alternatives if a in clean), item.alternatives[0] if item.cut else None)
-    if chosen is None:
-        return finding
+    chosen = choose_reading(finding.secret, item.glue, clean)
+    if chosen is None or chosen == finding.secret:
+        return finding if chosen else None
     cut = len(finding.secret) - len(chosen)
     return replace(finding, secret=chosen, end_column=finding.end_column - cut)
 

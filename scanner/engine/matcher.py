@@ -1,7 +1,9 @@
-"""The one pass over the bytes: every rule keyword found at once, by hyperscan or by the pure-Python fallback.
+"""The one pass over the bytes: which rule keywords a buffer holds, by hyperscan or by the pure-Python fallback.
 
-Both backends report the same thing, the sorted set of (keyword index, start offset) of every
-case-insensitive occurrence of every keyword, overlaps included, so results cannot depend on which ran.
+Both backends answer the same question, the set of keyword indexes that occur at least once (ASCII
+case-insensitively), so results cannot depend on which ran. Where each keyword occurs is then found by the
+detector at C speed (`bytes.find` on the lower-cased buffer, or the rule's own regex), one step per line or per
+candidate, never one Python object per keyword hit: a buffer of ten million near-misses costs no memory.
 """
 
 from __future__ import annotations
@@ -11,64 +13,65 @@ from typing import Protocol
 
 
 class KeywordMatcher(Protocol):
-    """Finds every occurrence of every keyword."""
+    """Tells which keywords occur in a buffer."""
 
     name: str
 
-    def find(self, data: bytes) -> list[tuple[int, int]]:
-        """Sorted (start offset, keyword index) pairs."""
+    def present(self, data: bytes, lowered: bytes) -> frozenset[int]:
+        """Indexes of the keywords occurring in `data` (`lowered` is `data.lower()`, for backends that want it)."""
         ...
 
 
 class PythonMatcher:
-    """Pure Python: `bytes.find` over the ASCII-lower-cased data, one C-speed sweep per keyword."""
+    """Pure Python: one C-speed substring search of the ASCII-lower-cased data per keyword."""
 
     name = "python"
 
     def __init__(self, keywords: Sequence[str]) -> None:
         self._keywords = [k.encode() for k in keywords]
 
-    def find(self, data: bytes) -> list[tuple[int, int]]:
-        # bytes.lower() only folds ASCII, so offsets stay those of `data`.
-        lowered = data.lower()
-        hits: list[tuple[int, int]] = []
-        for index, keyword in enumerate(self._keywords):
-            start = lowered.find(keyword)
-            while start != -1:
-                hits.append((start, index))
-                start = lowered.find(keyword, start + 1)
-        hits.sort()
-        return hits
+    def present(self, data: bytes, lowered: bytes) -> frozenset[int]:
+        # NOTE: a keyword one of whose bytes is absent cannot occur; a one-byte search is a memchr, far cheaper
+        # than a substring search over repetitive data (a flood of `AKIA`), so each byte is asked once first.
+        has: dict[int, bool] = {}
+
+        def holds(byte: int) -> bool:
+            if byte not in has:
+                has[byte] = bytes((byte,)) in lowered
+            return has[byte]
+
+        return frozenset(
+            i for i, keyword in enumerate(self._keywords) if all(map(holds, keyword)) and keyword in lowered
+        )
 
 
 class HyperscanMatcher:
-    """Hyperscan: all keywords in one literal database, one scan of the data."""
+    """Hyperscan: all keywords in one literal database, one scan of the data, one report per keyword at most."""
 
     name = "hyperscan"
 
     def __init__(self, keywords: Sequence[str]) -> None:
         import hyperscan
 
-        self._lengths = [len(k.encode()) for k in keywords]
         self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        # NOTE: SINGLEMATCH: a keyword is reported once however often it occurs, so a flood of hits costs no
+        # Python callbacks.
         self._db.compile(
             expressions=[k.encode() for k in keywords],
             ids=list(range(len(keywords))),
-            flags=[hyperscan.HS_FLAG_CASELESS] * len(keywords),
+            flags=[hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH] * len(keywords),
             literal=True,
         )
         self._scratch = hyperscan.Scratch(self._db)
 
-    def find(self, data: bytes) -> list[tuple[int, int]]:
-        hits: list[tuple[int, int]] = []
-        lengths = self._lengths
+    def present(self, data: bytes, lowered: bytes) -> frozenset[int]:
+        found: set[int] = set()
 
-        def on_match(index: int, _from: int, to: int, _flags: int, _ctx: object) -> None:
-            hits.append((to - lengths[index], index))
+        def on_match(index: int, _from: int, _to: int, _flags: int, _ctx: object) -> None:
+            found.add(index)
 
         self._db.scan(data, match_event_handler=on_match, scratch=self._scratch)
-        hits.sort()
-        return hits
+        return frozenset(found)
 
 
 def make_matcher(keywords: Sequence[str], backend: str = "auto") -> KeywordMatcher:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import stat
+import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from scanner.engine.rule import Rule, compile_rule, rule_files
 from scanner.errors import RuleError
-from scanner.toml_file import read_toml
+
+MAX_RULE_FILE = 4 * 1024 * 1024
+"""Bytes; a rule file is data a person writes, and reading must not hang on `/dev/zero`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,19 +36,43 @@ def bundled_rules_dir() -> Path:
     return installed if installed.is_dir() else package.parent / "rules"
 
 
-def load_rule_file(path: Path) -> list[Rule]:
-    """Compile every rule of one TOML file (keysweep's `[[rule]]` schema or a gitleaks config)."""
-    data = read_toml(path, RuleError, "rule file")
+def load_rule_file(path: Path, *, user: bool = True) -> list[Rule]:
+    """Compile every rule of one TOML file (keysweep's `[[rule]]` schema or a gitleaks config).
+
+    `user` files (every file but the bundled ones) compile their regexes with RE2 (linear time).
+    """
+    data = read_rule_file(path)
     if "rule" in data:
         tables = data["rule"]
-        if not isinstance(tables, list):
+        if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
             raise RuleError(f"{path}: `rule` must be an array of tables ([[rule]])")
-        return [compile_rule(t, str(path)) for t in tables]
+        return [compile_rule(t, str(path), user=user) for t in tables]
     if "rules" in data:
         from scanner.engine.gitleaks import convert_gitleaks_rules
 
-        return [compile_rule(t, str(path)) for t in convert_gitleaks_rules(data, str(path))]
+        return [compile_rule(t, str(path), user=True) for t in convert_gitleaks_rules(data, str(path))]
     raise RuleError(f"{path}: no [[rule]] tables (keysweep) or [[rules]] tables (gitleaks) found")
+
+
+def read_rule_file(path: Path) -> dict[str, Any]:
+    """The parsed TOML of a rule file: a regular file of at most MAX_RULE_FILE bytes (never a device or a FIFO,
+    which could hang the scan), every problem one RuleError naming the file."""
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise RuleError(f"{path}: a rule file must be a regular file (this is a device, FIFO or socket)")
+        if info.st_size > MAX_RULE_FILE:
+            raise RuleError(f"{path}: rule file is {info.st_size} bytes; rule files are at most {MAX_RULE_FILE}")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_RULE_FILE + 1)
+    except OSError as exc:
+        raise RuleError(f"{path}: cannot read rule file: {exc.strerror}") from None
+    if len(raw) > MAX_RULE_FILE:
+        raise RuleError(f"{path}: rule file is over {MAX_RULE_FILE} bytes")
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise RuleError(f"{path}: not valid TOML: {exc}") from None
 
 
 def load_ruleset(extra: Iterable[Path] = (), disabled: Iterable[str] = (), *, bundled: bool = True) -> RuleSet:
@@ -55,7 +84,7 @@ def load_ruleset(extra: Iterable[Path] = (), disabled: Iterable[str] = (), *, bu
     rules: dict[str, Rule] = {}
     origin: dict[str, str] = {}
     for file in rule_files(bundled_rules_dir()) if bundled else []:
-        for rule in load_rule_file(file):
+        for rule in load_rule_file(file, user=False):
             rules[rule.id] = rule
     for path in extra:
         for file in rule_files(path) if path.is_dir() else [path]:
@@ -76,13 +105,13 @@ def compile_each(path: Path) -> tuple[list[Rule], list[str]]:
 
     Unreadable files and gitleaks configs fail as `load_rule_file` does.
     """
-    tables = read_toml(path, RuleError, "rule file").get("rule")
-    if not isinstance(tables, list):
+    tables = read_rule_file(path).get("rule")
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
         return load_rule_file(path), []
     compiled, problems = [], []
     for table in tables:
         try:
-            compiled.append(compile_rule(table, str(path)))
+            compiled.append(compile_rule(table, str(path), user=True))
         except RuleError as exc:
             problems.append(str(exc))
     return compiled, problems

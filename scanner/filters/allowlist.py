@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from scanner.filters import Filtered, ScanScope
 from scanner.findings import Finding
@@ -14,11 +14,14 @@ from scanner.findings import Finding
 class AllowedValues:
     """Values a team has declared not secret (test keys, documented examples of its own)."""
 
-    patterns: tuple[re.Pattern[str], ...]
+    patterns: tuple[Any, ...]
+    """RE2 patterns: a committed config must not be able to make a scan hang (`scanner.linear_regex`)."""
 
     @classmethod
     def compile(cls, patterns: Iterable[str]) -> AllowedValues:
-        return cls(tuple(re.compile(p) for p in patterns))
+        from scanner.linear_regex import compile_linear
+
+        return cls(tuple(compile_linear(p) for p in patterns))
 
     def is_allowed_value(self, finding: Finding) -> bool:
         return any(p.search(finding.secret) for p in self.patterns)

@@ -1,0 +1,122 @@
+"""Unanchored rules: the rule's regex over each line that holds one of its keywords, one step per line, never
+one per keyword hit; where such lines are dense, one regex pass over them with the same per-line results."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+
+from scanner.engine.rule import RegexMatch, Rule
+
+# NOTE: keyword hits per byte above which one pass over the lines beats a step per line (a flood of `token\n`).
+_DENSE = 1 / 256
+
+
+def keyword_lines(
+    lowered: bytes, keywords: tuple[bytes, ...], start: int = 0, stop: int | None = None
+) -> Iterator[tuple[int, int]]:
+    """(line start, first keyword hit) of each line holding one of `keywords` (a hit in [start, stop)), in order,
+    each line once.
+
+    A k-way merge of `bytes.find` cursors, one step per line: a line of a million hits costs one step.
+    """
+    stop = len(lowered) if stop is None else stop
+    cursors = {k: lowered.find(k, start, stop) for k in keywords}
+    pos = start
+    while True:
+        for k, at in cursors.items():
+            if at != -1 and at < pos:
+                cursors[k] = lowered.find(k, pos, stop)
+        hits = [at for at in cursors.values() if at != -1]
+        if not hits:
+            return
+        hit = min(hits)
+        yield lowered.rfind(b"\n", 0, hit) + 1, hit
+        end = lowered.find(b"\n", hit)
+        if end == -1:
+            return
+        pos = end + 1
+
+
+def unanchored_matches(rule: Rule, data: bytes, lowered: bytes, keywords: tuple[bytes, ...]) -> Iterator[RegexMatch]:
+    """Matches on each line holding a keyword (or, past a 4096-byte `window`, a window from that line)."""
+    one_pass = _one_pass_regex(rule) if rule.window <= 4096 else None
+    if one_pass is not None and sum(lowered.count(k) for k in keywords) > len(data) * _DENSE:
+        yield from _dense(rule, one_pass, data, lowered, keywords)
+        return
+    for line_start, hit in keyword_lines(lowered, keywords):
+        yield from _on_line(rule, data, line_start, hit)
+
+
+def _on_line(rule: Rule, data: bytes, line_start: int, hit: int) -> Iterator[RegexMatch]:
+    end = data.find(b"\n", hit)
+    hi = min(len(data), hit + rule.window) if end == -1 or rule.window > 4096 else end
+    return rule.regex.finditer(data, line_start, max(hi, hit))
+
+
+def _one_pass_regex(rule: Rule) -> re.Pattern[bytes] | None:
+    """The rule's regex as one pass over many lines must see it: `$` at each line end, as a line's end is the
+    end of the text the per-line path gives it. None where that is not the same (`^`, `\\A`, `\\Z`, RE2)."""
+    if not isinstance(rule.regex, re.Pattern):
+        return None
+    return _multiline(rule.regex.pattern, rule.regex.flags)
+
+
+@functools.cache
+def _multiline(pattern: bytes, flags: int) -> re.Pattern[bytes] | None:
+    if flags & re.MULTILINE or _has_text_anchor(pattern):
+        return None
+    return re.compile(pattern, flags | re.MULTILINE)
+
+
+def _has_text_anchor(pattern: bytes) -> bool:
+    """Whether `pattern` uses `^`, `\\A` or `\\Z` outside a character class (they mean the text's ends)."""
+    i, in_class = 0, False
+    while i < len(pattern):
+        c = pattern[i : i + 1]
+        if c == b"\\":
+            if not in_class and pattern[i + 1 : i + 2] in (b"A", b"Z"):
+                return True
+            i += 2
+            continue
+        if in_class:
+            in_class = c != b"]"
+        elif c == b"[":
+            in_class = True
+            i += 1
+            if pattern[i : i + 1] == b"^":
+                i += 1
+            if pattern[i : i + 1] == b"]":
+                i += 1
+            continue
+        elif c == b"^":
+            return True
+        i += 1
+    return False
+
+
+def _dense(
+    rule: Rule, regex: re.Pattern[bytes], data: bytes, lowered: bytes, keywords: tuple[bytes, ...]
+) -> Iterator[RegexMatch]:
+    """The per-line results from one pass over the ended lines: a match within one line counts if its line holds
+    a keyword; a match across lines sends those lines to the per-line path, as does an unended last line (where
+    the per-line path looks only `window` bytes past the keyword)."""
+    pos = min(at for at in (lowered.find(k) for k in keywords) if at != -1)
+    pos = lowered.rfind(b"\n", 0, pos) + 1
+    ended = data.rfind(b"\n") + 1  # the ended lines are data[:ended]
+    while pos < ended and (m := regex.search(data, pos, ended)) is not None:
+        line_start = data.rfind(b"\n", 0, m.start()) + 1
+        line_end = data.find(b"\n", m.start(), ended)
+        if m.end() <= line_end:
+            if any(lowered.find(k, line_start, line_end) != -1 for k in keywords):
+                yield m
+            pos = m.end() if m.end() > m.start() else m.end() + 1
+            continue
+        # Across lines: those lines exactly as the per-line path sees them.
+        last = data.find(b"\n", max(m.end() - 1, m.start()), ended)
+        for start, hit in keyword_lines(lowered, keywords, line_start, last):
+            yield from _on_line(rule, data, start, hit)
+        pos = last + 1
+    for start, hit in keyword_lines(lowered, keywords, max(pos, ended)):
+        yield from _on_line(rule, data, start, hit)

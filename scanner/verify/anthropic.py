@@ -10,7 +10,6 @@ OAuth tokens (`sk-ant-oat01-`, `sk-ant-ort01-`) are for Claude apps, not the API
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from scanner.findings import Finding
@@ -18,25 +17,20 @@ from scanner.verify.verifier import (
     Answer,
     Credential,
     MalformedAnswer,
-    Planned,
     Probe,
+    SingleSecretVerifier,
     Verdict,
     by_status,
     json_object,
-    retry_after,
-    single_secrets,
     text_field,
 )
 
 API_VERSION = "2023-06-01"
 
 
-class Anthropic:
+class Anthropic(SingleSecretVerifier):
     provider = "anthropic"
     default_url = "https://api.anthropic.com"
-
-    def plan(self, findings: Sequence[Finding]) -> Planned:
-        return single_secrets(findings, self.provider, _why_not)
 
     def probe(self, credential: Credential, base_url: str, now: datetime) -> Probe:
         path = "/v1/organizations/me" if credential.kind == "admin-key" else "/v1/models"
@@ -53,11 +47,7 @@ class Anthropic:
             return by_status(answer, answer.asked, text_field(body, "name"))
         raise MalformedAnswer("neither a models list nor an organization")
 
-    def rate_limit_wait(self, answer: Answer, now: float) -> float | None:
-        return retry_after(answer, now)
-
-
-def _why_not(f: Finding) -> str | None:
-    if f.kind in ("api-key", "admin-key"):
-        return None
-    return f"an Anthropic {f.kind} does not authenticate with x-api-key"
+    def why_not(self, finding: Finding) -> str | None:
+        if finding.kind in ("api-key", "admin-key"):
+            return None
+        return f"an Anthropic {finding.kind} does not authenticate with x-api-key"

@@ -11,40 +11,35 @@ https://docs.github.com/en/rest/authentication/authenticating-to-the-rest-api â€
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from scanner.findings import Finding
 from scanner.verify.verifier import (
     Answer,
     Credential,
-    Planned,
     Probe,
+    SingleSecretVerifier,
     Verdict,
+    bearer,
     by_status,
-    header_wait,
     json_object,
-    single_secrets,
+    reset_wait,
     text_field,
 )
 
 API_VERSION = "2022-11-28"
 
 
-class GitHub:
+class GitHub(SingleSecretVerifier):
     provider = "github"
     default_url = "https://api.github.com"
 
-    def plan(self, findings: Sequence[Finding]) -> Planned:
-        return single_secrets(findings, self.provider, _why_not)
-
     def probe(self, credential: Credential, base_url: str, now: datetime) -> Probe:
-        headers = {
-            "Authorization": f"Bearer {credential.secret}",
-            "Accept": "application/vnd.github+json",
-            "X-GitHub-Api-Version": API_VERSION,
-        }
-        return Probe("GET", f"{base_url}/user", headers)
+        return Probe(
+            "GET",
+            f"{base_url}/user",
+            bearer(credential.secret, Accept="application/vnd.github+json", **{"X-GitHub-Api-Version": API_VERSION}),
+        )
 
     def judge(self, answer: Answer) -> Verdict:
         account = text_field(json_object(answer), "login") if answer.status == 200 else None
@@ -54,17 +49,11 @@ class GitHub:
         limited = answer.status == 429 or (answer.status == 403 and answer.headers.get("x-ratelimit-remaining") == "0")
         if not limited:
             return None
-        if "retry-after" in answer.headers:
-            return header_wait(answer.headers["retry-after"], now)
-        try:
-            return max(0.0, float(answer.headers["x-ratelimit-reset"]) - now)
-        except (KeyError, ValueError):
-            return 60.0
+        return reset_wait(answer, now, absent=60.0)
 
-
-def _why_not(f: Finding) -> str | None:
-    if f.kind != "github-token":
-        return f"a GitHub {f.kind} cannot call the API on its own"
-    if f.secret.startswith("ghr_"):
-        return "a GitHub refresh token only mints access tokens; it cannot call the API"
-    return None
+    def why_not(self, finding: Finding) -> str | None:
+        if finding.kind != "github-token":
+            return f"a GitHub {finding.kind} cannot call the API on its own"
+        if finding.secret.startswith("ghr_"):
+            return "a GitHub refresh token only mints access tokens; it cannot call the API"
+        return None

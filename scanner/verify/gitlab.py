@@ -9,7 +9,6 @@ Runner, deploy, feed, trigger, CI job and agent tokens cannot call this endpoint
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from scanner.findings import Finding
@@ -19,25 +18,20 @@ from scanner.verify.verifier import (
     Answer,
     Credential,
     MalformedAnswer,
-    Planned,
     Probe,
+    SingleSecretVerifier,
     Verdict,
     by_status,
     json_object,
-    retry_after,
-    single_secrets,
     text_field,
 )
 
 WHAT = "GET /api/v4/personal_access_tokens/self"
 
 
-class GitLab:
+class GitLab(SingleSecretVerifier):
     provider = "gitlab"
     default_url = "https://gitlab.com"
-
-    def plan(self, findings: Sequence[Finding]) -> Planned:
-        return single_secrets(findings, self.provider, _why_not)
 
     def probe(self, credential: Credential, base_url: str, now: datetime) -> Probe:
         return Probe("GET", f"{base_url}/api/v4/personal_access_tokens/self", {"PRIVATE-TOKEN": credential.secret})
@@ -55,13 +49,11 @@ class GitLab:
             return Verdict(REVOKED, "inactive", f"{WHAT} answered 200: the token is {state}", name)
         return Verdict(LIVE, "authenticated", f"{WHAT} answered 200: the token is active", name)
 
-    def rate_limit_wait(self, answer: Answer, now: float) -> float | None:
-        return retry_after(answer, now)
-
-
-def _why_not(f: Finding) -> str | None:
-    if f.kind == "gitlab-token" and (f.secret.startswith("glpat-") or f.rule_id == "gitlab-legacy-token"):
-        return None
-    if "-glpat-" in f.secret:
-        return "an instance-prefixed token belongs to a self-managed GitLab; gitlab.com would not know it"
-    return f"a GitLab {f.kind} of this type cannot call /personal_access_tokens/self"
+    def why_not(self, finding: Finding) -> str | None:
+        if finding.kind == "gitlab-token" and (
+            finding.secret.startswith("glpat-") or finding.rule_id == "gitlab-legacy-token"
+        ):
+            return None
+        if "-glpat-" in finding.secret:
+            return "an instance-prefixed token belongs to a self-managed GitLab; gitlab.com would not know it"
+        return f"a GitLab {finding.kind} of this type cannot call /personal_access_tokens/self"

@@ -8,36 +8,30 @@ credentials in Authorization header" for an unknown or revoked token; 429 with `
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
-from scanner.findings import Finding
 from scanner.verify.verifier import (
     Answer,
     Credential,
     MalformedAnswer,
-    Planned,
     Probe,
+    SingleSecretVerifier,
     Verdict,
+    bearer,
     by_status,
     json_object,
-    retry_after,
-    single_secrets,
     text_field,
 )
 
 WHAT = "GET /api/whoami-v2"
 
 
-class HuggingFace:
+class HuggingFace(SingleSecretVerifier):
     provider = "huggingface"
     default_url = "https://huggingface.co"
 
-    def plan(self, findings: Sequence[Finding]) -> Planned:
-        return single_secrets(findings, self.provider, lambda f: None)
-
     def probe(self, credential: Credential, base_url: str, now: datetime) -> Probe:
-        return Probe("GET", f"{base_url}/api/whoami-v2", {"Authorization": f"Bearer {credential.secret}"})
+        return Probe("GET", f"{base_url}/api/whoami-v2", bearer(credential.secret))
 
     def judge(self, answer: Answer) -> Verdict:
         if answer.status != 200:
@@ -46,6 +40,3 @@ class HuggingFace:
         if who.get("type") not in ("user", "org", "app"):
             raise MalformedAnswer('`type` must be "user", "org" or "app"')
         return by_status(answer, WHAT, text_field(who, "name"))
-
-    def rate_limit_wait(self, answer: Answer, now: float) -> float | None:
-        return retry_after(answer, now)

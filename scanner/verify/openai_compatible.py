@@ -11,7 +11,6 @@ Errors are `{"error": {"message", "type", "code"}}`; 429 honours `Retry-After`, 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from scanner.findings import Finding
@@ -19,28 +18,25 @@ from scanner.verify.verifier import (
     Answer,
     Credential,
     MalformedAnswer,
-    Planned,
     Probe,
+    SingleSecretVerifier,
     Verdict,
+    bearer,
     by_status,
     header_wait,
     json_object,
-    single_secrets,
 )
 
 KEYS = frozenset({"project-key", "service-account-key", "user-key", "legacy-key", "admin-key"})
 
 
-class OpenAICompatible:
+class OpenAICompatible(SingleSecretVerifier):
     provider = "openai-compatible"
     default_url = "https://api.openai.com/v1"
 
-    def plan(self, findings: Sequence[Finding]) -> Planned:
-        return single_secrets(findings, self.provider, _why_not)
-
     def probe(self, credential: Credential, base_url: str, now: datetime) -> Probe:
         path = "/organization/projects?limit=1" if credential.kind == "admin-key" else "/models"
-        return Probe("GET", f"{base_url}{path}", {"Authorization": f"Bearer {credential.secret}"})
+        return Probe("GET", f"{base_url}{path}", bearer(credential.secret))
 
     def judge(self, answer: Answer) -> Verdict:
         if answer.status == 200:
@@ -56,8 +52,7 @@ class OpenAICompatible:
             return header_wait(answer.headers["retry-after"], now)
         return header_wait(answer.headers.get("x-ratelimit-reset"), now)
 
-
-def _why_not(f: Finding) -> str | None:
-    if f.kind in KEYS:
-        return None
-    return f"an OpenAI-compatible {f.kind} cannot call the API (a webhook secret only signs deliveries)"
+    def why_not(self, finding: Finding) -> str | None:
+        if finding.kind in KEYS:
+            return None
+        return f"an OpenAI-compatible {finding.kind} cannot call the API (a webhook secret only signs deliveries)"

@@ -9,35 +9,30 @@ without the permission (live); 429 with `X-RateLimit-Reset`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
-from scanner.findings import Finding
 from scanner.verify.verifier import (
     Answer,
     Credential,
     MalformedAnswer,
-    Planned,
     Probe,
+    SingleSecretVerifier,
     Verdict,
+    bearer,
     by_status,
-    header_wait,
     json_object,
-    single_secrets,
+    reset_wait,
 )
 
 WHAT = "GET /v3/scopes"
 
 
-class SendGrid:
+class SendGrid(SingleSecretVerifier):
     provider = "sendgrid"
     default_url = "https://api.sendgrid.com"
 
-    def plan(self, findings: Sequence[Finding]) -> Planned:
-        return single_secrets(findings, self.provider, lambda f: None)
-
     def probe(self, credential: Credential, base_url: str, now: datetime) -> Probe:
-        return Probe("GET", f"{base_url}/v3/scopes", {"Authorization": f"Bearer {credential.secret}"})
+        return Probe("GET", f"{base_url}/v3/scopes", bearer(credential.secret))
 
     def judge(self, answer: Answer) -> Verdict:
         if answer.status == 200 and not isinstance(json_object(answer).get("scopes"), list):
@@ -47,9 +42,4 @@ class SendGrid:
     def rate_limit_wait(self, answer: Answer, now: float) -> float | None:
         if answer.status != 429:
             return None
-        if "retry-after" in answer.headers:
-            return header_wait(answer.headers["retry-after"], now)
-        try:
-            return max(0.0, float(answer.headers["x-ratelimit-reset"]) - now)
-        except (KeyError, ValueError):
-            return 1.0
+        return reset_wait(answer, now, absent=1.0)

@@ -11,7 +11,6 @@ dead) or a transient error (`internal_error`, `fatal_error`, `ratelimited`). Tok
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from datetime import datetime
 
 from scanner.findings import Finding
@@ -22,12 +21,11 @@ from scanner.verify.verifier import (
     Answer,
     Credential,
     MalformedAnswer,
-    Planned,
     Probe,
+    SingleSecretVerifier,
     Verdict,
+    bearer,
     json_object,
-    retry_after,
-    single_secrets,
 )
 
 WHAT = "POST /api/auth.test"
@@ -38,18 +36,12 @@ browser tokens and cookies (`xoxc-`, `xoxd-`) cannot call the Web API on their o
 _CODE = re.compile(r"^[a-z0-9_]{1,64}$")
 
 
-class Slack:
+class Slack(SingleSecretVerifier):
     provider = "slack"
     default_url = "https://slack.com/api"
 
-    def plan(self, findings: Sequence[Finding]) -> Planned:
-        return single_secrets(findings, self.provider, _why_not)
-
     def probe(self, credential: Credential, base_url: str, now: datetime) -> Probe:
-        headers = {
-            "Authorization": f"Bearer {credential.secret}",
-            "Content-Type": "application/x-www-form-urlencoded",
-        }
+        headers = bearer(credential.secret, **{"Content-Type": "application/x-www-form-urlencoded"})
         return Probe("POST", f"{base_url}/auth.test", headers)
 
     def judge(self, answer: Answer) -> Verdict:
@@ -71,13 +63,11 @@ class Slack:
             return Verdict(UNKNOWN, "rate-limited", f"{WHAT} answered ratelimited")
         return Verdict(UNKNOWN, "unexpected-answer", f"{WHAT} answered {code}")
 
-    def rate_limit_wait(self, answer: Answer, now: float) -> float | None:
-        return retry_after(answer, now)
-
-
-def _why_not(f: Finding) -> str | None:
-    if f.kind == "slack-token" and f.secret.startswith(USABLE):
-        return None
-    if f.kind == "webhook-url":
-        return "a Slack webhook URL can only post messages; keysweep does not post to check it"
-    return "this kind of Slack token cannot call auth.test on its own (a refresh token, a browser token or a cookie)"
+    def why_not(self, finding: Finding) -> str | None:
+        if finding.kind == "slack-token" and finding.secret.startswith(USABLE):
+            return None
+        if finding.kind == "webhook-url":
+            return "a Slack webhook URL can only post messages; keysweep does not post to check it"
+        return (
+            "this kind of Slack token cannot call auth.test on its own (a refresh token, a browser token or a cookie)"
+        )

@@ -10,7 +10,6 @@ requests. Error messages quote part of the key, so keysweep never repeats them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from scanner.findings import Finding
@@ -18,27 +17,23 @@ from scanner.verify.verifier import (
     Answer,
     Credential,
     MalformedAnswer,
-    Planned,
     Probe,
+    SingleSecretVerifier,
     Verdict,
+    bearer,
     by_status,
     json_object,
-    retry_after,
-    single_secrets,
 )
 
 USABLE = ("sk_live_", "rk_live_", "sk_test_", "rk_test_")
 
 
-class Stripe:
+class Stripe(SingleSecretVerifier):
     provider = "stripe"
     default_url = "https://api.stripe.com"
 
-    def plan(self, findings: Sequence[Finding]) -> Planned:
-        return single_secrets(findings, self.provider, _why_not)
-
     def probe(self, credential: Credential, base_url: str, now: datetime) -> Probe:
-        return Probe("GET", f"{base_url}/v1/balance", {"Authorization": f"Bearer {credential.secret}"})
+        return Probe("GET", f"{base_url}/v1/balance", bearer(credential.secret))
 
     def judge(self, answer: Answer) -> Verdict:
         if answer.status == 200:
@@ -49,11 +44,7 @@ class Stripe:
             return by_status(answer, f"{answer.asked} ({mode})")
         return by_status(answer, answer.asked)
 
-    def rate_limit_wait(self, answer: Answer, now: float) -> float | None:
-        return retry_after(answer, now)
-
-
-def _why_not(f: Finding) -> str | None:
-    if f.secret.startswith(USABLE):
-        return None
-    return "only Stripe secret and restricted keys (sk_, rk_) can call the API"
+    def why_not(self, finding: Finding) -> str | None:
+        if finding.secret.startswith(USABLE):
+            return None
+        return "only Stripe secret and restricted keys (sk_, rk_) can call the API"

@@ -109,6 +109,32 @@ class Verifier(Protocol):
         ...
 
 
+class SingleSecretVerifier:
+    """The shape of every verifier that checks one secret per call (all but the pairs' AWS and Twilio).
+
+    One credential per distinct secret, minus those `why_not` says the provider cannot check; a 429 waits as its
+    `Retry-After` says. A provider module subclasses it and writes `probe` and `judge`.
+    """
+
+    provider: str
+    default_url: str
+
+    def plan(self, findings: Sequence[Finding]) -> Planned:
+        return single_secrets(findings, self.provider, self.why_not)
+
+    def why_not(self, finding: Finding) -> str | None:
+        """Why this provider cannot check `finding` (a token type its endpoint refuses), or None."""
+        return None
+
+    def rate_limit_wait(self, answer: Answer, now: float) -> float | None:
+        return retry_after(answer, now)
+
+
+def bearer(secret: str, **more: str) -> dict[str, str]:
+    """Request headers carrying `secret` as an OAuth bearer token (RFC 6750 §2.1), and `more` headers."""
+    return {"Authorization": f"Bearer {secret}", **more}
+
+
 def single_secrets(findings: Sequence[Finding], provider: str, usable: Callable[[Finding], str | None]) -> Planned:
     """One credential per distinct secret; `usable` returns why a finding cannot be checked, or None."""
     planned = Planned()
@@ -171,6 +197,16 @@ def retry_after(answer: Answer, now: float) -> float | None:
     if answer.status != 429:
         return None
     return header_wait(answer.headers.get("retry-after"), now)
+
+
+def reset_wait(answer: Answer, now: float, absent: float) -> float:
+    """The wait `Retry-After` asks for, else until `X-RateLimit-Reset` (epoch seconds), else `absent` seconds."""
+    if "retry-after" in answer.headers:
+        return header_wait(answer.headers["retry-after"], now)
+    try:
+        return max(0.0, float(answer.headers["x-ratelimit-reset"]) - now)
+    except (KeyError, ValueError):
+        return absent
 
 
 def header_wait(value: str | None, now: float) -> float:

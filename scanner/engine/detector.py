@@ -212,11 +212,11 @@ def _masked_at(data: bytes, start: int) -> MaskedRef | None:
 
 
 def _prefer_specific(matches: Iterable[Match]) -> list[Match]:
+    """Specific rules win over generic ones on overlapping spans; of generic ones, the first (by position, id)."""
     ordered = sorted(matches, key=lambda m: (m.start, m.end, m.rule.id))
-    specific = [m for m in ordered if not m.rule.generic]
-    out = list(specific)
+    out = [m for m in ordered if not m.rule.generic]
     for m in ordered:
-        if m.rule.generic and not any(o.start < m.end and m.start < o.end for o in specific):
+        if m.rule.generic and not any(o.start < m.end and m.start < o.end for o in out):
             out.append(m)
     out.sort(key=lambda m: (m.start, m.end, m.rule.id))
     return out

@@ -16,8 +16,9 @@ DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
 class Settings:
     """Everything a scan needs to know, resolved once and passed down (no globals)."""
 
-    fail_on: Severity = Severity.LOW
-    """Findings at or above this severity make `scan` exit 1."""
+    fail_on: Severity = Severity.MEDIUM
+    """Findings at or above this severity make `scan` exit 1. Test and sandbox keys are `low` and identifiers,
+    publishable keys and password hashes `info`, so by default they are reported but never fail the gate."""
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     """Files (and git blobs) larger than this many bytes are skipped and listed in the summary."""
     rule_paths: tuple[Path, ...] = ()

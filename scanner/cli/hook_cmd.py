@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 @click.option(
     "--fail-on",
     type=click.Choice(["info", "low", "medium", "high", "critical"], case_sensitive=False),
-    help="Block only on findings at or above this severity.",
+    help="Block only on findings at or above this severity (default: medium).",
 )
 def hook(files: tuple[str, ...], config_file: Path | None, baseline: Path | None, fail_on: str | None) -> int:
     """Block a commit that adds a secret.

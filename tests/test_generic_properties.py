@@ -1,5 +1,6 @@
 """Properties of the generic rules: a random value assigned to any credential-style name, in any idiom a
-configuration or a program writes an assignment in, is found exactly; a hex or base64 value under a name that
+configuration or a program writes an assignment in, is found exactly (by a generic rule, or by the specific rule
+that knows the name: `define('DB_PASSWORD', …)` is WordPress's); a hex or base64 value under a name that
 says hash, digest, checksum, pagination, idempotency or CSRF is never reported, in any idiom."""
 
 from __future__ import annotations
@@ -152,7 +153,6 @@ def test_a_random_value_under_any_credential_name_in_any_idiom_is_found_exactly(
     text = render(idiom, [*qualifier, *tail], style, value)
     found = findings(text)
     assert [s for _, s in found] == [value], f"{text!r} gave {found}"
-    assert found[0][0].startswith("generic-")
 
 
 @pytest.mark.parametrize("idiom", IDIOM_NAMES)
@@ -170,7 +170,6 @@ def test_a_password_under_any_password_name_in_any_idiom_is_found_exactly(
     text = render(idiom, [*qualifier, *tail], style, value)
     found = findings(text)
     assert [s for _, s in found] == [value], f"{text!r} gave {found}"
-    assert found[0][0] in ("generic-password", "generic-xml-secret")
 
 
 @pytest.mark.parametrize("idiom", IDIOM_NAMES)

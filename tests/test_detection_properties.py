@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import os
+import random
 
 import pytest
 from hypothesis import HealthCheck, Phase, assume, given, settings
@@ -131,3 +132,24 @@ def test_every_anchored_rule_window_covers_its_longest_match() -> None:
         if rule.anchored and longest > rule.window:
             too_short.append((rule.id, longest, rule.window))
     assert too_short == []
+
+
+def test_every_unanchored_rule_window_covers_its_longest_match() -> None:
+    """On a text's last line with no newline after it, an unanchored rule reads `window` bytes past its keyword
+    (scanner/engine/lines.py), so a window shorter than the longest match cuts the longest values there."""
+    import re._parser as sre_parse  # NOTE: the parser's width bounds; a test-time check, not engine code
+
+    too_short = []
+    for rule in RULESET.rules:
+        longest = sre_parse.parse(rule.regex.pattern.decode()).getwidth()[1]
+        if not rule.anchored and longest > rule.window:
+            too_short.append((rule.id, longest, rule.window))
+    assert too_short == []
+
+
+@pytest.mark.parametrize("ending", ["", "\n"])
+def test_the_longest_rails_secret_on_a_last_line_is_found_whole(ending: str) -> None:
+    rng = random.Random(9)
+    value = "".join(rng.choice("0123456789abcdef") for _ in range(256))
+    text = f"x = SECRET_KEY_BASE='{value}'{ending}"
+    assert _secrets(RULESET.by_id("rails-secret-key-base"), text) == [value]

@@ -143,6 +143,12 @@ def test_credentials_the_issue_found_missing_are_reported(payload: str, rule_id:
         ('{"auths": {"https://index.docker.io/v1/": {"auth": "dXNlcm5hbWU6cGFzc3dvcmQ="}}}', False),
         ('f.write("machine example.com login user password pass\\ndefault\\n")', False),
         ("machine ftp.acme.dev login alice password $FTP_PASSWORD", False),
+        # A template's field is filled in at run time (str.format, f-strings, Jinja, `%(x)s`), whatever the rule.
+        ("        'PASSWORD': '{secret}',", False),
+        ("define( 'DB_PASSWORD', '{{ db_password }}' );", False),
+        ('<Pass encoding="base64">{encoded}</Pass>', False),
+        ("        'PASSWORD': '%(password)s',", False),
+        (f"        'PASSWORD': '{{{rand(16)}',", True),
     ],
 )
 def test_documented_examples_and_placeholders_are_not_secrets(payload: str, should_flag: bool) -> None:

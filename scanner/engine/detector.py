@@ -222,6 +222,8 @@ def is_plausible_secret(rule: Rule, secret: str, line: str, path: str) -> bool:
         return False
     if rule.identifier:
         return not placeholders.is_masked_or_placeholder(secret)
+    if placeholders.is_template_field(secret):
+        return False
     body = secret[len(rule.prefix_of(secret)) :]
     if shannon_entropy(body) < rule.entropy:
         return False

@@ -33,6 +33,11 @@ _WORDS = re.compile(
     re.IGNORECASE,
 )
 _TEMPLATE = re.compile(r"^\$|\$\{|\$\(|#\{|%\{|<%|\{\{|\}\}|^<.*>$|^%\(|%s$|^\{.*\}$|^\[.*\]$")
+# The whole value is a template's field, filled in at run time: `{password}` (str.format, f-strings),
+# `{{ db_password }}` (Jinja, Handlebars), `${DB_PASSWORD}`, `%(password)s`.
+_TEMPLATE_FIELD = re.compile(
+    r"^(?:\{\{?[ \t]*[A-Za-z_.][\w.\[\]'\"-]*[ \t]*\}?\}|\$\{[A-Za-z_][\w.:-]*\}|%\([A-Za-z_]\w*\)s)$"
+)
 _REFERENCE = re.compile(
     r"process\.env\.|os\.environ|os\.getenv|getenv\(|secrets\.|vars\.|env\(|ENV\[|\.Values\.|System\.getenv"
 )
@@ -114,6 +119,12 @@ def is_masked_or_placeholder(secret: str) -> bool:
         return True
     needed = 4 if len(secret) < 32 else 6 if len(secret) < 200 else 10
     return any(len(run.group()) >= needed for run in _X_RUN.finditer(secret))
+
+
+def is_template_field(secret: str) -> bool:
+    """`{password}`, `{{ db_password }}`, `${DB_PASSWORD}`, `%(password)s`: a field a template fills in, whatever the
+    rule (a password rule's value may be any text, so its quotes can hold a field name)."""
+    return _TEMPLATE_FIELD.match(secret) is not None
 
 
 def is_fake_body(body: str) -> bool:

@@ -40,9 +40,7 @@ SKIPPED = {
     "private-key": "a PEM block's random body is hundreds of bytes over many lines: the examples in "
     "rules/private-key.toml, tests/test_rule_extensions.py (base64) and test_big_content.py (chunk edges) cover it",
 }
-RULES = [
-    r for r in RULESET.rules if not r.generic and r.near is None and r.validate is None and r.id not in SKIPPED
-]
+RULES = [r for r in RULESET.rules if not r.generic and r.near is None and r.validate is None and r.id not in SKIPPED]
 # Rules whose match is whole lines (an assignment that starts its line, an .npmrc line, a YAML block, a .ppk
 # file): they are placed where such lines sit in a file (alone, after another line, on an unended last line, with
 # CRLF), not inside other text on one line, which is not their format.

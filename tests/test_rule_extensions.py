@@ -340,3 +340,21 @@ def test_a_wrapped_value_ends_at_its_short_last_line() -> None:
 def test_percent_escapes_are_url_decoding_only_in_a_url() -> None:
     literal = "%2aOH6vH%o9!K3Y@!"  # a password that holds `%2a`, in a .env file
     assert [(f.secret, f.decoded) for f in _found(f"PASSWORD={literal}\n")] == [(literal, None)]
+
+
+# --- twilio-auth-token-near-sid (a `near` rule activated from the rules-b drafts) --------------------------------
+
+TWILIO_SID = "AC" + _random(random.Random(21), 32, "0123456789abcdef")
+TWILIO_TOKEN = _random(random.Random(22), 32, "0123456789abcdef")
+
+
+@pytest.mark.parametrize(("gap", "found"), [(0, True), (2, True), (3, False)])
+def test_a_twilio_auth_token_counts_within_three_lines_of_its_account_sid(gap: int, found: bool) -> None:
+    text = f"account_sid = '{TWILIO_SID}'\n" + "# -\n" * gap + f"token = '{TWILIO_TOKEN}'\n"
+    pairs = [(f.secret, f.related, f.severity.name) for f in _found(text) if f.rule_id == "twilio-auth-token-near-sid"]
+    assert pairs == ([(TWILIO_TOKEN, (secret_id(TWILIO_SID),), "CRITICAL")] if found else [])
+
+
+def test_an_account_sids_own_hex_tail_is_no_auth_token() -> None:
+    found = _found(f"account_sid = '{TWILIO_SID}'\n")
+    assert [f.rule_id for f in found] == ["twilio-account-sid"]

@@ -44,7 +44,10 @@ RULES = [r for r in RULESET.rules if not r.generic and r.near is None and r.vali
 # Rules whose match is whole lines (an assignment that starts its line, an .npmrc line, a YAML block, a .ppk
 # file): they are placed where such lines sit in a file (alone, after another line, on an unended last line, with
 # CRLF), not inside other text on one line, which is not their format.
-LINE_RULES = {"django-secret-key", "npm-basic-auth", "spring-yaml-password", "putty-private-key"}
+LINE_RULES = {
+    *("django-secret-key", "npm-basic-auth", "spring-yaml-password", "putty-private-key"),
+    *("s3cfg-secret-key", "pypirc-password"),
+}
 # Rules whose regex holds a lookahead that `from_regex` cannot satisfy: keys come from this pattern, and the rule's
 # own regex (in `keys`) keeps only the ones it matches (Airtable's: a digit among the 14 characters).
 GENERATED_FROM = {"airtable-api-key": r"key[A-Za-z0-9]{14}"}
@@ -58,7 +61,13 @@ def checker() -> ExampleChecker:
 
 
 def _secrets(rule: Rule, text: str) -> list[str]:
-    return [f.secret for f in checker().findings(text) if f.rule_id == rule.id]
+    return [f.secret for f in checker().findings(text, _path_for(rule)) if f.rule_id == rule.id]
+
+
+def _path_for(rule: Rule) -> str:
+    """A file the rule reads: stdin for most, a file its `paths` name (`**/.s3cfg` → `home/ci/.s3cfg`) for the
+    rules of credential files known by their name."""
+    return f"home/ci/{rule.paths[0].removeprefix('**/')}" if rule.paths else "-"
 
 
 @st.composite

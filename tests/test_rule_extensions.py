@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from scanner.engine.examples import check_examples
 from scanner.engine.path_globs import compile_globs
 from scanner.engine.rule import Rule
 from scanner.engine.ruleset import RuleSet, load_rule_file, load_ruleset
@@ -358,3 +359,29 @@ def test_a_twilio_auth_token_counts_within_three_lines_of_its_account_sid(gap: i
 def test_an_account_sids_own_hex_tail_is_no_auth_token() -> None:
     found = _found(f"account_sid = '{TWILIO_SID}'\n")
     assert [f.rule_id for f in found] == ["twilio-account-sid"]
+
+
+# --- `paths` rules and their examples ----------------------------------------------------------------------------
+
+
+def test_an_example_is_scanned_as_the_path_it_names(tmp_path: Path) -> None:
+    ruleset = _custom(
+        tmp_path,
+        '[[rule]]\nid = "acme-conf-password"\ndescription = "x"\nkeywords = ["pw="]\npaths = [".acme.conf"]\n'
+        "regex = '''pw=([A-Za-z0-9]{12})'''\n"
+        'match = [{ text = "pw=Qx7vR2mK9tLp", secret = "Qx7vR2mK9tLp", path = "home/ci/.acme.conf" }]\n'
+        'no_match = [{ text = "pw=Qx7vR2mK9tLp", path = "docs/acme.md" }, "pw=Qx7vR2mK9tLp"]\n',
+    )
+    rule = ruleset.by_id("acme-conf-password")
+    assert [ex.path for ex in rule.match + rule.no_match] == ["home/ci/.acme.conf", "docs/acme.md", "-"]
+    assert check_examples([rule], ruleset, backend="python") == []
+
+
+def test_an_example_path_that_is_not_a_string_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "custom.toml"
+    path.write_text(
+        "[[rule]]\nid = \"x-rule\"\ndescription = \"x\"\nkeywords = [\"acme\"]\nregex = '''acme_[a-z]{8}'''\n"
+        'match = [{ text = "acme_abcdefgh", path = 3 }]\n'
+    )
+    with pytest.raises(RuleError, match="rule 'x-rule': `match` must be a list of strings or tables with `text`"):
+        load_rule_file(path)

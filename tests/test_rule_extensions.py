@@ -385,3 +385,17 @@ def test_an_example_path_that_is_not_a_string_is_an_error(tmp_path: Path) -> Non
     )
     with pytest.raises(RuleError, match="rule 'x-rule': `match` must be a list of strings or tables with `text`"):
         load_rule_file(path)
+
+
+# --- one owner for a JWT: the rule that knows its claims ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("rule_id", ["auth0-management-token", "supabase-service-role-jwt"])
+def test_a_jwt_a_rule_knows_by_its_claims_is_reported_once_by_that_rule(rule_id: str) -> None:
+    example = BUNDLED.by_id(rule_id).match[0]
+    assert [(f.rule_id, f.secret) for f in _found(example.text)] == [(rule_id, example.secret)]
+
+
+def test_a_jwt_with_other_claims_is_still_the_jwt_rules() -> None:
+    id_token = BUNDLED.by_id("auth0-management-token").no_match[0].text
+    assert [f.rule_id for f in _found(id_token)] == ["jwt"]

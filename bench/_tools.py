@@ -95,7 +95,32 @@ def run_kingfisher(root: Path) -> Run:
     return Run("kingfisher", seconds, found, "" if ok else f"exit {done.returncode}: {done.stderr[:300]}")
 
 
+def run_detect_secrets(root: Path) -> Run:
+    """`detect-secrets scan --all-files -n .` (1.5.0, every plugin, no network verification) run inside ROOT.
+
+    Its report holds only a SHA-1 of each value, never the value: a finding is matched to the labels by its line,
+    and its `rule` is the plugin's name (`Secret Keyword`, `Hex High Entropy String`, …).
+    """
+    cmd = [str(peer_bin("detect-secrets")), "scan", "--all-files", "-n", "."]
+    started = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True, env=clean_env(), cwd=root)
+    seconds = time.perf_counter() - started
+    try:
+        results = json.loads(done.stdout)["results"]
+    except (ValueError, KeyError):
+        return Run("detect-secrets", seconds, (), f"exit {done.returncode}: {done.stderr.strip()[:300]}")
+    found = tuple(
+        Reported(_relative(path, root), int(row["line_number"]), "", row["type"])
+        for path, rows in results.items()
+        for row in rows
+    )
+    return Run("detect-secrets", seconds, found, "" if done.returncode == 0 else f"exit {done.returncode}")
+
+
 TOOLS = {"keysweep": run_keysweep, "gitleaks": run_gitleaks, "kingfisher": run_kingfisher}
+OPTIONAL_TOOLS = {"detect-secrets": run_detect_secrets}
+"""Run only when asked (`--tools keysweep,detect-secrets`): detect-secrets is slow on large trees, and it is the
+measure behind keysweep's choice not to run its plugins (docs/adopting.md, Migrating from detect-secrets)."""
 
 
 def redact(value: str, keep: int = 6) -> str:

@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _peers import WORK, site_packages
-from _tools import TOOLS, Reported, Run, redact
+from _tools import OPTIONAL_TOOLS, TOOLS, Reported, Run, redact
 from breadth import Sample, build_corpus, write_labels
 from breadth.corpus import REAL_CODE_PACKAGES
 
@@ -168,7 +168,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--real-code", type=int, default=400, help="real source files among the negatives (0: none)")
-    parser.add_argument("--tools", default=",".join(TOOLS), help="comma-separated subset of: " + ", ".join(TOOLS))
+    parser.add_argument(
+        "--tools", default=",".join(TOOLS), help="comma-separated subset of: " + ", ".join(TOOLS | OPTIONAL_TOOLS)
+    )
+    parser.add_argument("--by-rule", metavar="TOOL", help="also score each rule (plugin) of TOOL on its own")
     args = parser.parse_args()
     if not (Path(sys.executable).parent / "keysweep").exists():
         sys.exit("run with the project's interpreter: .venv/bin/python bench/bench_breadth.py")
@@ -183,7 +186,7 @@ def main() -> None:
         f"corpus: {len(placed)} files under {root} (seed {args.seed}); labels in {WORK / 'breadth' / 'labels.json'}\n"
     )
 
-    runs = {name: TOOLS[name](root) for name in args.tools.split(",")}
+    runs = {name: (TOOLS | OPTIONAL_TOOLS)[name](root) for name in args.tools.split(",")}
     results = {name: score(run, placed) for name, run in runs.items()}
     print(table(results, families))
     print()
@@ -206,6 +209,17 @@ def main() -> None:
         for family in [*families, "unknown"]:
             for line in ks[family].false if family in ks else []:
                 print(f"- {family}: {line}")
+    if args.by_rule in runs:
+        print(f"\n### {args.by_rule} by rule: found / positives (false findings), per family")
+        run = runs[args.by_rule]
+        for rule in sorted({f.rule for f in run.findings}):
+            alone = score(Run(run.tool, run.seconds, tuple(f for f in run.findings if f.rule == rule)), placed)
+            cells = [
+                f"{family} {alone[family].found}/{alone[family].positives} ({alone[family].false_findings})"
+                for family in families
+                if alone[family].found or alone[family].false_findings
+            ]
+            print(f"- {rule}: " + ", ".join(cells))
     out = WORK / "breadth-results.json"
     out.write_text(json.dumps({"seed": args.seed, "files": len(placed), "tools": {
         name: {"seconds": round(run.seconds, 3), "findings": len(run.findings), "error": run.error,

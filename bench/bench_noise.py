@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _peers import REAL_PACKAGES, WORK, site_packages
-from _tools import TOOLS, Reported, redact
+from _tools import OPTIONAL_TOOLS, TOOLS, Reported, redact
 from breadth.negatives import pem_block_lines
 
 DEFAULT = ("boto3", "django", "ansible-core", "google-api-python-client")
@@ -76,7 +76,7 @@ def main() -> None:
         "--packages", default=",".join(DEFAULT), help="comma-separated subset of: " + ", ".join(REAL_PACKAGES)
     )
     parser.add_argument("--keep-gzip", action="store_true", help="copy .json.gz data files as they are")
-    parser.add_argument("--tools", default=",".join(TOOLS))
+    parser.add_argument("--tools", default=",".join(TOOLS), help="any of: " + ", ".join(TOOLS | OPTIONAL_TOOLS))
     args = parser.parse_args()
     if not (Path(sys.executable).parent / "keysweep").exists():
         sys.exit("run with the project's interpreter: .venv/bin/python bench/bench_noise.py")
@@ -95,7 +95,7 @@ def main() -> None:
         version = versions.get(package.replace("-", "_"), "?")
         cells, results[package] = [], {"version": version, "files": files, "bytes": size, "tools": {}}
         for tool in tools:
-            run = TOOLS[tool](root)
+            run = (TOOLS | OPTIONAL_TOOLS)[tool](root)
             inside, outside = split_fixtures(root, run.findings)
             cells.append(f"{len(outside)} ({len(inside)}) {run.seconds:.1f}s" + (" ERROR" if run.error else ""))
             results[package]["tools"][tool] = {

@@ -15,8 +15,9 @@ from scanner.findings import Severity
 class Settings:
     """Everything a scan needs to know, resolved once and passed down (no globals)."""
 
-    fail_on: Severity = Severity.LOW
-    """Findings at or above this severity make `scan` exit 1."""
+    fail_on: Severity = Severity.MEDIUM
+    """Findings at or above this severity make `scan` exit 1. Test and sandbox keys are `low` and identifiers,
+    publishable keys and password hashes `info`, so by default they are reported but never fail the gate."""
     max_file_size: int | None = None
     """Files, streams and git blobs larger than this many bytes are skipped and listed (not incomplete: the user
     set the limit). None, the default: no limit; big content is scanned in bounded chunks."""

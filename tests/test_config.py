@@ -149,6 +149,34 @@ def test_fail_on_sets_the_severity_that_fails_the_gate(project: Path, make_key: 
     assert scan_json(project)[0] == 1
 
 
+@pytest.mark.parametrize(
+    ("line", "severity", "fails"),
+    [
+        ("STRIPE_KEY={stripe_test}", "low", False),  # a test-mode key: reported, never blocks by default
+        ("OPENAI_ORG_ID={org}", "info", False),  # an identifier
+        ("password: hunter2-{word}", "medium", True),  # a plain configuration password
+        ("OPENAI_API_KEY={project_key}", "critical", True),
+    ],
+)
+def test_the_default_gate_fails_from_medium_up(
+    project: Path, make_key: Callable[..., str], line: str, severity: str, fails: bool
+) -> None:
+    values = {
+        "stripe_test": make_key("sk_test_", 24),
+        "org": make_key("org-", 24),
+        "word": "prod7",
+        "project_key": make_key("sk-proj-", 48),
+    }
+    (project / "settings.env").write_text(line.format(**values) + "\n")
+    code, doc = scan_json(project)
+    assert [f["severity"] for f in doc["findings"]] == [severity]
+    assert (code, doc["summary"]["fail_on"]) == (int(fails), "medium")
+
+
+def test_the_default_failing_severity_is_medium() -> None:
+    assert load_settings(Path("/nonexistent-folder-for-defaults")).fail_on is Severity.MEDIUM
+
+
 def test_max_file_size_skips_larger_files_and_says_so(project: Path, make_key: Callable[..., str]) -> None:
     (project / "small.env").write_text(f"K={make_key()}\n")
     (project / "big.env").write_text(f"K={make_key()}\n" + "# padding\n" * 200)

@@ -115,8 +115,14 @@ def build_corpus(seed: int = SEED, files: int = FILES) -> list[tuple[str, bytes]
     rng = random.Random(seed)
     planted, decoys = _examples()
     corpus = [_file(rng, i, planted, decoys) for i in range(files)]
-    corpus += [(f"corpus/rule-{rule.id}.txt", rule.match[0].text.encode()) for rule in RULESET.rules if rule.match]
+    corpus += [(_rule_file(rule.id, rule.match[0].path), rule.match[0].text.encode()) for rule in RULESET.rules]
     return corpus
+
+
+def _rule_file(rule_id: str, example_path: str) -> str:
+    """Where a rule's example file sits: the file its example names (a `paths` rule reads only those), else one of
+    the corpus's own."""
+    return f"corpus/rule-{rule_id}/{example_path}" if example_path != "-" else f"corpus/rule-{rule_id}.txt"
 
 
 CORPUS = build_corpus()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from scanner.engine.examples import check_examples
 from scanner.engine.path_globs import compile_globs
 from scanner.engine.rule import Rule
 from scanner.engine.ruleset import RuleSet, load_rule_file, load_ruleset
@@ -340,3 +341,61 @@ def test_a_wrapped_value_ends_at_its_short_last_line() -> None:
 def test_percent_escapes_are_url_decoding_only_in_a_url() -> None:
     literal = "%2aOH6vH%o9!K3Y@!"  # a password that holds `%2a`, in a .env file
     assert [(f.secret, f.decoded) for f in _found(f"PASSWORD={literal}\n")] == [(literal, None)]
+
+
+# --- twilio-auth-token-near-sid (a `near` rule activated from the rules-b drafts) --------------------------------
+
+TWILIO_SID = "AC" + _random(random.Random(21), 32, "0123456789abcdef")
+TWILIO_TOKEN = _random(random.Random(22), 32, "0123456789abcdef")
+
+
+@pytest.mark.parametrize(("gap", "found"), [(0, True), (2, True), (3, False)])
+def test_a_twilio_auth_token_counts_within_three_lines_of_its_account_sid(gap: int, found: bool) -> None:
+    text = f"account_sid = '{TWILIO_SID}'\n" + "# -\n" * gap + f"token = '{TWILIO_TOKEN}'\n"
+    pairs = [(f.secret, f.related, f.severity.name) for f in _found(text) if f.rule_id == "twilio-auth-token-near-sid"]
+    assert pairs == ([(TWILIO_TOKEN, (secret_id(TWILIO_SID),), "CRITICAL")] if found else [])
+
+
+def test_an_account_sids_own_hex_tail_is_no_auth_token() -> None:
+    found = _found(f"account_sid = '{TWILIO_SID}'\n")
+    assert [f.rule_id for f in found] == ["twilio-account-sid"]
+
+
+# --- `paths` rules and their examples ----------------------------------------------------------------------------
+
+
+def test_an_example_is_scanned_as_the_path_it_names(tmp_path: Path) -> None:
+    ruleset = _custom(
+        tmp_path,
+        '[[rule]]\nid = "acme-conf-password"\ndescription = "x"\nkeywords = ["pw="]\npaths = [".acme.conf"]\n'
+        "regex = '''pw=([A-Za-z0-9]{12})'''\n"
+        'match = [{ text = "pw=Qx7vR2mK9tLp", secret = "Qx7vR2mK9tLp", path = "home/ci/.acme.conf" }]\n'
+        'no_match = [{ text = "pw=Qx7vR2mK9tLp", path = "docs/acme.md" }, "pw=Qx7vR2mK9tLp"]\n',
+    )
+    rule = ruleset.by_id("acme-conf-password")
+    assert [ex.path for ex in rule.match + rule.no_match] == ["home/ci/.acme.conf", "docs/acme.md", "-"]
+    assert check_examples([rule], ruleset, backend="python") == []
+
+
+def test_an_example_path_that_is_not_a_string_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "custom.toml"
+    path.write_text(
+        "[[rule]]\nid = \"x-rule\"\ndescription = \"x\"\nkeywords = [\"acme\"]\nregex = '''acme_[a-z]{8}'''\n"
+        'match = [{ text = "acme_abcdefgh", path = 3 }]\n'
+    )
+    with pytest.raises(RuleError, match="rule 'x-rule': `match` must be a list of strings or tables with `text`"):
+        load_rule_file(path)
+
+
+# --- one owner for a JWT: the rule that knows its claims ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("rule_id", ["auth0-management-token", "supabase-service-role-jwt"])
+def test_a_jwt_a_rule_knows_by_its_claims_is_reported_once_by_that_rule(rule_id: str) -> None:
+    example = BUNDLED.by_id(rule_id).match[0]
+    assert [(f.rule_id, f.secret) for f in _found(example.text)] == [(rule_id, example.secret)]
+
+
+def test_a_jwt_with_other_claims_is_still_the_jwt_rules() -> None:
+    id_token = BUNDLED.by_id("auth0-management-token").no_match[0].text
+    assert [f.rule_id for f in _found(id_token)] == ["jwt"]

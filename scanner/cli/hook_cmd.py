@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 @click.option(
     "--fail-on",
     type=click.Choice(["info", "low", "medium", "high", "critical"], case_sensitive=False),
-    help="Block only on findings at or above this severity.",
+    help="Block only on findings at or above this severity (default: medium).",
 )
 @click.option(
     "--allow-incomplete", is_flag=True, help="Do not block when part of the commit could not be read (default: exit 2)."

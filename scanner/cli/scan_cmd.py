@@ -24,7 +24,7 @@ SEVERITIES = [str(s) for s in Severity]
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
 @click.option("--reveal", is_flag=True, help="Include secret values in the report (never the default).")
-@click.option("--fail-on", type=click.Choice(SEVERITIES), help="Exit 1 for findings at or above this severity.")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), help="Exit 1 for findings at or above it (default: medium).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Config file.")
 @click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), help="Ignore findings in it.")
 @click.option("--history", is_flag=True, help="Also scan every commit reachable from any ref.")

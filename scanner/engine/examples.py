@@ -28,15 +28,16 @@ class ExampleChecker:
     def __init__(self, ruleset: RuleSet, backend: str = "auto") -> None:
         self.detector = Detector(ruleset, backend)
 
-    def findings(self, text: str) -> list[Finding]:
-        """What a scan of `text` reports, in report order (rule examples never need the cross-file links)."""
-        located, _ = locate(self.detector, Fragment(path="-", data=text.encode()))
+    def findings(self, text: str, path: str = "-") -> list[Finding]:
+        """What a scan of `text` as `path` reports, in report order (rule examples never need the cross-file
+        links)."""
+        located, _ = locate(self.detector, Fragment(path=path, data=text.encode()))
         [found] = resolve_glue([located])
         return sorted(found, key=lambda f: (f.line, f.column, f.rule_id))
 
     def check(self, rule: Rule, number: int, example: Example, *, should_match: bool) -> ExampleFailure | None:
         """The failure of `rule`'s example `number` (1-based, of its `match` or `no_match` list), if it fails."""
-        found = self.findings(example.text)
+        found = self.findings(example.text, example.path)
         mine = [f.secret for f in found if f.rule_id == rule.id]
         if not should_match:
             if mine:

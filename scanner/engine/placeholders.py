@@ -13,12 +13,15 @@ reported findings (allowed values, baseline).
 
 from __future__ import annotations
 
+import itertools
 import re
 import string
 
 from scanner.engine.entropy import is_repetitive, is_sequential
 
-_MASK = re.compile(r"[•*…]|\.\.\.|#{4,}")
+# NOTE: `*` masks come in runs (`sk-…****abcd`, `********`); a lone `*` is one character of a Django or
+# WordPress key.
+_MASK = re.compile(r"[•…]|\*{3,}|\.\.\.|#{4,}")
 # NOTE: `xxxx` masks short values; inside long random bodies such runs happen by chance (one RSA key in
 # ~700 holds `xXxX`), so the run a mask needs grows with the body.
 _X_RUN = re.compile(r"[xX]{4,}|0{8,}")
@@ -29,11 +32,52 @@ _WORDS = re.compile(
     r"|here|todo|fixme|fake|notreal|not_real|secret_value|my_?key|none|null|undefined)(?![a-z])",
     re.IGNORECASE,
 )
-_TEMPLATE = re.compile(r"^\$|\$\{|\{\{|\}\}|^<.*>$|^%\(|%s$|^\{.*\}$|^\[.*\]$")
+_TEMPLATE = re.compile(r"^\$|\$\{|\$\(|#\{|%\{|<%|\{\{|\}\}|^<.*>$|^%\(|%s$|^\{.*\}$|^\[.*\]$")
+# The whole value is a template's field, filled in at run time: `{password}` (str.format, f-strings),
+# `{{ db_password }}` (Jinja, Handlebars), `${DB_PASSWORD}`, `%(password)s`.
+_TEMPLATE_FIELD = re.compile(
+    r"^(?:\{\{?[ \t]*[A-Za-z_.][\w.\[\]'\"-]*[ \t]*\}?\}|\$\{[A-Za-z_][\w.:-]*\}|%\([A-Za-z_]\w*\)s)$"
+)
 _REFERENCE = re.compile(
     r"process\.env\.|os\.environ|os\.getenv|getenv\(|secrets\.|vars\.|env\(|ENV\[|\.Values\.|System\.getenv"
 )
-_HEX = re.compile(r"^[0-9a-fA-F]+$")
+# NOTE: the name reading of the generic rules. A name is split into words (`NextContinuationToken` → next,
+# continuation, token; `app.signing.key` → app, signing, key); lower-case run-together names
+# (`csrfmiddlewaretoken`, `secrethash`) are matched by their parts.
+_TRAILING_NAME = re.compile(r"([A-Za-z0-9_.-]*[A-Za-z0-9_])[^A-Za-z0-9_.$@-]*$")
+_NOT_NAMES = frozenset({"str", "string", "bytes", "value", "bearer", "basic"})
+_WORD = re.compile(r"[A-Z]{2,}(?=[A-Z][a-z]|[^A-Za-z]|$)|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+_PROPERTY_WORDS = frozenset({
+    "id", "ids", "arn", "arns", "name", "names", "path", "paths", "file", "files", "filename", "dir", "url", "urls",
+    "uri", "uris", "endpoint", "host", "type", "types", "kind", "length", "len", "size", "count", "version",
+    "versions", "field", "fields", "header", "headers", "param", "params", "parameter", "policy", "ttl", "timeout",
+    "expiry", "expires", "expiration", "lifetime", "duration", "prefix", "suffix", "format", "env", "var", "ref",
+    "label", "hint", "manager", "store", "provider", "source", "location", "mode", "enabled", "required", "regex",
+    "pattern", "description", "template", "class", "module", "scope", "scopes", "audience", "issuer", "algorithm",
+    "alg", "method", "min", "max", "limit", "rotation", "validators", "validator", "hasher", "hashers", "reset",
+    "strength", "used", "date", "time", "at", "created", "updated", "changed", "complexity", "prompt", "placeholder",
+    "attribute", "option", "flag",
+})  # fmt: skip
+_NON_SECRET_WORDS = frozenset({
+    "hash", "hashed", "hashes", "sha", "md", "digest", "checksum", "checksums", "etag", "integrity", "crc",
+    "fingerprint", "continuation", "cursor", "marker", "pagination", "paginator", "paging",
+    "idempotency", "idempotent", "nonce", "csrf", "xsrf", "authenticity", "public", "publishable",
+    "example", "sample", "dummy", "fake", "mock",
+})  # fmt: skip
+_TOKEN_KINDS = frozenset({
+    "next", "page", "client", "change", "request", "sync", "delta", "start", "starting", "resume", "resumption",
+    "input", "output",
+})  # fmt: skip
+# A form's or an API call's password fields (`NewPassword`, `old_password`, `confirmPassword`), not a stored one.
+_FORM_WORDS = frozenset({"new", "old", "current", "confirm", "confirmation", "previous", "retype", "repeat"})
+_PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "pass"})
+_NON_SECRET_PARTS = re.compile(r"hash|digest|checksum|integrity|csrf|xsrf|nexttoken|pagetoken|continuation|idempot")
+# A value that is a resource name or a link, not a credential.
+_RESOURCE = re.compile(r"^(?:arn|urn):|://")
+# A regular expression, not a value (`([a-f0-9]{48}(?![a-f0-9]))` under `password =` in a scanner's plugin).
+_REGEX_SYNTAX = re.compile(r"\(\?[:!=<P]|\[[^\]\s]{1,30}\][*+?{]|\\[dswbDSWB]")
+# A value that names its own kind is documentation (`SomeKindOfPassword123!@#`, `my-secret-token`, `P@ssw0rd`).
+_OWN_KIND = re.compile(r"p[a@4][s5$]{2}w[o0]r[dt]|passwd|secret|token|api[_-]?key|credential", re.IGNORECASE)
 _INTEGRITY = re.compile(r"^(?:sha1|sha256|sha384|sha512)-", re.IGNORECASE)
 _DATA_URI = re.compile(r"data:[\w/+.-]+;base64,", re.IGNORECASE)
 _LOCK_FILES = (
@@ -42,9 +86,6 @@ _LOCK_FILES = (
 )  # fmt: skip
 
 
-_UUID = re.compile(r"[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}", re.IGNORECASE)
-_ID_NAME = re.compile(r"(^(id|myid|userid)|_id)s?[^a-z0-9]", re.IGNORECASE)
-_INDIRECT = re.compile(r"([^\v=!:]*)\s*(:=?|[!=]{1,3})\s*([\w.-]+[\[\(][^\v]*[\]\)])")
 _SEQUENCES = (
     string.ascii_uppercase * 2 + string.digits + "+/",
     string.digits + string.ascii_uppercase * 2 + "+/",
@@ -61,10 +102,6 @@ def is_sequential_string(secret: str) -> bool:
     return any(upper in sequence for sequence in _SEQUENCES)
 
 
-def is_potential_uuid(secret: str) -> bool:
-    return bool(_UUID.search(secret))
-
-
 def is_templated_secret(secret: str) -> bool:
     """`{secret}`, `<secret>`, `${secret}`; an empty value or a lone `$` is never a secret."""
     if not secret or secret == "$":
@@ -76,23 +113,18 @@ def is_templated_secret(secret: str) -> bool:
     )
 
 
-def is_likely_id_string(secret: str, line: str) -> bool:
-    """The value is assigned to an `id`/`…_id` name: an identifier, not a credential."""
-    index = line.find(secret)
-    return index != -1 and bool(_ID_NAME.search(line, 0, index))
-
-
-def is_indirect_reference(line: str) -> bool:
-    """`secret = get_secret_key()`, `secret = request.headers['apikey']`: a lookup, not a value."""
-    return len(line) <= 1000 and bool(_INDIRECT.search(line))
-
-
 def is_masked_or_placeholder(secret: str) -> bool:
     """`sk-proj-J1•••`, `XXXX`, `<your-api-key>`, `REPLACE_ME`, `sk-proj-your-key-here`."""
     if _MASK.search(secret) or _WORDS.search(secret):
         return True
     needed = 4 if len(secret) < 32 else 6 if len(secret) < 200 else 10
     return any(len(run.group()) >= needed for run in _X_RUN.finditer(secret))
+
+
+def is_template_field(secret: str) -> bool:
+    """`{password}`, `{{ db_password }}`, `${DB_PASSWORD}`, `%(password)s`: a field a template fills in, whatever the
+    rule (a password rule's value may be any text, so its quotes can hold a field name)."""
+    return _TEMPLATE_FIELD.match(secret) is not None
 
 
 def is_fake_body(body: str) -> bool:
@@ -106,15 +138,55 @@ def is_reference(value: str, line: str) -> bool:
 
 
 def is_identifier_like(value: str, line: str) -> bool:
-    """Things a keyword rule meets that are ids, not secrets: UUIDs, git SHAs, hex digests, hashes, data URIs."""
+    """What a generic rule meets beside a credential-style name that is no credential: a digest, a data URI, a
+    resource name or URL, a value that names its own kind, or a name that says the value is something else."""
     return bool(
-        is_potential_uuid(value)
-        or (_HEX.match(value) and len(value) in (32, 40, 56, 64, 96, 128))
-        or _INTEGRITY.match(value)
+        _INTEGRITY.match(value)
         or _DATA_URI.search(line)
         or "integrity" in line
-        or is_likely_id_string(value, line)
-        or is_indirect_reference(line)
+        or _RESOURCE.search(value)
+        or _REGEX_SYNTAX.search(value)
+        or _OWN_KIND.search(value)
+        or is_non_secret_name(assigned_name(value, line))
+    )
+
+
+def assigned_name(value: str, line: str) -> str | None:
+    """The name `value` is assigned to on `line` (`DB_PASSWORD` in `define('DB_PASSWORD', '…')`, `dbPassword`
+    in `var dbPassword string = "…"` and `<add key="dbPassword" value="…"/>`), `""` when that name sits inside an
+    ARN or a type name (`…:secret:MyDb-a1b2c3`, `AWS::IAM::AccessKey`), None when the line shows no name."""
+    index = line.find(value)
+    left = line[:index] if index > 0 else ""
+    while True:
+        found = _TRAILING_NAME.search(left)
+        if found is None:
+            return None
+        name = found.group(1).strip(".-")
+        if name.lower() not in _NOT_NAMES:
+            break
+        left = left[: found.start(1)]  # a type, an auth scheme or XML's `value=`: the name is before it
+    before = left[: found.start(1)]
+    inside_a_resource_name = before.endswith(":") and (before[-2:-1].isalnum() or before.endswith("::"))
+    return "" if inside_a_resource_name and not before.endswith("env:") else name
+
+
+def is_non_secret_name(name: str | None) -> bool:
+    """The name says the value is no credential: a hash or digest, a pagination, idempotency or CSRF token, a
+    property of a secret (`SECRET_NAME`, `TOKEN_URL`, `secretArn`), something public or an example."""
+    if name is None:
+        return False
+    if name == "":
+        return True
+    words = [w.lower() for w in _WORD.findall(name)]
+    if not words:
+        return False
+    lowered = name.lower()
+    return bool(
+        words[-1] in _PROPERTY_WORDS
+        or any(w in _NON_SECRET_WORDS for w in words)
+        or any(a in _TOKEN_KINDS and b == "token" for a, b in itertools.pairwise(words))
+        or (words[-1] in _PASSWORD_WORDS and any(w in _FORM_WORDS for w in words))
+        or _NON_SECRET_PARTS.search(lowered)
     )
 
 

@@ -68,6 +68,8 @@ class Example:
 
     text: str
     secret: str | None = None
+    path: str = "-"
+    """The path the example is scanned as (a `paths` rule applies only to its files); `-` is stdin."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -244,7 +246,7 @@ def _claims(t: RuleTable) -> tuple[Claim, ...]:
 
 def _examples(t: RuleTable, key: str) -> tuple[Example, ...]:
     items = t.table.get(key, [])
-    what = f"`{key}` must be a list of strings or tables with `text` (and optional `secret`)"
+    what = f"`{key}` must be a list of strings or tables with `text` (and optional `secret`, `path`)"
     if not isinstance(items, list):
         raise t.fail(what)
     out = []
@@ -255,9 +257,10 @@ def _examples(t: RuleTable, key: str) -> tuple[Example, ...]:
             isinstance(item, dict)
             and isinstance(item.get("text"), str)
             and isinstance(item.get("secret", ""), str)
-            and not set(item) - {"text", "secret"}
+            and isinstance(item.get("path", "-"), str)
+            and not set(item) - {"text", "secret", "path"}
         ):
-            out.append(Example(item["text"], item.get("secret")))
+            out.append(Example(item["text"], item.get("secret"), item.get("path", "-")))
         else:
             raise t.fail(what)
     return tuple(out)

@@ -37,6 +37,8 @@ _MASKED = re.compile(
 _MAX_GLUED = 64  # a glued heading word is short; a longer run is a longer token
 _MASK_MARKS = ("•".encode(), "…".encode(), b"***", b"...")
 _TABLE_ROW_NAME = re.compile(r"^\s*\|?\s*([^|]+?)\s*\|")
+_SPARSE = 256
+"""Bytes per keyword hit above which keyword lines count as few (see `KeywordLines.few_lines`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,20 @@ class KeywordLines:
     def holds_keyword(self, start: int, end: int) -> bool:
         return any(self.lowered.find(k, start, end) != -1 for k in self.keywords)
 
+    def few_lines(self) -> list[tuple[int, int]] | None:
+        """(start, end) of each line holding a keyword, when keyword hits are sparse (at most one per
+        `_SPARSE` bytes); None when they are dense (a flood is searched from its escapes instead)."""
+        if not self.keywords:
+            return []
+        lowered = self.lowered
+        if sum(lowered.count(k) for k in self.keywords) * _SPARSE > len(lowered):
+            return None
+        out = []
+        for start, hit in keyword_lines(lowered, self.keywords):
+            end = lowered.find(b"\n", hit)
+            out.append((start, len(lowered) if end == -1 else end))
+        return out
+
 
 @dataclass(frozen=True, slots=True)
 class Detection:
@@ -108,21 +124,33 @@ class Detector:
         self._path_cache: dict[str, re.Pattern[str]] = {}
         # Rules with a `near` partner run last, when their partner rules' matches are known.
         self._ordered = sorted(ruleset.rules, key=lambda r: r.near is not None)
+        # NOTE: per keyword, the places in `_ordered` of the rules it may start: a buffer visits only the rules
+        # whose keywords it holds, not all of them (most buffers hold few of hundreds of rules' keywords).
+        rules_of: list[set[int]] = [set() for _ in keywords]
+        for place, rule in enumerate(self._ordered):
+            for i in self._keyword_ids[rule.id]:
+                rules_of[i].add(place)
+        self._rules_of = tuple(frozenset(places) for places in rules_of)
         self._guarded_cache: dict[str, re.Pattern[bytes] | None] = {}
         self._mask_keywords = frozenset(i for i, k in enumerate(keywords) if k.startswith(("sk-", "whsec_")))
 
     def detect(self, data: bytes, path: str = "") -> Detection:
         """Every secret in `data` (specific rules win over generic ones on the same span), and masked keys."""
-        lowered = data.lower()
-        present = self.matcher.present(data, lowered)
-        lines = KeywordLines(lowered, tuple(self._keywords[i] for i in sorted(present)))
+        present = self.matcher.present(data)
         if not present:
-            return Detection([], [], lines)
+            # NOTE: most buffers hold no keyword at all: they are not even lower-cased.
+            return Detection([], [], KeywordLines(b"", ()))
+        lowered = data.lower()
+        lines = KeywordLines(lowered, tuple(self._keywords[i] for i in sorted(present)))
         matches: dict[tuple[str, int, int], Match] = {}
         headings = HeadingIndex(data)
-        for rule in self._ordered:
+        places: set[int] = set()
+        for i in present:
+            places |= self._rules_of[i]
+        for place in sorted(places):
+            rule = self._ordered[place]
             mine = tuple(self._keywords[i] for i in self._keyword_ids[rule.id] if i in present)
-            if not mine or (rule.paths and not self._is_in_paths(rule, path)):
+            if rule.paths and not self._is_in_paths(rule, path):
                 continue
             partners: Partners | None = None
             if rule.near is not None:

@@ -17,8 +17,8 @@ class KeywordMatcher(Protocol):
 
     name: str
 
-    def present(self, data: bytes, lowered: bytes) -> frozenset[int]:
-        """Indexes of the keywords occurring in `data` (`lowered` is `data.lower()`, for backends that want it)."""
+    def present(self, data: bytes) -> frozenset[int]:
+        """Indexes of the keywords occurring in `data`, ASCII case-insensitively."""
         ...
 
 
@@ -30,7 +30,8 @@ class PythonMatcher:
     def __init__(self, keywords: Sequence[str]) -> None:
         self._keywords = [k.encode() for k in keywords]
 
-    def present(self, data: bytes, lowered: bytes) -> frozenset[int]:
+    def present(self, data: bytes) -> frozenset[int]:
+        lowered = data.lower()
         # NOTE: a keyword one of whose bytes is absent cannot occur; a one-byte search is a memchr, far cheaper
         # than a substring search over repetitive data (a flood of `AKIA`), so each byte is asked once first.
         has: dict[int, bool] = {}
@@ -64,7 +65,7 @@ class HyperscanMatcher:
         )
         self._scratch = hyperscan.Scratch(self._db)
 
-    def present(self, data: bytes, lowered: bytes) -> frozenset[int]:
+    def present(self, data: bytes) -> frozenset[int]:
         found: set[int] = set()
 
         def on_match(index: int, _from: int, _to: int, _flags: int, _ctx: object) -> None:

@@ -1,0 +1,112 @@
+"""History scans on worker processes report exactly what one process reports: values, commits, places, authors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from gitrepo import Repo, fake_key
+
+from scanner.config import Settings
+from scanner.engine import workers
+from scanner.findings import Finding
+from scanner.scan import scan_target
+from scanner.sources.targets import in_repository
+
+KEYS = [fake_key(100 + n) for n in range(8)]
+
+
+def _filler(n: int) -> str:
+    return "".join(f"def f{n}_{i}(x):\n    return x * {i}\n" for i in range(40))
+
+
+def _build(repo: Repo) -> dict[str, str]:
+    """A history with branches, a merge, a rename, a deleted file and a key only on an unmerged branch."""
+    planted: dict[str, str] = {}
+    repo.commit("init", {f"src/mod{n}.py": _filler(n) for n in range(12)}, author="Ada")
+    planted["config.py"] = repo.commit("config", {"config.py": f'OPENAI_API_KEY = "{KEYS[0]}"\n'}, author="Bob")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.commit("feature key", {"src/client.py": f"client = Client(api_key='{KEYS[1]}')\n"}, author="Grace")
+    repo.commit("more", {"src/mod3.py": _filler(3) + f"TOKEN = '{KEYS[2]}'\n"}, author="Grace")
+    repo.git("checkout", "-q", "main")
+    repo.commit("main edits", {"src/mod4.py": _filler(4) + "# edited\n", "docs/setup.md": f"key: {KEYS[3]}\n"})
+    repo.git("merge", "-q", "--no-ff", "-m", "merge feature", "feature")
+    repo.git("mv", "config.py", "settings.py")
+    repo.commit("rename config", author="Linus")
+    repo.commit("drop docs", {"docs/setup.md": None, "old.py": f'KEY = "{KEYS[4]}"\n'}, author="Bob")
+    repo.commit("drop old", {"old.py": None})
+    for n in range(5, 7):
+        repo.commit(f"edit {n}", {f"src/mod{n}.py": _filler(n) + f"SECRET_KEY = '{KEYS[n]}'\n"}, author="Ada")
+    repo.git("checkout", "-q", "-b", "experiment")
+    repo.commit("try", {"exp.py": f'key = "{KEYS[7]}"\n'}, author="Linus")
+    repo.git("checkout", "-q", "main")
+    return planted
+
+
+def _facts(findings: list[Finding]) -> list[tuple[Any, ...]]:
+    return sorted(
+        (f.secret, f.rule_id, f.path, f.line, f.column, f.end_column, f.commit.oid if f.commit else None,
+         f.commit.author if f.commit else None, f.commit.date if f.commit else None)
+        for f in findings
+    )  # fmt: skip
+
+
+@pytest.fixture
+def spy_on_workers(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Batches of two fragments (so a small history spans many), and how many times the pool was started."""
+    monkeypatch.setattr(workers, "BATCH_FRAGMENTS", 2)
+    started: list[int] = []
+    real: Callable[..., Iterator[workers.Result]] = workers._on_workers
+
+    def counted(*args: Any) -> Iterator[workers.Result]:
+        started.append(args[-1])
+        return real(*args)
+
+    monkeypatch.setattr(workers, "_on_workers", counted)
+    return started
+
+
+def test_history_on_two_workers_finds_exactly_what_one_process_finds(repo: Repo, spy_on_workers: list[int]) -> None:
+    _build(repo)
+
+    one = scan_target(in_repository(repo.path, Settings(jobs=1), history=True), Settings(jobs=1))
+    assert spy_on_workers == []
+    two = scan_target(in_repository(repo.path, Settings(jobs=2), history=True), Settings(jobs=2))
+
+    assert spy_on_workers == [2]
+    assert {f.secret for f in one.findings} == set(KEYS)
+    assert _facts(two.findings) == _facts(one.findings)
+    assert (two.blobs_scanned, two.files_scanned, two.bytes_scanned) == (
+        one.blobs_scanned,
+        one.files_scanned,
+        one.bytes_scanned,
+    )
+
+
+def test_a_renamed_file_is_reported_where_its_key_came_in_and_where_it_is_now(
+    repo: Repo, spy_on_workers: list[int]
+) -> None:
+    planted = _build(repo)
+
+    result = scan_target(in_repository(repo.path, Settings(jobs=2), history=True), Settings(jobs=2))
+
+    assert spy_on_workers == [2]
+    places = sorted(
+        (f.path, f.commit.oid if f.commit else None, f.commit.author if f.commit else None)
+        for f in result.findings
+        if f.secret == KEYS[0]
+    )
+    # Where it came in (by Bob, as config.py), and where it is now (settings.py, in the working tree).
+    assert places == [("config.py", planted["config.py"], "Bob"), ("settings.py", None, None)]
+
+
+def test_a_scan_smaller_than_one_batch_starts_no_worker(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo.commit("key", {"config.py": f'OPENAI_API_KEY = "{KEYS[0]}"\n'})
+    started: list[int] = []
+    monkeypatch.setattr(workers, "_on_workers", lambda *args: started.append(1) or iter(()))
+
+    result = scan_target(in_repository(repo.path, Settings(jobs=4), history=True), Settings(jobs=4))
+
+    assert started == []
+    assert [f.secret for f in result.findings] == [KEYS[0]]

@@ -35,10 +35,9 @@ _MASKED = re.compile(
     r"(?:•+|\*{3,}|…|\.\.\.)(?:[•*]*)([A-Za-z0-9]{0,8})(?![A-Za-z0-9])".encode()
 )
 _MAX_GLUED = 64  # a glued heading word is short; a longer run is a longer token
-_MASK_MARKS = ("•".encode(), "…".encode(), b"***", b"...")
 _TABLE_ROW_NAME = re.compile(r"^\s*\|?\s*([^|]+?)\s*\|")
 _SPARSE = 256
-"""Bytes per keyword hit above which keyword lines count as few (see `KeywordLines.few_lines`)."""
+"""Bytes per keyword line above which keyword lines count as few (see `KeywordLines.few_lines`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,15 +76,17 @@ class KeywordLines:
         return any(self.lowered.find(k, start, end) != -1 for k in self.keywords)
 
     def few_lines(self) -> list[tuple[int, int]] | None:
-        """(start, end) of each line holding a keyword, when keyword hits are sparse (at most one per
-        `_SPARSE` bytes); None when they are dense (a flood is searched from its escapes instead)."""
+        """(start, end) of each line holding a keyword, when such lines are sparse (fewer than one per `_SPARSE`
+        bytes); None when they are dense (a flood is searched from its escapes instead)."""
         if not self.keywords:
             return []
         lowered = self.lowered
-        if sum(lowered.count(k) for k in self.keywords) * _SPARSE > len(lowered):
-            return None
-        out = []
+        most = len(lowered) // _SPARSE
+        out: list[tuple[int, int]] = []
+        # NOTE: no count of every hit first: the walk stops as soon as the lines are too many to be few.
         for start, hit in keyword_lines(lowered, self.keywords):
+            if len(out) >= most:
+                return None
             end = lowered.find(b"\n", hit)
             out.append((start, len(lowered) if end == -1 else end))
         return out
@@ -173,7 +174,7 @@ class Detector:
                         match = replace(match, partner=partners.nearest(s))
                     matches.setdefault((rule.id, match.start, match.end), match)
                     confirmed_to = max(confirmed_to, match.end)
-        masked = _masked(data) if present & self._mask_keywords and _has_mask(data) else []
+        masked = _masked(data) if present & self._mask_keywords else []
         return Detection(_prefer_specific(matches.values()), masked, lines)
 
     def _anchored(self, rule: Rule, data: bytes, lowered: bytes, keywords: tuple[bytes, ...]) -> Iterator[RegexMatch]:
@@ -313,14 +314,10 @@ def _candidate_regex(keyword: bytes, token: frozenset[int] | None) -> re.Pattern
     )
 
 
-def _has_mask(data: bytes) -> bool:
-    return any(mark in data for mark in _MASK_MARKS)
-
-
 def _masked(data: bytes) -> list[MaskedRef]:
     """Every masked key of `data` (`sk-proj-J1•••`), found by one regex pass that costs nothing where none is."""
     out = []
-    for m in _MASKED.finditer(data):
+    for m in _masked_matches(data):
         start = m.start()
         if start and data[start - 1] in _WORDISH:
             continue
@@ -334,6 +331,24 @@ def _masked(data: bytes) -> list[MaskedRef]:
         label = row.group(1) if row and not row.group(1).startswith(prefix[:3]) else None
         out.append(MaskedRef(prefix, m.group(2).decode(), start, label))
     return out
+
+
+def _masked_matches(data: bytes) -> Iterator[re.Match[bytes]]:
+    """`_MASKED.finditer(data)`, tried only where a masked key can start (`sk-`, `whsec_`): the regex alone would
+    be tried at every byte, as `re` finds no literal prefix in an alternation."""
+    starts = heapq.merge(*(_occurrences(data, prefix) for prefix in (b"sk-", b"whsec_")))
+    after = 0
+    for start in starts:
+        if start >= after and (m := _MASKED.match(data, start)) is not None:
+            after = max(m.end(), start + 1)
+            yield m
+
+
+def _occurrences(data: bytes, literal: bytes) -> Iterator[int]:
+    at = data.find(literal)
+    while at != -1:
+        yield at
+        at = data.find(literal, at + 1)
 
 
 def _prefer_specific(matches: Iterable[Match]) -> list[Match]:

@@ -110,3 +110,23 @@ def test_a_scan_smaller_than_one_batch_starts_no_worker(repo: Repo, monkeypatch:
 
     assert started == []
     assert [f.secret for f in result.findings] == [KEYS[0]]
+
+
+def test_a_clean_history_never_walks_the_commit_graph(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    from scanner.sources import git_runner
+
+    repo.commit("init", {f"src/mod{n}.py": _filler(n) for n in range(3)})
+    repo.commit("edit", {"src/mod1.py": _filler(1) + "# edited\n"})
+    walks: list[object] = []
+    real = git_runner.changes
+    monkeypatch.setattr(git_runner, "changes", lambda *a, **k: walks.append(a) or real(*a, **k))
+
+    clean = scan_target(in_repository(repo.path, Settings(jobs=1), history=True), Settings(jobs=1))
+    assert (clean.findings, clean.files_scanned, clean.blobs_scanned, walks) == ([], 3, 1, [])
+
+    leaked = repo.commit("leak", {"src/mod2.py": _filler(2) + f'OPENAI_API_KEY = "{KEYS[0]}"\n'}, author="Bob")
+    [finding] = scan_target(in_repository(repo.path, Settings(jobs=1), history=True), Settings(jobs=1)).findings
+
+    assert len(walks) == 1
+    assert finding.commit is not None
+    assert (finding.path, finding.line, finding.commit.oid, finding.commit.author) == ("src/mod2.py", 81, leaked, "Bob")

@@ -8,8 +8,13 @@ candidate, never one Python object per keyword hit: a buffer of ten million near
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Sequence
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
+
+_FORMAT = "keysweep-hyperscan-1"
 
 
 class KeywordMatcher(Protocol):
@@ -51,18 +56,10 @@ class HyperscanMatcher:
 
     name = "hyperscan"
 
-    def __init__(self, keywords: Sequence[str]) -> None:
+    def __init__(self, keywords: Sequence[str], cache_dir: Path | None = None) -> None:
         import hyperscan
 
-        self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        # NOTE: SINGLEMATCH: a keyword is reported once however often it occurs, so a flood of hits costs no
-        # Python callbacks.
-        self._db.compile(
-            expressions=[k.encode() for k in keywords],
-            ids=list(range(len(keywords))),
-            flags=[hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH] * len(keywords),
-            literal=True,
-        )
+        self._db = _cached_database(keywords, cache_dir or default_cache_dir())
         self._scratch = hyperscan.Scratch(self._db)
 
     def present(self, data: bytes) -> frozenset[int]:
@@ -73,6 +70,63 @@ class HyperscanMatcher:
 
         self._db.scan(data, match_event_handler=on_match, scratch=self._scratch)
         return frozenset(found)
+
+
+def default_cache_dir() -> Path:
+    """$XDG_CACHE_HOME/keysweep (~/.cache/keysweep when unset)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "keysweep"
+
+
+def _cached_database(keywords: Sequence[str], cache_dir: Path) -> Any:
+    """The keywords' database, read from `cache_dir` when this keyword set was compiled before (by this version of
+    hyperscan); a missing or damaged entry is compiled again and rewritten, never an error."""
+    import hyperscan
+
+    digest = hashlib.sha256(f"{_FORMAT}\0{getattr(hyperscan, '__version__', '?')}\0{os.uname().machine}".encode())
+    for keyword in keywords:
+        digest.update(keyword.encode() + b"\0")
+    entry = cache_dir / "hyperscan" / f"{digest.hexdigest()[:32]}.db"
+    try:
+        return hyperscan.loadb(entry.read_bytes(), hyperscan.HS_MODE_BLOCK)
+    except Exception:
+        pass
+    db = compile_database(keywords)
+    _write_atomically(entry, bytes(hyperscan.dumpb(db)))
+    return db
+
+
+def compile_database(keywords: Sequence[str]) -> Any:
+    """All keywords in one literal hyperscan database, ASCII case-insensitive, each reported once per scan."""
+    import hyperscan
+
+    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    # NOTE: SINGLEMATCH: a keyword is reported once however often it occurs, so a flood of hits costs no
+    # Python callbacks.
+    db.compile(
+        expressions=[k.encode() for k in keywords],
+        ids=list(range(len(keywords))),
+        flags=[hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH] * len(keywords),
+        literal=True,
+    )
+    return db
+
+
+def _write_atomically(entry: Path, data: bytes) -> None:
+    """`data` into `entry` whole or not at all (a reader never sees half a file); failing only costs speed."""
+    import tempfile
+
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(temporary, entry)
+    except OSError:
+        Path(temporary).unlink(missing_ok=True)
 
 
 def make_matcher(keywords: Sequence[str], backend: str = "auto") -> KeywordMatcher:

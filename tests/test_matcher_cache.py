@@ -6,11 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import HYPERSCAN
 
 from scanner.engine import matcher
 
-pytestmark = pytest.mark.skipif(not HYPERSCAN, reason="hyperscan is not installed")
+pytest.importorskip("hyperscan")
 
 KEYWORDS = ["sk-proj-", "whsec_", "ghp_"]
 

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from scanner.engine.disk_cache import default_cache_dir, write_atomically
+
 _FORMAT = "keysweep-hyperscan-1"
 
 
@@ -72,12 +74,6 @@ class HyperscanMatcher:
         return frozenset(found)
 
 
-def default_cache_dir() -> Path:
-    """$XDG_CACHE_HOME/keysweep (~/.cache/keysweep when unset)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "keysweep"
-
-
 def _cached_database(keywords: Sequence[str], cache_dir: Path) -> Any:
     """The keywords' database, read from `cache_dir` when this keyword set was compiled before (by this version of
     hyperscan); a missing or damaged entry is compiled again and rewritten, never an error."""
@@ -92,7 +88,7 @@ def _cached_database(keywords: Sequence[str], cache_dir: Path) -> Any:
     except Exception:
         pass
     db = compile_database(keywords)
-    _write_atomically(entry, bytes(hyperscan.dumpb(db)))
+    write_atomically(entry, bytes(hyperscan.dumpb(db)))
     return db
 
 
@@ -110,23 +106,6 @@ def compile_database(keywords: Sequence[str]) -> Any:
         literal=True,
     )
     return db
-
-
-def _write_atomically(entry: Path, data: bytes) -> None:
-    """`data` into `entry` whole or not at all (a reader never sees half a file); failing only costs speed."""
-    import tempfile
-
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")
-    except OSError:
-        return
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(temporary, entry)
-    except OSError:
-        Path(temporary).unlink(missing_ok=True)
 
 
 def make_matcher(keywords: Sequence[str], backend: str = "auto") -> KeywordMatcher:

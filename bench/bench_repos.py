@@ -33,15 +33,21 @@ def bare_clone(name: str, source: str) -> Path:
 
 
 def blob_listing(repo: Path) -> tuple[int, list[str], int]:
-    """Commits, blob ids in pack order, and total blob bytes."""
-    commits = int(subprocess.run(["git", "rev-list", "--all", "--count"], cwd=repo, capture_output=True,
-                                 text=True, check=True).stdout)  # fmt: skip
-    listing = subprocess.run(
-        ["git", "cat-file", "--batch-all-objects", "--unordered", "--batch-check=%(objectname) %(objecttype) "
-         "%(objectsize)"], cwd=repo, capture_output=True, text=True, check=True,
-    ).stdout.split("\n")  # fmt: skip
-    blobs = [line.split() for line in listing if line.endswith(tuple("0123456789")) and " blob " in line]
-    return commits, [b[0] for b in blobs], sum(int(b[2]) for b in blobs)
+    """Commits, the blobs reachable from any ref (as a scan reads them) in pack order, and their total bytes."""
+
+    def git(*args: str, feed: str | None = None) -> str:
+        return subprocess.run(["git", *args], cwd=repo, input=feed, capture_output=True, text=True, check=True).stdout
+
+    commits = int(git("rev-list", "--all", "--count"))
+    reachable = "".join(line[:40] + "\n" for line in git("rev-list", "--objects", "--all").splitlines())
+    sizes = {}
+    for line in git("cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)", feed=reachable).splitlines():
+        oid, kind, size = line.split()
+        if kind == "blob":
+            sizes[oid] = int(size)
+    # NOTE: `--batch-all-objects --unordered` lists objects in pack order, the order git inflates fastest.
+    packed = git("cat-file", "--batch-all-objects", "--unordered", "--batch-check=%(objectname)").split()
+    return commits, [oid for oid in packed if oid in sizes], sum(sizes.values())
 
 
 def floor(repo: Path, oids: list[str]) -> float:

@@ -3,6 +3,7 @@ Detector, so nothing is compiled again), and the results come back in the order 
 
 from __future__ import annotations
 
+import itertools
 import os
 import warnings
 from collections import deque
@@ -39,26 +40,31 @@ def cpu_count() -> int:
 def locate_all(detector: Detector, fragments: Iterable[Fragment], jobs: int) -> Iterator[Result]:
     """Each fragment with its findings and masked keys (see `locate`), in the order given.
 
-    With `jobs` 1, or when the content is less than one batch, everything runs in this process: a hook scanning
-    four files starts no worker. Otherwise `jobs` workers scan while this process reads the next batches.
+    With `jobs` 1, in a daemonic process (a Dask worker), or when the content is less than one batch, everything
+    runs in this process: a hook scanning four files starts no worker (and imports no multiprocessing).
+    Otherwise `jobs` workers scan while this process reads the next batches.
     """
     stream = iter(fragments)
-    if jobs <= 1:
-        for fragment in stream:
-            yield (fragment, *locate(detector, fragment))
-        return
     first: list[Fragment] = []
-    size = 0
-    for fragment in stream:
-        first.append(fragment)
-        size += len(fragment.data)
-        if _is_full(first, size):
-            break
-    else:
-        for fragment in first:
-            yield (fragment, *locate(detector, fragment))
-        return
-    yield from _on_workers(detector, first, stream, jobs)
+    if jobs > 1:
+        size = 0
+        for fragment in stream:
+            first.append(fragment)
+            size += len(fragment.data)
+            if _is_full(first, size):
+                break
+        if _is_full(first, size) and not _is_daemon():
+            yield from _on_workers(detector, first, stream, jobs)
+            return
+    for fragment in itertools.chain(first, stream):
+        yield (fragment, *locate(detector, fragment))
+
+
+def _is_daemon() -> bool:
+    """Whether this process may not have children (a Dask worker of an org scan is daemonic): it scans alone."""
+    import multiprocessing
+
+    return bool(multiprocessing.current_process().daemon)
 
 
 def _is_full(batch: list[Fragment], size: int) -> bool:

@@ -130,3 +130,20 @@ def test_a_clean_history_never_walks_the_commit_graph(repo: Repo, monkeypatch: p
     assert len(walks) == 1
     assert finding.commit is not None
     assert (finding.path, finding.line, finding.commit.oid, finding.commit.author) == ("src/mod2.py", 81, leaked, "Bob")
+
+
+def test_a_daemonic_process_such_as_a_dask_worker_scans_in_process(repo: Repo, spy_on_workers: list[int]) -> None:
+    import multiprocessing
+
+    _build(repo)
+    settings = Settings(jobs=2)
+    with multiprocessing.get_context("fork").Pool(1) as pool:  # pool workers are daemonic, as Dask's are
+        facts = pool.apply(_scan_facts, (repo.path, settings))
+
+    # NOTE: with two-fragment batches (the fixture), a pool started there would fail: daemons have no children.
+    one = scan_target(in_repository(repo.path, Settings(jobs=1), history=True), Settings(jobs=1))
+    assert facts == _facts(one.findings)
+
+
+def _scan_facts(path: Any, settings: Settings) -> list[tuple[Any, ...]]:
+    return _facts(scan_target(in_repository(path, settings, history=True), settings).findings)

@@ -111,6 +111,11 @@ _WORKER: dict[str, Detector] = {}
 
 
 def _adopt(detector: Detector) -> None:
+    import signal
+
+    # NOTE: Ctrl-C reaches the whole process group: the parent stops the pool and exits 130; a worker that
+    # raised KeyboardInterrupt too would print a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER["detector"] = detector
 
 

@@ -147,3 +147,15 @@ def test_a_daemonic_process_such_as_a_dask_worker_scans_in_process(repo: Repo, s
 
 def _scan_facts(path: Any, settings: Settings) -> list[tuple[Any, ...]]:
     return _facts(scan_target(in_repository(path, settings, history=True), settings).findings)
+
+
+def test_workers_leave_ctrl_c_to_the_scan_that_started_them() -> None:
+    """Ctrl-C reaches every process of the group: only the parent answers it (exit 130, no worker traceback)."""
+    import multiprocessing
+    import signal
+
+    with multiprocessing.get_context("fork").Pool(1, initializer=workers._adopt, initargs=(None,)) as pool:
+        handler = pool.apply(signal.getsignal, (signal.SIGINT,))
+
+    assert handler == signal.SIG_IGN
+    assert signal.getsignal(signal.SIGINT) != signal.SIG_IGN

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 
     from scanner.engine.detector import Detector, MaskedRef
 
+IN_PROCESS_BYTES = 64 << 20
+"""Bytes scanned in this process before any worker starts: below that, the workers' cost (fork, pickling every
+batch to them, results back) outweighs what they save on a machine whose other cores are not idle."""
 BATCH_BYTES = 4 << 20
 """Bytes of content per batch: enough that a batch's pickling is small beside its scan."""
 BATCH_FRAGMENTS = 2048
@@ -40,13 +43,19 @@ def cpu_count() -> int:
 def locate_all(detector: Detector, fragments: Iterable[Fragment], jobs: int) -> Iterator[Result]:
     """Each fragment with its findings and masked keys (see `locate`), in the order given.
 
-    With `jobs` 1, in a daemonic process (a Dask worker), or when the content is less than one batch, everything
-    runs in this process: a hook scanning four files starts no worker (and imports no multiprocessing).
-    Otherwise `jobs` workers scan while this process reads the next batches.
+    With `jobs` 1, in a daemonic process (a Dask worker), or for the first `IN_PROCESS_BYTES` and a batch,
+    everything runs in this process: a hook or a folder of a few thousand files starts no worker (and imports no
+    multiprocessing). Past that, `jobs` workers scan while this process reads the next batches.
     """
     stream = iter(fragments)
     first: list[Fragment] = []
     if jobs > 1:
+        alone = 0
+        for fragment in stream:
+            yield (fragment, *locate(detector, fragment))
+            alone += len(fragment.data)
+            if alone >= IN_PROCESS_BYTES:
+                break
         size = 0
         for fragment in stream:
             first.append(fragment)

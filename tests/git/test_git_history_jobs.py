@@ -54,7 +54,9 @@ def _facts(findings: list[Finding]) -> list[tuple[Any, ...]]:
 
 @pytest.fixture
 def spy_on_workers(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Batches of two fragments (so a small history spans many), and how many times the pool was started."""
+    """Workers from the first fragment on, in batches of two (so a small history spans many), and how many times
+    the pool was started."""
+    monkeypatch.setattr(workers, "IN_PROCESS_BYTES", 0)
     monkeypatch.setattr(workers, "BATCH_FRAGMENTS", 2)
     started: list[int] = []
     real: Callable[..., Iterator[workers.Result]] = workers._on_workers
@@ -104,12 +106,37 @@ def test_a_renamed_file_is_reported_where_its_key_came_in_and_where_it_is_now(
 def test_a_scan_smaller_than_one_batch_starts_no_worker(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
     repo.commit("key", {"config.py": f'OPENAI_API_KEY = "{KEYS[0]}"\n'})
     started: list[int] = []
+    monkeypatch.setattr(workers, "IN_PROCESS_BYTES", 0)
     monkeypatch.setattr(workers, "_on_workers", lambda *args: started.append(1) or iter(()))
 
     result = scan_target(in_repository(repo.path, Settings(jobs=4), history=True), Settings(jobs=4))
 
     assert started == []
     assert [f.secret for f in result.findings] == [KEYS[0]]
+
+
+def test_workers_start_only_past_the_in_process_share_and_miss_nothing(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first `IN_PROCESS_BYTES` are scanned here, the rest on workers: every key is found once either way."""
+    _build(repo)
+    monkeypatch.setattr(workers, "BATCH_FRAGMENTS", 2)
+    monkeypatch.setattr(workers, "IN_PROCESS_BYTES", 3000)
+    started: list[int] = []
+    real: Callable[..., Iterator[workers.Result]] = workers._on_workers
+
+    def counted(detector: Any, first: list[Any], rest: Any, jobs: int) -> Iterator[workers.Result]:
+        started.append(len(first))
+        return real(detector, first, rest, jobs)
+
+    monkeypatch.setattr(workers, "_on_workers", counted)
+
+    split = scan_target(in_repository(repo.path, Settings(jobs=2), history=True), Settings(jobs=2))
+    one = scan_target(in_repository(repo.path, Settings(jobs=1), history=True), Settings(jobs=1))
+
+    assert started == [2]
+    assert _facts(split.findings) == _facts(one.findings)
+    assert split.bytes_scanned == one.bytes_scanned
 
 
 def test_a_clean_history_never_walks_the_commit_graph(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,7 +6,8 @@ lint:
 	.venv/bin/ruff check scanner tests bench && .venv/bin/ruff format --check scanner tests bench && .venv/bin/mypy scanner \
 		&& .venv/bin/lint-imports
 bench:
-	.venv/bin/python bench/bench_scan.py && .venv/bin/python bench/bench_hook.py && .venv/bin/python bench/bench_history.py
+	.venv/bin/python bench/bench_scan.py && .venv/bin/python bench/bench_hook.py && .venv/bin/python bench/bench_history.py \
+		&& .venv/bin/python bench/bench_repos.py --no-jobs-1
 bench-breadth:
 	.venv/bin/python bench/bench_breadth.py
 bench-noise:

@@ -23,6 +23,7 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=4000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--with-detect-secrets", action="store_true")
+    parser.add_argument("--config", type=Path, help="keysweep config file for the scans")
     args = parser.parse_args()
     try:
         import scanner  # noqa: F401
@@ -49,6 +50,8 @@ def main() -> None:
         "kingfisher 2.14.0": [str(kingfisher), "scan", str(tree), "--no-update-check", "--format", "json",
                               "-o", str(out / "kf.json")],
     }  # fmt: skip
+    for name in ("keysweep", "keysweep (pure-Python engine)"):
+        commands[name] += ["--config", str(args.config)] if args.config else []
     if args.with_detect_secrets:
         commands["detect-secrets 1.5.0"] = [str(peer_bin("detect-secrets")), "scan", "--all-files", str(tree)]
     check = subprocess.run(commands["keysweep"], capture_output=True, text=True)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scanner.config import Settings
 from scanner.engine.detector import Detector, MaskedRef
-from scanner.engine.locate import Located, locate, resolve_glue
+from scanner.engine.locate import Located, resolve_glue
 from scanner.engine.ruleset import RuleSet, load_ruleset
+from scanner.engine.workers import cpu_count, locate_all
 from scanner.errors import RuleError
 from scanner.filters import Filter, ScanScope, default_filters
 from scanner.findings import Chunk, CommitsRead, Finding, Fragment, Note, ScanResult, Skipped
@@ -46,8 +47,10 @@ def scan(
     notes: list[str] = []
     counts = {"file": 0, "blob": 0}
     size = commits = 0
-    for source in sources:
-        found: list[Located] = []
+    jobs = settings.jobs or cpu_count()
+
+    def fragments(source: Source) -> Iterator[Fragment]:
+        nonlocal size, commits
         for item in source.read():
             if isinstance(item, Skipped):
                 skipped.append(item)
@@ -62,9 +65,13 @@ def scan(
                 if chunk is None or chunk.index == 0:
                     counts[item.unit] = counts.get(item.unit, 0) + 1
                 size += len(item.data) if chunk is None else chunk.size
-                hits, refs = locate(detector, item)
-                found.extend(hits if chunk is None else _own(hits, chunk, ruleset))
-                masked.extend(refs)
+                yield item
+
+    for source in sources:
+        found: list[Located] = []
+        for fragment, hits, refs in locate_all(detector, fragments(source), jobs):
+            found.extend(hits if fragment.chunk is None else _own(hits, fragment.chunk, ruleset))
+            masked.extend(refs)
         located.append(found)
     findings: list[Finding] = []
     for source, group in zip(sources, resolve_glue(located), strict=True):

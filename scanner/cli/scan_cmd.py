@@ -41,6 +41,10 @@ SEVERITIES = [str(s) for s in Severity]
 )  # fmt: skip
 @click.option("--include-ignored", is_flag=True, help="In a git work tree, also scan files git ignores.")
 @click.option("--include-deps", is_flag=True, help="Also scan node_modules, site-packages, vendor, virtualenvs.")
+@click.option(
+    "-j", "--jobs", type=click.IntRange(min=1), metavar="N",
+    help="Worker processes for big scans (default: one per CPU; 1 scans in this process).",
+)  # fmt: skip
 @click.option("-v", "--verbose", is_flag=True, help="Say which config file applies to which path.")
 @click.option("--engine", type=click.Choice(["auto", "hyperscan", "python"]), default="auto", hidden=True)
 @click.option("-q", "--quiet", is_flag=True, help="No progress, no summary when clean.")
@@ -67,6 +71,7 @@ def scan(
     allow_incomplete: bool,
     include_ignored: bool,
     include_deps: bool,
+    jobs: int | None,
     verbose: bool,
     engine: str,
     quiet: bool,
@@ -93,6 +98,7 @@ def scan(
         "include_ignored": include_ignored or None,
         "include_deps": include_deps or None,
         "only_verified": only_verified or None,
+        "jobs": jobs,
     }
     if is_org_scan():
         from scanner.cli.org_options import run_org

@@ -37,6 +37,8 @@ _MASKED = re.compile(
 _MAX_GLUED = 64  # a glued heading word is short; a longer run is a longer token
 _MASK_MARKS = ("•".encode(), "…".encode(), b"***", b"...")
 _TABLE_ROW_NAME = re.compile(r"^\s*\|?\s*([^|]+?)\s*\|")
+_SPARSE = 256
+"""Bytes per keyword line above which keyword lines count as few (see `KeywordLines.few_lines`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,22 @@ class KeywordLines:
     def holds_keyword(self, start: int, end: int) -> bool:
         return any(self.lowered.find(k, start, end) != -1 for k in self.keywords)
 
+    def few_lines(self) -> list[tuple[int, int]] | None:
+        """(start, end) of each line holding a keyword, when such lines are sparse (fewer than one per `_SPARSE`
+        bytes); None when they are dense (a flood is searched from its escapes instead)."""
+        if not self.keywords:
+            return []
+        lowered = self.lowered
+        most = len(lowered) // _SPARSE
+        out: list[tuple[int, int]] = []
+        # NOTE: no count of every hit first: the walk stops as soon as the lines are too many to be few.
+        for start, hit in keyword_lines(lowered, self.keywords):
+            if len(out) >= most:
+                return None
+            end = lowered.find(b"\n", hit)
+            out.append((start, len(lowered) if end == -1 else end))
+        return out
+
 
 @dataclass(frozen=True, slots=True)
 class Detection:
@@ -108,21 +126,33 @@ class Detector:
         self._path_cache: dict[str, re.Pattern[str]] = {}
         # Rules with a `near` partner run last, when their partner rules' matches are known.
         self._ordered = sorted(ruleset.rules, key=lambda r: r.near is not None)
+        # NOTE: per keyword, the places in `_ordered` of the rules it may start: a buffer visits only the rules
+        # whose keywords it holds, not all of them (most buffers hold few of hundreds of rules' keywords).
+        rules_of: list[set[int]] = [set() for _ in keywords]
+        for place, rule in enumerate(self._ordered):
+            for i in self._keyword_ids[rule.id]:
+                rules_of[i].add(place)
+        self._rules_of = tuple(frozenset(places) for places in rules_of)
         self._guarded_cache: dict[str, re.Pattern[bytes] | None] = {}
         self._mask_keywords = frozenset(i for i, k in enumerate(keywords) if k.startswith(("sk-", "whsec_")))
 
     def detect(self, data: bytes, path: str = "") -> Detection:
         """Every secret in `data` (specific rules win over generic ones on the same span), and masked keys."""
-        lowered = data.lower()
-        present = self.matcher.present(data, lowered)
-        lines = KeywordLines(lowered, tuple(self._keywords[i] for i in sorted(present)))
+        present = self.matcher.present(data)
         if not present:
-            return Detection([], [], lines)
+            # NOTE: most buffers hold no keyword at all: they are not even lower-cased.
+            return Detection([], [], KeywordLines(b"", ()))
+        lowered = data.lower()
+        lines = KeywordLines(lowered, tuple(self._keywords[i] for i in sorted(present)))
         matches: dict[tuple[str, int, int], Match] = {}
         headings = HeadingIndex(data)
-        for rule in self._ordered:
+        places: set[int] = set()
+        for i in present:
+            places |= self._rules_of[i]
+        for place in sorted(places):
+            rule = self._ordered[place]
             mine = tuple(self._keywords[i] for i in self._keyword_ids[rule.id] if i in present)
-            if not mine or (rule.paths and not self._is_in_paths(rule, path)):
+            if rule.paths and not self._is_in_paths(rule, path):
                 continue
             partners: Partners | None = None
             if rule.near is not None:
@@ -288,13 +318,14 @@ def _candidate_regex(keyword: bytes, token: frozenset[int] | None) -> re.Pattern
 
 
 def _has_mask(data: bytes) -> bool:
+    """Whether `data` holds a mark a masked key needs (`•`, `…`, `***`, `...`): a flood of `whsec_` holds none."""
     return any(mark in data for mark in _MASK_MARKS)
 
 
 def _masked(data: bytes) -> list[MaskedRef]:
     """Every masked key of `data` (`sk-proj-J1•••`), found by one regex pass that costs nothing where none is."""
     out = []
-    for m in _MASKED.finditer(data):
+    for m in _masked_matches(data):
         start = m.start()
         if start and data[start - 1] in _WORDISH:
             continue
@@ -308,6 +339,28 @@ def _masked(data: bytes) -> list[MaskedRef]:
         label = row.group(1) if row and not row.group(1).startswith(prefix[:3]) else None
         out.append(MaskedRef(prefix, m.group(2).decode(), start, label))
     return out
+
+
+def _masked_matches(data: bytes) -> Iterator[re.Match[bytes]]:
+    """`_MASKED.finditer(data)`, tried only where a masked key can start (`sk-`, `whsec_`): the regex alone would
+    be tried at every byte, as `re` finds no literal prefix in an alternation. Where those starts are dense (a
+    flood of `sk-`), the regex's own C loop is cheaper than a Python step per start, and gives the same matches."""
+    if (data.count(b"sk-") + data.count(b"whsec_")) * _SPARSE > len(data):
+        yield from _MASKED.finditer(data)
+        return
+    starts = heapq.merge(*(_occurrences(data, prefix) for prefix in (b"sk-", b"whsec_")))
+    after = 0
+    for start in starts:
+        if start >= after and (m := _MASKED.match(data, start)) is not None:
+            after = max(m.end(), start + 1)
+            yield m
+
+
+def _occurrences(data: bytes, literal: bytes) -> Iterator[int]:
+    at = data.find(literal)
+    while at != -1:
+        yield at
+        at = data.find(literal, at + 1)
 
 
 def _prefer_specific(matches: Iterable[Match]) -> list[Match]:

@@ -4,12 +4,13 @@ one per keyword hit; where such lines are dense, one regex pass over them with t
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Iterator
 
 from scanner.engine.rule import RegexMatch, Rule
 
-# NOTE: keyword hits per byte above which one pass over the lines beats a step per line (a flood of `token\n`).
+# NOTE: keyword lines per byte above which one pass over the lines beats a step per line (a flood of `token\n`).
 _DENSE = 1 / 256
 
 
@@ -42,10 +43,17 @@ def keyword_lines(
 def unanchored_matches(rule: Rule, data: bytes, lowered: bytes, keywords: tuple[bytes, ...]) -> Iterator[RegexMatch]:
     """Matches on each line holding a keyword (or, past a 4096-byte `window`, a window from that line)."""
     one_pass = _one_pass_regex(rule) if rule.window <= 4096 else None
-    if one_pass is not None and sum(lowered.count(k) for k in keywords) > len(data) * _DENSE:
-        yield from _dense(rule, one_pass, data, lowered, keywords)
-        return
-    for line_start, hit in keyword_lines(lowered, keywords):
+    lines = keyword_lines(lowered, keywords)
+    if one_pass is not None:
+        # NOTE: the first lines are walked before any is scanned, not every hit counted first: past one keyword
+        # line per 256 bytes they are dense, and one regex pass over them all gives the same results cheaper.
+        most = int(min(len(data) + 1, len(data) * _DENSE))  # no more lines than bytes + 1, whatever _DENSE is
+        first = list(itertools.islice(lines, most + 1))
+        if len(first) > most:
+            yield from _dense(rule, one_pass, data, lowered, keywords)
+            return
+        lines = iter(first)
+    for line_start, hit in lines:
         yield from _on_line(rule, data, line_start, hit)
 
 

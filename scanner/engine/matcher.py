@@ -8,8 +8,15 @@ candidate, never one Python object per keyword hit: a buffer of ten million near
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Sequence
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
+
+from scanner.engine.disk_cache import default_cache_dir, write_atomically
+
+_FORMAT = "keysweep-hyperscan-1"
 
 
 class KeywordMatcher(Protocol):
@@ -17,8 +24,8 @@ class KeywordMatcher(Protocol):
 
     name: str
 
-    def present(self, data: bytes, lowered: bytes) -> frozenset[int]:
-        """Indexes of the keywords occurring in `data` (`lowered` is `data.lower()`, for backends that want it)."""
+    def present(self, data: bytes) -> frozenset[int]:
+        """Indexes of the keywords occurring in `data`, ASCII case-insensitively."""
         ...
 
 
@@ -30,7 +37,8 @@ class PythonMatcher:
     def __init__(self, keywords: Sequence[str]) -> None:
         self._keywords = [k.encode() for k in keywords]
 
-    def present(self, data: bytes, lowered: bytes) -> frozenset[int]:
+    def present(self, data: bytes) -> frozenset[int]:
+        lowered = data.lower()
         # NOTE: a keyword one of whose bytes is absent cannot occur; a one-byte search is a memchr, far cheaper
         # than a substring search over repetitive data (a flood of `AKIA`), so each byte is asked once first.
         has: dict[int, bool] = {}
@@ -50,21 +58,13 @@ class HyperscanMatcher:
 
     name = "hyperscan"
 
-    def __init__(self, keywords: Sequence[str]) -> None:
+    def __init__(self, keywords: Sequence[str], cache_dir: Path | None = None) -> None:
         import hyperscan
 
-        self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        # NOTE: SINGLEMATCH: a keyword is reported once however often it occurs, so a flood of hits costs no
-        # Python callbacks.
-        self._db.compile(
-            expressions=[k.encode() for k in keywords],
-            ids=list(range(len(keywords))),
-            flags=[hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH] * len(keywords),
-            literal=True,
-        )
+        self._db = _cached_database(keywords, cache_dir or default_cache_dir())
         self._scratch = hyperscan.Scratch(self._db)
 
-    def present(self, data: bytes, lowered: bytes) -> frozenset[int]:
+    def present(self, data: bytes) -> frozenset[int]:
         found: set[int] = set()
 
         def on_match(index: int, _from: int, _to: int, _flags: int, _ctx: object) -> None:
@@ -72,6 +72,40 @@ class HyperscanMatcher:
 
         self._db.scan(data, match_event_handler=on_match, scratch=self._scratch)
         return frozenset(found)
+
+
+def _cached_database(keywords: Sequence[str], cache_dir: Path) -> Any:
+    """The keywords' database, read from `cache_dir` when this keyword set was compiled before (by this version of
+    hyperscan); a missing or damaged entry is compiled again and rewritten, never an error."""
+    import hyperscan
+
+    digest = hashlib.sha256(f"{_FORMAT}\0{getattr(hyperscan, '__version__', '?')}\0{os.uname().machine}".encode())
+    for keyword in keywords:
+        digest.update(keyword.encode() + b"\0")
+    entry = cache_dir / "hyperscan" / f"{digest.hexdigest()[:32]}.db"
+    try:
+        return hyperscan.loadb(entry.read_bytes(), hyperscan.HS_MODE_BLOCK)
+    except Exception:
+        pass
+    db = compile_database(keywords)
+    write_atomically(entry, bytes(hyperscan.dumpb(db)))
+    return db
+
+
+def compile_database(keywords: Sequence[str]) -> Any:
+    """All keywords in one literal hyperscan database, ASCII case-insensitive, each reported once per scan."""
+    import hyperscan
+
+    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    # NOTE: SINGLEMATCH: a keyword is reported once however often it occurs, so a flood of hits costs no
+    # Python callbacks.
+    db.compile(
+        expressions=[k.encode() for k in keywords],
+        ids=list(range(len(keywords))),
+        flags=[hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH] * len(keywords),
+        literal=True,
+    )
+    return db
 
 
 def make_matcher(keywords: Sequence[str], backend: str = "auto") -> KeywordMatcher:

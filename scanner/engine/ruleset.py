@@ -41,7 +41,11 @@ def load_rule_file(path: Path, *, user: bool = True) -> list[Rule]:
 
     `user` files (every file but the bundled ones) compile their regexes with RE2 (linear time).
     """
-    data = read_rule_file(path)
+    return compile_rule_file(path, read_rule_file(path), user=user)
+
+
+def compile_rule_file(path: Path, data: dict[str, Any], *, user: bool = True) -> list[Rule]:
+    """Every rule of one rule file's parsed TOML (see `load_rule_file`)."""
     if "rule" in data:
         tables = data["rule"]
         if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
@@ -57,6 +61,11 @@ def load_rule_file(path: Path, *, user: bool = True) -> list[Rule]:
 def read_rule_file(path: Path) -> dict[str, Any]:
     """The parsed TOML of a rule file: a regular file of at most MAX_RULE_FILE bytes (never a device or a FIFO,
     which could hang the scan), every problem one RuleError naming the file."""
+    return parse_rule_file(path, read_rule_bytes(path))
+
+
+def read_rule_bytes(path: Path) -> bytes:
+    """The bytes of a rule file, read as `read_rule_file` says."""
     try:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):
@@ -69,6 +78,11 @@ def read_rule_file(path: Path) -> dict[str, Any]:
         raise RuleError(f"{path}: cannot read rule file: {exc.strerror}") from None
     if len(raw) > MAX_RULE_FILE:
         raise RuleError(f"{path}: rule file is over {MAX_RULE_FILE} bytes")
+    return raw
+
+
+def parse_rule_file(path: Path, raw: bytes) -> dict[str, Any]:
+    """A rule file's bytes as TOML (a RuleError naming the file when they are not)."""
     try:
         return tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -83,9 +97,13 @@ def load_ruleset(extra: Iterable[Path] = (), disabled: Iterable[str] = (), *, bu
     """
     rules: dict[str, Rule] = {}
     origin: dict[str, str] = {}
-    for file in rule_files(bundled_rules_dir()) if bundled else []:
-        for rule in load_rule_file(file, user=False):
-            rules[rule.id] = rule
+    if bundled:
+        from scanner.engine.rule_cache import parsed_rule_files
+
+        files = rule_files(bundled_rules_dir())
+        for file, data in zip(files, parsed_rule_files(files), strict=True):
+            for rule in compile_rule_file(file, data, user=False):
+                rules[rule.id] = rule
     for path in extra:
         for file in rule_files(path) if path.is_dir() else [path]:
             for rule in load_rule_file(file):

@@ -96,10 +96,11 @@ def fragments_of_bytes(
         return
     if added_lines is not None and found[0] == "utf-8" and b"\r" in data:
         added_lines = _lines_with_lone_cr(data, added_lines)
-    template = Fragment(path=path, data=b"", commit=commit, blob=blob, added_lines=added_lines, unit=unit)
     if found == ("utf-8", 0) and len(data) <= CHUNK_SIZE + OVERLAP and b"\r" not in data:
-        yield replace(template, data=data)  # the common case: no copy
+        # the common case: no copy (and no `dataclasses.replace`, which costs more than the rest of this path)
+        yield Fragment(path=path, data=data, commit=commit, blob=blob, added_lines=added_lines, unit=unit)
         return
+    template = Fragment(path=path, data=b"", commit=commit, blob=blob, added_lines=added_lines, unit=unit)
     view = memoryview(data)
     yield from _chunked(_text(view[:BINARY_SNIFF].tobytes(), _pieces(view, BINARY_SNIFF), found), template)
 

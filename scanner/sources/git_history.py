@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import re
-import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Generic, TypeVar
 
 from scanner.config import Settings
 from scanner.findings import Commit, CommitsRead, Finding, Note, Skipped
@@ -19,7 +17,6 @@ from scanner.sources.content import as_text, fragments_of_bytes
 from scanner.sources.git_blobs import read_blobs
 from scanner.sources.git_parse import EMPTY_BLOB, GITLINK_MODE, SYMLINK_MODE, BlobRef, Change, blob_id, is_lfs_pointer
 
-T = TypeVar("T")
 _OID = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
 
 
@@ -52,7 +49,7 @@ class HistorySource:
         self._skipped_names: set[tuple[str, str]] = set()
         self.expected: int | None = None
         """How many fragments the scan will yield, once the history's blobs are listed (for progress)."""
-        self._changes: _Prefetch[list[Change]] | None = None
+        self._changes: list[Change] | None = None
 
     # -- scanning ------------------------------------------------------------------------------------
 
@@ -62,9 +59,6 @@ class HistorySource:
             yield from self._working_tree(seen)
         if not git_runner.has_commits(self.repo):
             return
-        # NOTE: the commit graph's tree changes are read while the blobs stream, on a thread: attribution
-        # needs them after the scan, and git computes them on the core that scanning leaves idle.
-        self._changes = _Prefetch(lambda: list(git_runner.changes(self.repo, ["--all"], covered=self.covered)))
         yield from self._history(seen)
 
     def _working_tree(self, seen: set[str]) -> Iterator[Item]:
@@ -161,8 +155,17 @@ class HistorySource:
 
     def _names(self, oids: set[str]) -> dict[str, str]:
         """A path each of `oids` had in some commit, for naming objects git lists without one (missing ones)."""
-        changes = self._changes.result() if self._changes else []
-        return {c.new: c.path for c in reversed(changes) if c.new in oids}
+        return {c.new: c.path for c in reversed(self._all_changes()) if c.new in oids}
+
+    def _all_changes(self) -> list[Change]:
+        """Every commit's tree changes, read once, and only when needed.
+
+        NOTE: only blobs with findings (or missing objects) need them: a clean history never walks the commit
+        graph, and a scan with findings walks it once, after the workers have freed the cores.
+        """
+        if self._changes is None:
+            self._changes = list(git_runner.changes(self.repo, ["--all"], covered=self.covered))
+        return self._changes
 
     def _shallow_boundary(self) -> Iterator[Item]:
         boundary = sorted(git_runner.shallow_boundary(self.repo))
@@ -219,10 +222,7 @@ class HistorySource:
         """Per blob with findings, the changes (newest first) that brought each of its secrets in."""
         candidates: list[Change] = []
         old_by_commit: dict[str, set[str]] = defaultdict(set)
-        changes = (
-            self._changes.result() if self._changes else git_runner.changes(self.repo, ["--all"], covered=self.covered)
-        )
-        for change in changes:
+        for change in self._all_changes():
             old_by_commit[change.commit.oid or ""].update(o for o in change.old if o != EMPTY_BLOB)
             if change.new in by_blob:
                 candidates.append(change)
@@ -285,29 +285,6 @@ class HistorySource:
             if finding.identity not in accounted:
                 report[finding.identity] = finding
         return sorted(report.values(), key=lambda f: (f.path, f.line, f.column, f.rule_id, _date(f.commit)))
-
-
-class _Prefetch(Generic[T]):
-    """A value computed on a daemon thread; `result()` waits for it (and re-raises its error)."""
-
-    def __init__(self, compute: Callable[[], T]) -> None:
-        self._value: list[T] = []
-        """Empty until `compute` returns, then its one value."""
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(compute,), daemon=True)
-        self._thread.start()
-
-    def _run(self, compute: Callable[[], T]) -> None:
-        try:
-            self._value.append(compute())
-        except BaseException as exc:  # NOTE: handed to the caller of result(), not lost on the thread
-            self._error = exc
-
-    def result(self) -> T:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._value[0]
 
 
 def _date(commit: Commit | None) -> str:

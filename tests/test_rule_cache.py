@@ -1,0 +1,102 @@
+"""The bundled rule files are parsed once per version and read back from the user's cache after that; an edited
+rule file is parsed again, and a damaged cache entry is rebuilt, never an error."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scanner.engine import rule_cache
+from scanner.engine.rule import Rule
+from scanner.engine.ruleset import load_ruleset
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The name of each rule file whose TOML is parsed."""
+    seen: list[str] = []
+    real = rule_cache.parse_rule_file
+
+    def counted(path: Path, raw: bytes) -> dict[str, Any]:
+        seen.append(path.name)
+        return real(path, raw)
+
+    monkeypatch.setattr(rule_cache, "parse_rule_file", counted)
+    return seen
+
+
+def _rules(folder: Path, **texts: str) -> list[Path]:
+    folder.mkdir(exist_ok=True)
+    for name, text in texts.items():
+        (folder / f"{name}.toml").write_text(text)
+    return sorted(folder.glob("*.toml"))
+
+
+def _entries(cache: Path) -> list[Path]:
+    return sorted((cache / "rules").glob("*.json"))
+
+
+def test_rule_files_parsed_once_are_read_from_the_cache(tmp_path: Path, parses: list[str]) -> None:
+    files = _rules(tmp_path / "rules", a='x = "one"\n', b="[[rule]]\nid = 'b'\nwindow = 12\n")
+
+    first = rule_cache.parsed_rule_files(files, tmp_path / "cache")
+    second = rule_cache.parsed_rule_files(files, tmp_path / "cache")
+
+    assert parses == ["a.toml", "b.toml"]
+    assert first == second == [{"x": "one"}, {"rule": [{"id": "b", "window": 12}]}]
+    assert len(_entries(tmp_path / "cache")) == 1
+
+
+def test_an_edited_rule_file_is_parsed_again(tmp_path: Path, parses: list[str]) -> None:
+    files = _rules(tmp_path / "rules", a='x = "one"\n', b='y = "two"\n')
+    rule_cache.parsed_rule_files(files, tmp_path / "cache")
+
+    files = _rules(tmp_path / "rules", b='y = "changed"\n')
+    again = rule_cache.parsed_rule_files(files, tmp_path / "cache")
+
+    assert again == [{"x": "one"}, {"y": "changed"}]
+    assert parses == ["a.toml", "b.toml", "a.toml", "b.toml"]
+    assert len(_entries(tmp_path / "cache")) == 2
+
+
+@pytest.mark.parametrize("damage", [b"{not json", b"", b'[{"x": "one"}]', b'"a string"', b"[1, 2]"])
+def test_a_damaged_cache_entry_is_parsed_again_and_rewritten(tmp_path: Path, parses: list[str], damage: bytes) -> None:
+    files = _rules(tmp_path / "rules", a='x = "one"\n', b='y = "two"\n')
+    rule_cache.parsed_rule_files(files, tmp_path / "cache")
+    [entry] = _entries(tmp_path / "cache")
+    good = entry.read_bytes()
+    entry.write_bytes(damage)
+
+    again = rule_cache.parsed_rule_files(files, tmp_path / "cache")
+
+    assert again == [{"x": "one"}, {"y": "two"}]
+    assert parses == ["a.toml", "b.toml", "a.toml", "b.toml"]
+    assert entry.read_bytes() == good
+
+
+def test_a_toml_date_has_no_json_form_so_that_file_set_is_parsed_each_time(tmp_path: Path, parses: list[str]) -> None:
+    files = _rules(tmp_path / "rules", a="released = 2024-05-01\n")
+
+    rule_cache.parsed_rule_files(files, tmp_path / "cache")
+    rule_cache.parsed_rule_files(files, tmp_path / "cache")
+
+    assert parses == ["a.toml", "a.toml"]
+    assert _entries(tmp_path / "cache") == []
+
+
+def test_the_bundled_rules_load_the_same_from_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+
+    parsed = load_ruleset()
+    cached = load_ruleset()
+
+    assert len(_entries(tmp_path / "keysweep")) == 1
+    assert [_fields(r) for r in cached.rules] == [_fields(r) for r in parsed.rules]
+
+
+def _fields(rule: Rule) -> tuple[object, ...]:
+    """A rule's every field (rules compare by identity)."""
+    return tuple(getattr(rule, f.name) for f in dataclasses.fields(rule))

@@ -122,31 +122,58 @@ def _b64(value: bytes) -> bytes | None:
 
 
 def _escaped_lines(data: bytes, keyword_lines: KeywordLines) -> Iterator[DecodedSpan]:
+    """The lines holding a keyword and an escape, decoded; a line where nothing decodes yields nothing.
+
+    Consecutive lines decoded the same way make one span, joined by their newlines: a file of thousands of escaped
+    lines costs a few detections, not one a line.
+    """
+    out, offsets, how, run_end = bytearray(), list[int](), "", -1
     for start, end in _lines_with_escapes(data, keyword_lines):
-        # NOTE: `%XX` is URL-encoding only in a URL: `PASSWORD=%2aOH6…` in a .env file is a literal password.
-        in_url = data.find(b"://", start, end) != -1 or data.find(b"?", start, end) != -1
-        out = bytearray()
-        offsets: list[int] = []
-        i = start
-        while i < end:
-            esc = _ESCAPE.match(data, i, end)
-            if esc and (in_url or data[i] != 0x25):
-                token = esc.group()
-                char = (
-                    b"/" if token == b"\\/"
-                    else bytes([int(token[2:], 16)]) if token.startswith(b"\\u")
-                    else bytes([int(token[1:], 16)])
-                )  # fmt: skip
-                out += char
-                offsets.append(i)
-                i = esc.end()
-            else:
-                out.append(data[i])
-                offsets.append(i)
-                i += 1
-        offsets.append(end)
-        how = "url" if b"%" in data[start:end] and b"\\" not in data[start:end] else "json"
-        yield DecodedSpan(bytes(out), tuple(offsets), how)
+        line = _decoded_line(data, start, end)
+        if line is None:
+            continue
+        if line[2] == how and start == run_end + 1:
+            out.append(0x0A)
+            offsets.append(run_end)
+        elif how:
+            yield DecodedSpan(bytes(out), (*offsets, run_end), how)
+            out, offsets = bytearray(), []
+        out += line[0]
+        offsets += line[1]
+        how, run_end = line[2], end
+    if how:
+        yield DecodedSpan(bytes(out), (*offsets, run_end), how)
+
+
+def _decoded_line(data: bytes, start: int, end: int) -> tuple[bytes, list[int], str] | None:
+    """The line data[start:end] with its escapes undone, the offset each byte came from, and how it was
+    decoded; None when it holds nothing to undo."""
+    # NOTE: `%XX` is URL-encoding only in a URL: `PASSWORD=%2aOH6…` in a .env file is a literal password.
+    in_url = data.find(b"://", start, end) != -1 or data.find(b"?", start, end) != -1
+    out = bytearray()
+    offsets: list[int] = []
+    i = start
+    for esc in _ESCAPE.finditer(data, start, end):
+        at = esc.start()
+        if not in_url and data[at] == 0x25:
+            continue
+        token = esc.group()
+        char = (
+            b"/" if token == b"\\/"
+            else bytes([int(token[2:], 16)]) if token.startswith(b"\\u")
+            else bytes([int(token[1:], 16)])
+        )  # fmt: skip
+        out += data[i:at]
+        offsets += range(i, at)
+        out += char
+        offsets.append(at)
+        i = esc.end()
+    if i == start:
+        return None
+    out += data[i:end]
+    offsets += range(i, end)
+    how = "url" if b"%" in data[start:end] and b"\\" not in data[start:end] else "json"
+    return bytes(out), offsets, how
 
 
 def _lines_with_escapes(data: bytes, keyword_lines: KeywordLines) -> Iterator[tuple[int, int]]:

@@ -6,6 +6,7 @@ fails one of its three rows.
 
 from __future__ import annotations
 
+import itertools
 import random
 import string
 
@@ -170,7 +171,7 @@ def test_sequential_needs_eight_characters(value: str, sequential: bool) -> None
 def test_sequential_needs_sixty_percent_of_steps(steps: int, sequential: bool) -> None:
     # 11 characters, 10 pairs: 6 single steps is exactly 60%.
     value = "abcdefghijk"[: steps + 1] + "Q7mZ2xP9w0"[: 10 - steps]
-    pairs = sum(1 for a, b in zip(value, value[1:], strict=False) if abs(ord(a) - ord(b)) == 1)
+    pairs = sum(1 for a, b in itertools.pairwise(value) if abs(ord(a) - ord(b)) == 1)
     assert (len(value), pairs) == (11, steps)
     assert is_sequential(value) is sequential
 

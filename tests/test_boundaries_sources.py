@@ -1,0 +1,204 @@
+"""The sources' limits at the limit, one below and one above (issue 16): `max_file_size` for files and streams,
+the binary sniff, the single-fragment size, chunk size, overlap and alignment, UTF-16 detection, the control
+character ratio, and the wording of the size skip."""
+
+from __future__ import annotations
+
+import codecs
+import io
+from pathlib import Path
+
+import pytest
+
+from scanner.config import Settings
+from scanner.findings import Fragment, Skipped
+from scanner.sources import BINARY_SNIFF, MIB, is_binary, too_large
+from scanner.sources import content as content_module
+from scanner.sources.content import CHUNK_SIZE, OVERLAP, as_text, fragments_of_bytes, fragments_of_stream, sniff
+from scanner.sources.filesystem import FilesystemSource, StreamSource
+
+ALIGN = content_module._ALIGN
+
+
+def items(source: FilesystemSource | StreamSource) -> list[Fragment | Skipped]:
+    return [i for i in source.read() if isinstance(i, Fragment | Skipped)]
+
+
+# max_file_size ------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("size", "read"), [(99, True), (100, True), (101, False)])
+def test_a_file_up_to_max_file_size_is_read_and_one_byte_over_is_skipped(tmp_path: Path, size: int, read: bool) -> None:
+    file = tmp_path / "a.env"
+    file.write_bytes(b"x" * size)
+    [item] = items(FilesystemSource([file], Settings(max_file_size=100)))
+    if read:
+        assert isinstance(item, Fragment) and len(item.data) == size
+    else:
+        assert isinstance(item, Skipped)
+        assert item.reason == "too large (101 bytes > 100 bytes)"
+        assert not item.incomplete
+
+
+@pytest.mark.parametrize(("size", "read"), [(99, True), (100, True), (101, False)])
+def test_a_stream_up_to_max_file_size_is_read_and_one_byte_over_is_skipped(size: int, read: bool) -> None:
+    [item] = items(StreamSource("-", io.BytesIO(b"y" * size), Settings(max_file_size=100)))
+    if read:
+        assert isinstance(item, Fragment) and item.data == b"y" * size
+    else:
+        assert isinstance(item, Skipped) and item.reason == "too large (> 100 bytes)"
+
+
+def test_a_stream_longer_than_its_head_is_held_up_to_the_limit() -> None:
+    data = b"z" * (BINARY_SNIFF + 500)
+    [item] = items(StreamSource("-", io.BytesIO(data), Settings(max_file_size=BINARY_SNIFF + 500)))
+    assert isinstance(item, Fragment) and item.data == data
+    [over] = items(StreamSource("-", io.BytesIO(data + b"z"), Settings(max_file_size=BINARY_SNIFF + 500)))
+    assert isinstance(over, Skipped)
+
+
+@pytest.mark.parametrize(
+    ("size", "limit", "reason"),
+    [
+        (None, MIB, "too large (> 1.0 MiB)"),
+        (None, MIB - 1, "too large (> 1048575 bytes)"),
+        (3 * MIB, MIB, "too large (3.0 MiB > 1.0 MiB)"),
+        (MIB + 1, MIB, "too large (1.0 MiB > 1.0 MiB)"),
+        (20, 10, "too large (20 bytes > 10 bytes)"),
+    ],
+)
+def test_the_size_skip_reason_is_in_mib_from_one_mib_on(size: int | None, limit: int, reason: str) -> None:
+    assert too_large(size, limit) == reason
+
+
+# The binary sniff: a NUL byte in the first BINARY_SNIFF bytes ----------------------------------------------------
+
+
+@pytest.mark.parametrize(("at", "binary"), [(0, True), (BINARY_SNIFF - 1, True), (BINARY_SNIFF, False)])
+def test_a_nul_byte_makes_content_binary_only_within_the_sniff(at: int, binary: bool) -> None:
+    assert BINARY_SNIFF == 8000
+    data = bytearray(b"a" * (BINARY_SNIFF + 10))
+    data[at] = 0
+    assert is_binary(bytes(data)) is binary
+    assert (sniff(bytes(data[:BINARY_SNIFF])) is None) is binary
+    [item] = list(fragments_of_bytes("f", bytes(data)))
+    assert isinstance(item, Skipped if binary else Fragment)
+
+
+@pytest.mark.parametrize(("chars", "utf16"), [(3, False), (4, True), (5, True)])
+def test_utf16_without_a_bom_needs_four_characters(chars: int, utf16: bool) -> None:
+    data = "abcdefgh"[:chars].encode("utf-16-le")
+    assert sniff(data) == (("utf-16-le", 0) if utf16 else None)
+    data_be = "abcdefgh"[:chars].encode("utf-16-be")
+    assert sniff(data_be) == (("utf-16-be", 0) if utf16 else None)
+
+
+@pytest.mark.parametrize(("controls", "text"), [(0, True), (1, True), (2, False)])
+def test_a_bom_text_may_hold_one_control_character_in_twenty(controls: int, text: bool) -> None:
+    body = "\x01" * controls + "a" * (20 - controls)
+    data = codecs.BOM_UTF16_LE + body.encode("utf-16-le")
+    assert sniff(data) == (("utf-16-le", 2) if text else None)
+
+
+def test_bom_content_is_transcoded_and_lone_carriage_returns_end_lines() -> None:
+    assert as_text(codecs.BOM_UTF8 + b"a\rb\r\nc") == b"a\nb\r\nc"
+    assert as_text(codecs.BOM_UTF16_BE + "k=v\r".encode("utf-16-be")) == b"k=v\n"
+    assert as_text(codecs.BOM_UTF32_LE + "x".encode("utf-32-le")) == b"x"
+    assert as_text(b"\0\0\0binary") is None
+
+
+# One fragment up to CHUNK_SIZE + OVERLAP bytes; chunks from CHUNK_SIZE + OVERLAP + _ALIGN on -----------------------
+
+
+def fragments(size: int, fill: bytes = b"a") -> list[Fragment]:
+    data = (fill * (size // len(fill) + 1))[:size]
+    out = [f for f in fragments_of_bytes("big", data) if isinstance(f, Fragment)]
+    streamed = [f for f in fragments_of_stream("big", io.BytesIO(data).read) if isinstance(f, Fragment)]
+    assert [(f.data, f.chunk) for f in streamed] == [(f.data, f.chunk) for f in out]
+    return out
+
+
+@pytest.mark.parametrize(
+    ("size", "count"),
+    [
+        (CHUNK_SIZE + OVERLAP - 1, 1),
+        (CHUNK_SIZE + OVERLAP, 1),
+        (CHUNK_SIZE + OVERLAP + 1, 1),
+        (CHUNK_SIZE + OVERLAP + ALIGN - 1, 1),
+        (CHUNK_SIZE + OVERLAP + ALIGN, 2),
+        (CHUNK_SIZE + OVERLAP + ALIGN + 1, 2),
+    ],
+)
+def test_content_is_one_fragment_until_a_chunk_its_overlap_and_an_alignment(size: int, count: int) -> None:
+    assert (CHUNK_SIZE, OVERLAP, ALIGN) == (512 << 10, 24 << 10, 128 << 10)
+    found = fragments(size)
+    assert len(found) == count
+    assert sum(len(f.data) for f in found) - (count - 1) * 2 * OVERLAP == size
+    if count == 1:
+        assert found[0].chunk is None
+    else:
+        assert [f.chunk.size for f in found if f.chunk] == [CHUNK_SIZE, size - CHUNK_SIZE]
+
+
+def test_chunks_of_a_line_free_content_overlap_by_exactly_the_overlap() -> None:
+    size = 2 * CHUNK_SIZE + OVERLAP + ALIGN
+    data = bytes(range(97, 123)) * (size // 26 + 1)
+    data = data[:size]
+    found = [f for f in fragments_of_bytes("big", data) if isinstance(f, Fragment)]
+    chunks = [f.chunk for f in found]
+    assert [c.index for c in chunks if c] == [0, 1, 2]
+    assert found[0].data == data[: CHUNK_SIZE + OVERLAP]
+    assert found[1].data == data[CHUNK_SIZE - OVERLAP : 2 * CHUNK_SIZE + OVERLAP]
+    assert found[2].data == data[2 * CHUNK_SIZE - OVERLAP :]
+    assert [(c.line, c.column, c.owns_from, c.owns_to) for c in chunks if c] == [
+        (1, 1, (1, 1), (1, CHUNK_SIZE + 1)),
+        (1, CHUNK_SIZE - OVERLAP + 1, (1, OVERLAP + 1), (1, OVERLAP + CHUNK_SIZE + 1)),
+        (1, 2 * CHUNK_SIZE - OVERLAP + 1, (1, OVERLAP + 1), None),
+    ]
+    assert sum(c.size for c in chunks if c) == size
+
+
+@pytest.mark.parametrize(("back", "cut_at_line"), [(ALIGN - 1, True), (ALIGN, True), (ALIGN + 1, False)])
+def test_a_chunk_ends_on_a_line_start_within_the_alignment(back: int, cut_at_line: bool) -> None:
+    # One newline `back` bytes before the chunk's natural end: the chunk ends after it only within _ALIGN.
+    size = CHUNK_SIZE + OVERLAP + ALIGN + 10
+    data = bytearray(b"b" * size)
+    data[CHUNK_SIZE - back] = 0x0A
+    first = next(f for f in fragments_of_bytes("big", bytes(data)) if isinstance(f, Fragment))
+    assert first.chunk is not None
+    owned = CHUNK_SIZE - back + 1 if cut_at_line else CHUNK_SIZE
+    assert first.chunk.size == owned
+    assert len(first.data) == owned + OVERLAP
+
+
+def test_chunks_never_cut_a_multibyte_character() -> None:
+    size = CHUNK_SIZE + OVERLAP + ALIGN + 3
+    data = ("é" * (size // 2 + 1)).encode()[: size - size % 2]
+    found = [f for f in fragments_of_bytes("big", data) if isinstance(f, Fragment)]
+    assert len(found) == 2
+    for f in found:
+        f.data.decode("utf-8")  # raises on a cut character
+
+
+def test_added_lines_are_renumbered_per_chunk() -> None:
+    line = b"k" * 1023 + b"\n"  # 1 KiB lines
+    data = line * ((CHUNK_SIZE + OVERLAP + ALIGN) // len(line) + 2)
+    total = data.count(b"\n")
+    added = frozenset({1, total})
+    found = [f for f in fragments_of_bytes("big", data, added_lines=added) if isinstance(f, Fragment)]
+    assert len(found) == 2
+    assert found[0].added_lines == frozenset({1})
+    second = found[1]
+    assert second.chunk is not None
+    assert second.added_lines == frozenset({total - second.chunk.line + 1})
+
+
+def test_stream_reads_are_exact_even_with_short_reads() -> None:
+    data = b"line\n" * 5000
+    pieces = [data[i : i + 7] for i in range(0, len(data), 7)]
+
+    def read(n: int) -> bytes:
+        return pieces.pop(0) if pieces else b""
+
+    [fragment] = [f for f in fragments_of_stream("-", read) if isinstance(f, Fragment)]
+    assert fragment.data == data

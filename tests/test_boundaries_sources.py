@@ -202,3 +202,70 @@ def test_stream_reads_are_exact_even_with_short_reads() -> None:
 
     [fragment] = [f for f in fragments_of_stream("-", read) if isinstance(f, Fragment)]
     assert fragment.data == data
+
+
+# Text pieces: carriage returns across reads, transcoding in pieces, git's line numbers --------------------------------
+
+
+def streamed(pieces: list[bytes]) -> bytes:
+    queue = list(pieces)
+
+    def read(n: int) -> bytes:
+        return queue.pop(0) if queue else b""
+
+    return b"".join(f.data for f in fragments_of_stream("-", read) if isinstance(f, Fragment))
+
+
+@pytest.mark.parametrize(
+    ("pieces", "text"),
+    [
+        ([b"a\r", b"\nb"], b"a\r\nb"),
+        ([b"a\r", b"b"], b"a\nb"),
+        ([b"a\r"], b"a\n"),
+        ([b"a\r\r", b"\n"], b"a\n\r\n"),
+        ([b"a", b"b\rc"], b"ab\nc"),
+    ],
+)
+def test_a_carriage_return_ending_a_read_is_judged_by_the_next_byte(pieces: list[bytes], text: bytes) -> None:
+    assert streamed(pieces) == text
+
+
+def test_utf16_split_mid_character_across_reads_is_transcoded_whole() -> None:
+    raw = codecs.BOM_UTF16_LE + "kéy=välue\r\nnext\r".encode("utf-16-le")
+    assert streamed([raw[:3], raw[3:8], raw[8:]]) == "kéy=välue\r\nnext\n".encode()
+    assert streamed([raw[:-1]]) == "kéy=välue\r\nnext�".encode()
+
+
+@pytest.mark.parametrize(
+    ("data", "added", "ours"),
+    [
+        (b"a\rb\nc\n", {1}, {1, 2}),
+        (b"a\rb\nc\n", {2}, {3}),
+        (b"a\nb\r\r\nc", {2, 3}, {2, 3, 4}),
+        (b"a\r\nb\n", {2}, {2}),
+        (b"a\r\nb\rc\n", {2}, {2, 3}),
+        (b"a\rb\r\nc\r", {2}, {3, 4}),
+    ],
+)
+def test_added_lines_follow_lone_carriage_returns(data: bytes, added: set[int], ours: set[int]) -> None:
+    [fragment] = [f for f in fragments_of_bytes("f", data, added_lines=frozenset(added)) if isinstance(f, Fragment)]
+    assert fragment.added_lines == frozenset(ours)
+
+
+def test_small_content_carries_its_provenance_and_is_not_copied() -> None:
+    data = b"x = 1\n"
+    [fragment] = [f for f in fragments_of_bytes("p", data, blob="b" * 40, unit="blob") if isinstance(f, Fragment)]
+    assert (fragment.path, fragment.blob, fragment.unit, fragment.chunk) == ("p", "b" * 40, "blob", None)
+    assert fragment.data is data
+
+
+def test_a_chunk_after_many_lines_knows_its_line_and_character_column() -> None:
+    line = "é" * 300 + "\n"  # 601 bytes, 300 characters
+    data = (line * ((CHUNK_SIZE + OVERLAP + ALIGN) // len(line.encode()) + 3)).encode()
+    first, second = [f for f in fragments_of_bytes("big", data) if isinstance(f, Fragment)]
+    assert first.chunk is not None and second.chunk is not None
+    lines_before = data[: len(data) - len(second.data)].count(b"\n")
+    assert (second.chunk.line, second.chunk.column) == (lines_before + 1, 1)
+    own_line, own_column = second.chunk.owns_from
+    assert own_column == 1
+    assert second.chunk.line + own_line - 1 == first.data[: first.chunk.size].count(b"\n") + 1

@@ -65,11 +65,26 @@ def test_malformed_baselines_are_one_error_naming_the_problem(tmp_path: Path, te
         read_baseline(file)
 
 
-def test_an_undecodable_baseline_is_an_error(tmp_path: Path) -> None:
+def test_an_undecodable_or_unreadable_baseline_is_one_error_saying_why(tmp_path: Path) -> None:
     file = tmp_path / "b.json"
     file.write_bytes(b"\xff\xfe{")
-    with pytest.raises(BaselineError, match="cannot read baseline"):
+    with pytest.raises(BaselineError, match=r"b.json: cannot read baseline: 'utf-8' codec can't decode byte 0xff"):
         read_baseline(file)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    with pytest.raises(BaselineError, match=r"folder: cannot read baseline: Is a directory$"):
+        read_baseline(folder)
+
+
+def test_a_json_baseline_may_start_with_blank_lines_and_a_gitleaksignore_may_hold_comments_anywhere(
+    tmp_path: Path,
+) -> None:
+    file = tmp_path / "b.json"
+    file.write_text('\n  {"version": 1, "entries": []}\n')
+    assert read_baseline(file).format == "keysweep"
+    ignore = tmp_path / ".gitleaksignore"
+    ignore.write_text("a.py:r:1\n# moved\nb.py:r:2\n")
+    assert [e.path for e in read_baseline(ignore).entries] == ["a.py", "b.py"]
 
 
 def test_a_keysweep_baseline_reads_every_entry(tmp_path: Path) -> None:

@@ -269,3 +269,19 @@ def test_a_chunk_after_many_lines_knows_its_line_and_character_column() -> None:
     own_line, own_column = second.chunk.owns_from
     assert own_column == 1
     assert second.chunk.line + own_line - 1 == first.data[: first.chunk.size].count(b"\n") + 1
+
+
+def test_spaces_and_layout_characters_are_not_control_characters() -> None:
+    body = "a b c d e\tf\ng\rh\fi\vj"
+    assert len(body) == 19
+    assert sniff(codecs.BOM_UTF16_LE + (body + "\x01").encode("utf-16-le")) == ("utf-16-le", 2)
+    assert sniff(codecs.BOM_UTF16_LE + (body + "\x01\x02").encode("utf-16-le")) is None
+
+
+@pytest.mark.parametrize(("bom", "encoding"), [(codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF32_BE, "utf-32-be")])
+def test_a_head_cut_inside_a_character_is_still_text(bom: bytes, encoding: str) -> None:
+    # 4-byte characters: the sniffed head ends inside one (a UTF-16 surrogate pair cut in half).
+    data = bom + ("😀" * 3000 + "k=v\n").encode(encoding)
+    assert sniff(data[:BINARY_SNIFF]) == (encoding, len(bom))
+    text = as_text(data)
+    assert text is not None and text.endswith("😀k=v\n".encode())

@@ -333,3 +333,38 @@ def test_a_near_value_counts_within_its_lines_of_the_partner(gap: int, found_it:
     text = "pass user=alice\n" + "filler\n" * (gap - 1) + f"pass={value}\n"
     got = [m.secret for m in Detector(RuleSet((rule,)), "python").detect(text.encode()).matches]
     assert got == ([value] if found_it else [])
+
+
+@pytest.mark.parametrize(
+    ("value", "reference"),
+    [("${X}", True), ("$VAR", True), ("process.env.X", True), ("{{ .Values.x }}", True), ("Q7mZ2xP9w0Kd", False)],
+)
+def test_references(value: str, reference: bool) -> None:
+    assert placeholders.is_reference(value, f"k = {value}") is reference
+
+
+@pytest.mark.parametrize(
+    ("line", "identifier"),
+    [
+        ("src: data:image/png;base64,Q7mZ2xP9w0Kd", True),
+        ('integrity="Q7mZ2xP9w0Kd"', True),
+        ("user_id = Q7mZ2xP9w0Kd", True),
+        ("secret = get_secret('Q7mZ2xP9w0Kd')", True),
+        ("secret = Q7mZ2xP9w0Kd", False),
+    ],
+)
+def test_each_identifier_test_alone_makes_a_value_an_identifier(line: str, identifier: bool) -> None:
+    assert placeholders.is_identifier_like("Q7mZ2xP9w0Kd", line) is identifier
+
+
+def test_a_heading_glued_on_at_the_end_of_a_buffer_without_a_newline_is_cut_off() -> None:
+    assert found(f"## Docker / Compose\n\n{KEY}Docker / Compose", "openai-project-key") == [KEY]
+    assert found(f"## Docker / Compose\n\n{KEY}Docker / Composer", "openai-project-key") == []
+
+
+def test_undecodable_bytes_after_a_glued_word_are_read_as_replacement_characters() -> None:
+    text = f"## Docker\n\n{KEY}Docker \udcff\n"
+    data = text.encode("utf-8", "surrogateescape")
+    detector = Detector(RULESET, "python")
+    [match] = [m for m in detector.detect(data).matches if m.rule.id == "openai-project-key"]
+    assert match.glue is not None and match.glue.readings == (KEY,)

@@ -285,3 +285,117 @@ def test_a_head_cut_inside_a_character_is_still_text(bom: bytes, encoding: str) 
     assert sniff(data[:BINARY_SNIFF]) == (encoding, len(bom))
     text = as_text(data)
     assert text is not None and text.endswith("😀k=v\n".encode())
+
+
+# Streams: what is read, and when --------------------------------------------------------------------------------
+
+
+class CountingReader:
+    """A stream that honours `n`, hands out at most `block` bytes a call, and counts what it handed out."""
+
+    def __init__(self, data: bytes, block: int = 1000) -> None:
+        self.stream = io.BytesIO(data)
+        self.block = block
+        self.handed = 0
+
+    def read(self, n: int) -> bytes:
+        out = self.stream.read(min(n, self.block))
+        self.handed += len(out)
+        return out
+
+
+def test_a_binary_stream_is_judged_on_its_head_alone() -> None:
+    reader = CountingReader(b"\0" + b"x" * (1 << 20))
+    assert list(fragments_of_stream("-", reader.read)) == [Skipped("-", "binary", incomplete=False)]
+    assert reader.handed == BINARY_SNIFF
+
+
+@pytest.mark.parametrize("block", [1, 1000])
+def test_a_stream_over_its_limit_is_read_one_byte_past_the_limit_and_no_further(block: int) -> None:
+    limit = BINARY_SNIFF + 100
+    reader = CountingReader(b"y" * (limit + 5000), block)
+    assert list(fragments_of_stream("in", reader.read, limit=limit)) == [
+        Skipped("in", f"too large (> {limit} bytes)", incomplete=False)
+    ]
+    assert reader.handed == limit + 1
+
+
+@pytest.mark.parametrize(("size", "skipped"), [(BINARY_SNIFF, False), (BINARY_SNIFF + 1, True)])
+def test_a_stream_limit_equal_to_the_head_still_sees_one_byte_more(size: int, skipped: bool) -> None:
+    got = list(fragments_of_stream("-", CountingReader(b"z" * size, 1).read, limit=BINARY_SNIFF))
+    if skipped:
+        assert got == [Skipped("-", f"too large (> {BINARY_SNIFF} bytes)", incomplete=False)]
+    else:
+        assert [(f.path, f.data, f.unit) for f in got if isinstance(f, Fragment)] == [("-", b"z" * size, "file")]
+
+
+def test_a_stream_fragment_names_its_path_and_unit() -> None:
+    [fragment] = list(fragments_of_stream("notes.txt", io.BytesIO(b"k=v\n").read, unit="stdin"))
+    assert isinstance(fragment, Fragment)
+    assert (fragment.path, fragment.unit, fragment.data, fragment.chunk) == ("notes.txt", "stdin", b"k=v\n", None)
+
+
+def test_invalid_utf8_in_a_stream_is_passed_through_as_read() -> None:
+    data = b"k=\xff\xfe v\n" * 2000
+    assert streamed([data[:BINARY_SNIFF], data[BINARY_SNIFF:]]) == data
+
+
+@pytest.mark.parametrize(
+    ("tail", "text"),
+    [([b"\nb"], b"a\r\nb"), ([b"b"], b"a\nb"), ([], b"a\n")],
+)
+def test_a_carriage_return_ending_the_head_is_judged_by_the_next_read(tail: list[bytes], text: bytes) -> None:
+    head = b"h" * (BINARY_SNIFF - 2) + b"a\r"
+    assert streamed([head, *tail]) == b"h" * (BINARY_SNIFF - 2) + text
+
+
+def test_a_chunk_ends_after_the_last_newline_within_the_alignment() -> None:
+    size = CHUNK_SIZE + OVERLAP + ALIGN + 10
+    data = bytearray(b"c" * size)
+    data[CHUNK_SIZE - 1000] = data[CHUNK_SIZE - 10] = 0x0A
+    first = next(f for f in fragments_of_bytes("big", bytes(data)) if isinstance(f, Fragment))
+    assert first.chunk is not None and first.chunk.size == CHUNK_SIZE - 9
+
+
+@pytest.mark.parametrize(
+    ("char", "lead", "size"), [("é", 0, CHUNK_SIZE), ("é", 1, CHUNK_SIZE - 1), ("À", 1, CHUNK_SIZE - 1)]
+)
+def test_a_chunk_cut_backs_up_to_the_start_of_a_character(char: str, lead: int, size: int) -> None:
+    total = CHUNK_SIZE + OVERLAP + ALIGN + 3
+    data = (b"x" * lead + (char * total).encode())[:total]
+    first = next(f for f in fragments_of_bytes("big", data) if isinstance(f, Fragment))
+    assert first.chunk is not None and first.chunk.size == size
+    first.data.decode("utf-8")
+
+
+def test_one_byte_under_three_chunks_is_two() -> None:
+    assert len(fragments(2 * CHUNK_SIZE + OVERLAP + ALIGN - 1)) == 2
+    assert len(fragments(2 * CHUNK_SIZE + OVERLAP + ALIGN)) == 3
+
+
+def _absolute(chunk_start: tuple[int, int], relative: tuple[int, int]) -> tuple[int, int]:
+    line, column = relative
+    return (chunk_start[0], chunk_start[1] + column - 1) if line == 1 else (chunk_start[0] + line - 1, column)
+
+
+def _where(data: bytes, offset: int) -> tuple[int, int]:
+    start = data.rfind(b"\n", 0, offset) + 1
+    return data.count(b"\n", 0, offset) + 1, len(data[start:offset].decode()) + 1
+
+
+def test_chunks_cut_mid_line_know_where_their_own_parts_start_and_end() -> None:
+    line = "ü" * 150_000 + "a" * 3 + "\n"  # 300,004 bytes: no newline within the alignment of the cuts
+    data = (line * 8).encode()
+    found = [f for f in fragments_of_bytes("big", data) if isinstance(f, Fragment)]
+    assert len(found) >= 3
+    own_start = 0
+    for fragment in found:
+        chunk = fragment.chunk
+        assert chunk is not None
+        start = (chunk.line, chunk.column)
+        assert _absolute(start, chunk.owns_from) == _where(data, own_start)
+        own_start += chunk.size
+        if chunk.owns_to is not None:
+            assert _absolute(start, chunk.owns_to) == _where(data, own_start)
+    assert own_start == len(data)
+    assert any(c.owns_from[1] > 1 for c in (f.chunk for f in found[1:]) if c)  # cut mid-line

@@ -246,3 +246,79 @@ def test_update_refuses_a_foreign_baseline(tmp_path: Path) -> None:
     file.write_text("app.py:generic-api-key:3\n")
     with pytest.raises(BaselineError, match="is a gitleaks baseline; convert it once"):
         update(file, lambda: scan_of(tmp_path))
+
+
+# Edges the mutation run found untested --------------------------------------------------------------------------
+
+
+def test_a_detect_secrets_entry_hashes_undecodable_bytes_as_they_were_read() -> None:
+    secret = "sk-proj-abc\udcff"  # a byte that was not UTF-8, carried as a surrogate
+    digest = hashlib.sha1(b"sk-proj-abc\xff", usedforsecurity=False).hexdigest()
+    assert DetectSecretsEntry("app.py", digest).is_covering(finding(secret))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['{"version": 1, "entries": {}}', '{"results": {"a.py": {}}}', "not a fingerprint\n", '{"x": 1}'],
+)
+def test_every_baseline_error_starts_with_the_file(tmp_path: Path, text: str) -> None:
+    file = tmp_path / "odd.baseline"
+    file.write_text(text)
+    with pytest.raises(BaselineError) as raised:
+        read_baseline(file)
+    assert str(raised.value).startswith(f"{file}")
+
+
+def test_a_gitleaks_error_names_both_fingerprint_shapes(tmp_path: Path) -> None:
+    file = tmp_path / ".gitleaksignore"
+    file.write_text("nonsense\n")
+    with pytest.raises(BaselineError, match=r"\(`commit:file:rule-id:line` or `file:rule-id:line`\)$"):
+        read_baseline(file)
+
+
+def test_a_full_commit_before_an_empty_path_is_still_a_commit(tmp_path: Path) -> None:
+    oid = "c" * 40
+    file = tmp_path / ".gitleaksignore"
+    file.write_text(f"{oid}::generic-api-key:4\nABCDEF0123456789ABCDEF0123456789ABCDEF01::r:5\n")
+    first, second = read_baseline(file).entries
+    assert isinstance(first, GitleaksEntry) and (first.commit, first.path) == (oid, "")
+    assert isinstance(second, GitleaksEntry) and second.commit is None
+
+
+def test_paths_are_matched_relative_to_the_scanned_folder_not_the_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scanner.filters import ScanScope
+    from scanner.filters.baseline import BaselineFilter, match_baseline
+    from scanner.findings import Skipped
+
+    (tmp_path / "src").mkdir()
+    monkeypatch.chdir(tmp_path)
+    root = str(tmp_path / "src")
+    file = tmp_path / "b.json"
+    accepted = BaselineEntry("src/app.py", "openai-project-key", secret_id(KEY))
+    unread = BaselineEntry("src/big.bin", "openai-project-key", secret_id(OTHER))
+    write_baseline(file, [accepted, unread])
+    match = match_baseline(read_baseline(file), [finding(), finding(OTHER, "lib.py")], root, skipped=["big.bin"])
+    assert [f.path for f in match.kept] == ["lib.py"]
+    assert match.stale == []
+    filtered = BaselineFilter(file).apply(
+        [finding()], ScanScope(root, skipped=(Skipped("big.bin", "binary", incomplete=False),))
+    )
+    assert (filtered.kept, filtered.notes) == ([], ())
+    made = create(tmp_path / "new.json", lambda: scan_of(tmp_path / "src", finding()))
+    assert [e.path for e in made.entries] == ["src/app.py"]
+    old = tmp_path / ".secrets.baseline"
+    digest = hashlib.sha1(KEY.encode(), usedforsecurity=False).hexdigest()
+    old.write_text(json.dumps({"results": {"src/app.py": [{"hashed_secret": digest}]}}))
+    migrated = create(tmp_path / "m.json", lambda: scan_of(tmp_path / "src", finding()), migrate_from=old)
+    assert (migrated.left_out, [e.path for e in migrated.entries]) == (0, ["src/app.py"])
+
+
+def test_update_with_only_new_findings_rewrites_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    file = tmp_path / "b.json"
+    write_baseline(file, [BaselineEntry("app.py", "openai-project-key", secret_id(KEY))])
+    change = update(file, lambda: scan_of(tmp_path, finding(), finding(OTHER, "b.py")))
+    assert (len(change.added), change.removed) == (1, [])
+    assert len(read_baseline(file).entries) == 2

@@ -368,3 +368,25 @@ def test_undecodable_bytes_after_a_glued_word_are_read_as_replacement_characters
     detector = Detector(RULESET, "python")
     [match] = [m for m in detector.detect(data).matches if m.rule.id == "openai-project-key"]
     assert match.glue is not None and match.glue.readings == (KEY,)
+
+
+def test_sixty_percent_is_counted_on_the_pairs_of_a_twelve_character_value() -> None:
+    value = "abcdefg" + "Q7mZ2"  # 12 characters, 11 pairs, 6 single steps: under 60%
+    assert not is_sequential(value)
+    assert is_sequential("abcdefgh" + "Q7mZ")  # 7 steps of 11
+
+
+@pytest.mark.parametrize(
+    ("body", "fake"),
+    [("89+/", True), ("Q7Q7Q7Q7", True), ("abcdefghij", True), ("Q7mZ2xP9w0Kd", False)],
+)
+def test_each_fake_shape_alone_makes_a_fake_body(body: str, fake: bool) -> None:
+    assert placeholders.is_fake_body(body) is fake
+
+
+def test_sequential_strings_are_judged_case_insensitively_and_examples_by_the_capital_word() -> None:
+    assert placeholders.is_sequential_string("abcdefghijklmnop")
+    assert placeholders.is_sequential_string("0123456789")
+    assert not placeholders.is_sequential_string("Q7mZ2xP9")
+    assert placeholders.is_documented_example("AKIAIOSFODNN7EXAMPLE")
+    assert not placeholders.is_documented_example("AKIAIOSFODNN7example")

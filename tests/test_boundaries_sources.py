@@ -399,3 +399,26 @@ def test_chunks_cut_mid_line_know_where_their_own_parts_start_and_end() -> None:
             assert _absolute(start, chunk.owns_to) == _where(data, own_start)
     assert own_start == len(data)
     assert any(c.owns_from[1] > 1 for c in (f.chunk for f in found[1:]) if c)  # cut mid-line
+
+
+@pytest.mark.parametrize(
+    ("text", "utf16"),
+    [("abcd" + "中" * 6, False), ("abcde" + "中" * 5, True), ("abcdef" + "中" * 4, True)],
+)
+def test_utf16_without_a_bom_needs_half_its_characters_ascii(text: str, utf16: bool) -> None:
+    assert sniff(text.encode("utf-16-le")) == (("utf-16-le", 0) if utf16 else None)
+
+
+def test_a_utf8_bom_says_text_whatever_follows() -> None:
+    assert sniff(codecs.BOM_UTF8 + b"\0\0\0") == ("utf-8", 3)
+    assert as_text(codecs.BOM_UTF8 + b"k=\xff\n") == b"k=\xff\n"
+
+
+def test_a_bom_text_with_a_nul_or_a_lone_surrogate_in_its_head_is_binary() -> None:
+    assert sniff(codecs.BOM_UTF16_LE + ("a" * 30 + "\0").encode("utf-16-le")) is None
+    assert sniff(codecs.BOM_UTF16_LE + "ab".encode("utf-16-le") + b"\x00\xd8" + "cd".encode("utf-16-le")) is None
+
+
+def test_a_lone_surrogate_past_the_head_is_read_as_a_replacement_character() -> None:
+    data = codecs.BOM_UTF16_LE + ("a" * 5000).encode("utf-16-le") + b"\x00\xd8" + "k=v".encode("utf-16-le")
+    assert as_text(data) == ("a" * 5000 + "\ufffdk=v").encode()

@@ -250,6 +250,9 @@ def test_indirect_references_are_judged_on_lines_of_at_most_1000_characters(leng
         ("$x}", False),
         ("{x", False),
         ("x}", False),
+        ("<x", False),
+        ("x>", False),
+        ("$x", False),
     ],
 )
 def test_templated_values(value: str, templated: bool) -> None:
@@ -269,6 +272,9 @@ def test_lock_files_by_name(path: str, lock: bool) -> None:
         ("user_id = 'Q7mZ2xP9'", "Q7mZ2xP9", True),
         ("ids: Q7mZ2xP9", "Q7mZ2xP9", True),
         ("token = Q7mZ2xP9", "Q7mZ2xP9", False),
+        ("token = Q7mZ2xP9 # user_id", "Q7mZ2xP9", False),  # the id name must come before the value
+        ("token = Q7mZ2xP9; user_id = Q7mZ2xP9", "Q7mZ2xP9", False),  # judged at the value's first place
+        ("user_id = other", "Q7mZ2xP9", False),  # the value is not on the line
     ],
 )
 def test_values_assigned_to_id_names_are_ids(line: str, value: str, id_like: bool) -> None:

@@ -422,3 +422,38 @@ def test_a_bom_text_with_a_nul_or_a_lone_surrogate_in_its_head_is_binary() -> No
 def test_a_lone_surrogate_past_the_head_is_read_as_a_replacement_character() -> None:
     data = codecs.BOM_UTF16_LE + ("a" * 5000).encode("utf-16-le") + b"\x00\xd8" + "k=v".encode("utf-16-le")
     assert as_text(data) == ("a" * 5000 + "\ufffdk=v").encode()
+
+
+def test_content_in_memory_keeps_its_provenance_and_converts_lone_carriage_returns() -> None:
+    from scanner.findings import Commit
+
+    commit = Commit("a" * 40, "Ada", "ada@example.com", "2025-01-01T00:00:00+00:00")
+    assert list(fragments_of_bytes("b.bin", b"\0x")) == [Skipped("b.bin", "binary", incomplete=False)]
+    [fragment] = list(fragments_of_bytes("f", b"a\rb\n", commit=commit))
+    assert isinstance(fragment, Fragment)
+    assert (fragment.data, fragment.commit, fragment.unit, fragment.added_lines) == (b"a\nb\n", commit, "file", None)
+    big = b"q" * (CHUNK_SIZE + OVERLAP)
+    [whole] = list(fragments_of_bytes("big", big))
+    assert isinstance(whole, Fragment) and whole.data is big  # up to a chunk and its overlap: no copy
+
+
+def test_added_lines_of_utf16_content_are_not_remapped_by_its_raw_bytes() -> None:
+    data = codecs.BOM_UTF16_LE + "a\r\nb\r\nc".encode("utf-16-le")
+    [fragment] = [f for f in fragments_of_bytes("f", data, added_lines=frozenset({2})) if isinstance(f, Fragment)]
+    assert fragment.added_lines == frozenset({2})
+    assert fragment.data == b"a\r\nb\r\nc"
+
+
+def test_an_added_line_just_past_a_chunk_is_not_in_that_chunk() -> None:
+    line = b"k" * 1023 + b"\n"
+    data = line * ((CHUNK_SIZE + OVERLAP + ALIGN) // len(line) + 2)
+    first_lines = next(f for f in fragments_of_bytes("big", data) if isinstance(f, Fragment)).data.count(b"\n")
+    added = frozenset({first_lines + 1, first_lines + 2})
+    first = next(f for f in fragments_of_bytes("big", data, added_lines=added) if isinstance(f, Fragment))
+    assert first.added_lines == frozenset({first_lines + 1})
+
+
+def test_a_stream_without_a_limit_is_read_in_bounded_blocks() -> None:
+    data = b"line\n" * 5000
+    reader = CountingReader(data, 4096)
+    assert b"".join(f.data for f in fragments_of_stream("-", reader.read) if isinstance(f, Fragment)) == data

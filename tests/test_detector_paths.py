@@ -274,3 +274,9 @@ def test_specific_rules_win_over_generic_ones_on_the_same_span() -> None:
     project = "sk-proj-" + body(52, 48)
     found = _all([rules.by_id("openai-project-key"), rules.by_id("generic-api-key")], f'API_KEY="{project}"\n')
     assert found == [("openai-project-key", project)]
+
+
+def test_a_generic_reading_of_a_specific_secret_yields_to_it() -> None:
+    generic = rule_of(id="t-generic", prefix=None, keywords=["key="], regex="key=([A-Za-z0-9-]{35})", generic=True)
+    assert _all([generic], f"key={KEY}\n") == [("t-generic", KEY)]
+    assert _all([rule_of(), generic], f"key={KEY}\n") == [("t-key", KEY)]

@@ -383,8 +383,9 @@ def _where(data: bytes, offset: int) -> tuple[int, int]:
     return data.count(b"\n", 0, offset) + 1, len(data[start:offset].decode()) + 1
 
 
-def test_chunks_cut_mid_line_know_where_their_own_parts_start_and_end() -> None:
-    line = "ü" * 150_000 + "a" * 3 + "\n"  # 300,004 bytes: no newline within the alignment of the cuts
+@pytest.mark.parametrize(("char", "width"), [("ü", 2), ("u", 1)])
+def test_chunks_cut_mid_line_know_where_their_own_parts_start_and_end(char: str, width: int) -> None:
+    line = char * (300_000 // width) + "a" * 3 + "\n"  # 300,004 bytes: no newline within the alignment of the cuts
     data = (line * 8).encode()
     found = [f for f in fragments_of_bytes("big", data) if isinstance(f, Fragment)]
     assert len(found) >= 3

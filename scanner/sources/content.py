@@ -252,7 +252,10 @@ def _lines_with_lone_cr(data: bytes, added: frozenset[int]) -> frozenset[int]:
         return added
     out: set[int] = set()
     ours = 1
-    for number, raw in enumerate(data.split(b"\n"), start=1):
+    lines = data.split(b"\n")
+    for number, raw in enumerate(lines, start=1):
+        if number < len(lines) and raw.endswith(b"\r"):
+            raw = raw[:-1]  # `\r\n` ends this line: only the CRs before it end lines of their own
         breaks = len(_LONE_CR.findall(raw))
         if number in added:
             out.update(range(ours, ours + breaks + 1))

@@ -1,0 +1,88 @@
+"""The decoders' limits at, below and above (issue 16): the shortest Kubernetes Secret value decoded (12 base64
+characters), the nesting a value needs under its `data:` block, the escapes decoded (`\\u0000`-`\\u007f`, `\\/`,
+`%20`-`%7f` in URLs only), and which lines are decoded (those holding a keyword)."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from scanner.engine.decoders import DecodedSpan, decoded_spans, map_span
+
+
+class Everywhere:
+    """Every line holds a keyword."""
+
+    def holds_keyword(self, start: int, end: int) -> bool:
+        return True
+
+
+class Nowhere:
+    def holds_keyword(self, start: int, end: int) -> bool:
+        return False
+
+
+def secret_doc(value: str, indent: str = "  ") -> bytes:
+    return f"apiVersion: v1\nkind: Secret\ndata:\n{indent}key: {value}\n".encode()
+
+
+@pytest.mark.parametrize(("chars", "decoded"), [(8, False), (12, True), (16, True)])
+def test_kubernetes_values_of_twelve_base64_characters_and_more_are_decoded(chars: int, decoded: bool) -> None:
+    raw = b"abcdefghijkl"[: chars * 3 // 4]
+    value = base64.b64encode(raw).decode()
+    assert len(value) == chars
+    spans = list(decoded_spans(secret_doc(value)))
+    assert [s.data for s in spans] == ([raw] if decoded else [])
+
+
+def test_a_kubernetes_value_must_sit_under_its_data_block() -> None:
+    value = base64.b64encode(b"sk-proj-0123456789").decode()
+    assert [s.data for s in decoded_spans(secret_doc(value, "  "))] == [b"sk-proj-0123456789"]
+    assert list(decoded_spans(secret_doc(value, ""))) == []
+    outside = f"kind: Secret\ndata:\n  a: {value}\nother:\n  b: {value}\n".encode()
+    assert len(list(decoded_spans(outside))) == 1
+    assert list(decoded_spans(f"kind: ConfigMap\ndata:\n  a: {value}\n".encode())) == []
+
+
+def test_a_decoded_kubernetes_value_maps_back_to_the_whole_encoded_span() -> None:
+    value = base64.b64encode(b"sk-proj-0123456789").decode()
+    doc = secret_doc(value)
+    [span] = decoded_spans(doc)
+    start = doc.index(value.encode())
+    assert span.whole and span.how == "base64"
+    assert map_span(span, 3, 6) == (start, start + len(value))
+
+
+@pytest.mark.parametrize(
+    ("line", "decoded"),
+    [
+        (b'"k": "a\\u0041b"', b'"k": "aAb"'),
+        (b'"k": "a\\u007fb"', b'"k": "a\x7fb"'),
+        (b'"k": "a\\u0080b"', None),  # outside ASCII: no escape we undo
+        (b'"k": "a\\/b"', b'"k": "a/b"'),
+        (b"https://x.example/?k=a%41b", b"https://x.example/?k=aAb"),
+        (b"https://x.example/?k=a%20b", b"https://x.example/?k=a b"),
+        (b"https://x.example/?k=a%1fb", None),  # a control character: not an escape we undo
+        (b"https://x.example/?k=a%80b", None),
+        (b"PASSWORD=a%41b", b"PASSWORD=a%41b"),  # no URL on the line: a literal password, read as written
+    ],
+)
+def test_which_escapes_are_decoded(line: bytes, decoded: bytes | None) -> None:
+    spans = list(decoded_spans(line, Everywhere()))
+    assert [s.data for s in spans] == ([decoded] if decoded is not None else [])
+
+
+def test_escapes_are_decoded_only_on_lines_holding_a_keyword() -> None:
+    assert list(decoded_spans(b'"k": "a\\/b"\n', Nowhere())) == []
+    assert list(decoded_spans(b'"k": "a\\/b"\n')) == []
+
+
+def test_decoded_escapes_map_back_to_their_original_offsets() -> None:
+    line = b'x"a\\/b"'
+    [span] = decoded_spans(line, Everywhere())
+    assert isinstance(span, DecodedSpan) and span.how == "json" and not span.whole
+    assert span.data == b'x"a/b"'
+    # decoded bytes 2..5 (`a/b`) come from original bytes 2..7 (`a\/b`)
+    assert map_span(span, 2, 5) == (2, 6)
+    assert span.offsets[-1] == len(line)

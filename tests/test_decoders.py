@@ -45,3 +45,40 @@ def test_notebook_output_cell_with_escaped_newline(make_key: Callable[..., str])
     cell = '{"outputs": [{"text": ["client ready\\n' + key + '\\n"]}]}'
     [finding] = scan_bytes(cell.encode(), RULES)
     assert finding.secret == key
+
+
+class _Every:
+    """Every line holds a keyword (the dense case)."""
+
+    def holds_keyword(self, start: int, end: int) -> bool:
+        return True
+
+    def few_lines(self) -> None:
+        return None
+
+
+def test_percent_escapes_without_a_url_in_the_buffer_decode_nothing() -> None:
+    from scanner.engine.decoders import decoded_spans
+
+    assert list(decoded_spans(b"token %2F\n" * 1000, _Every())) == []
+    # The same lines in a buffer holding a URL elsewhere: still nothing, since none of them is a URL line.
+    assert list(decoded_spans(b"see https://example.com\n" + b"token %2F\n" * 3, _Every())) == []
+
+
+def test_consecutive_escaped_lines_decode_as_one_span_mapped_back_byte_for_byte() -> None:
+    from scanner.engine.decoders import decoded_spans, map_span
+
+    data = b'a = "x\\/y"\nb = "p\\/q"\nplain\nc = "r\\/s"\n'
+    spans = list(decoded_spans(data, _Every()))
+    assert [s.data for s in spans] == [b'a = "x/y"\nb = "p/q"', b'c = "r/s"']
+    first = spans[0]
+    assert data[slice(*map_span(first, 10, 19))] == b'b = "p\\/q"'
+    assert data[slice(*map_span(first, 5, 8))] == b"x\\/y"
+
+
+def test_escaped_secrets_on_consecutive_lines_keep_their_own_lines(make_key: Callable[..., str]) -> None:
+    heads = [make_key("whsec_", 16) for _ in range(3)]
+    tail = make_key("", 20)
+    text = "".join(f'{{"secret": "{h}\\/{tail}"}}\n' for h in heads)
+    found = sorted((f.line, f.column, f.secret, f.decoded) for f in scan_bytes(text.encode(), RULES))
+    assert found == [(i + 1, 13, f"{h}/{tail}", "json") for i, h in enumerate(heads)]

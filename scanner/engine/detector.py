@@ -6,9 +6,7 @@ by the rule's window, and no step costs Python work per keyword hit, so no input
 
 from __future__ import annotations
 
-import bisect
 import heapq
-import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -16,9 +14,11 @@ from dataclasses import dataclass, field, replace
 from scanner.engine import placeholders
 from scanner.engine.entropy import shannon_entropy
 from scanner.engine.glue import Glue, HeadingIndex, glue_readings
+from scanner.engine.lazy_regex import LazyPattern
 from scanner.engine.lines import keyword_lines, unanchored_matches
 from scanner.engine.matcher import KeywordMatcher, make_matcher
 from scanner.engine.near import Partners, candidates_near, find_partners
+from scanner.engine.overlaps import prefer_specific
 from scanner.engine.path_globs import compile_globs
 from scanner.engine.rule import RegexMatch, Rule
 from scanner.engine.ruleset import RuleSet
@@ -176,7 +176,7 @@ class Detector:
                     matches.setdefault((rule.id, match.start, match.end), match)
                     confirmed_to = max(confirmed_to, match.end)
         masked = _masked(data) if present & self._mask_keywords and _has_mask(data) else []
-        return Detection(_prefer_specific(matches.values()), masked, lines)
+        return Detection(prefer_specific(matches.values()), masked, lines)
 
     def _anchored(self, rule: Rule, data: bytes, lowered: bytes, keywords: tuple[bytes, ...]) -> Iterator[RegexMatch]:
         """Matches starting at one of the rule's keywords, each seeing at most `window` bytes."""
@@ -280,9 +280,11 @@ def _is_left_boundary(data: bytes, s: int, token: frozenset[int]) -> bool:
 
 
 def _guarded_regex(rule: Rule) -> re.Pattern[bytes] | None:
-    if not isinstance(rule.regex, re.Pattern) or rule.secret_group != 0 or not rule.prefix:
+    if not isinstance(rule.regex, (re.Pattern, LazyPattern)) or rule.secret_group != 0 or not rule.prefix:
         return None
-    source: bytes = rule.regex.pattern
+    source = rule.regex.pattern
+    if not isinstance(source, bytes):
+        return None
     prefix = rule.prefix.encode()
     minimal = re.sub(rb"([.^$*+?{}\[\]\\|()])", rb"\\\1", prefix)
     for literal in (re.escape(prefix), minimal, prefix):
@@ -361,52 +363,6 @@ def _occurrences(data: bytes, literal: bytes) -> Iterator[int]:
     while at != -1:
         yield at
         at = data.find(literal, at + 1)
-
-
-def _prefer_specific(matches: Iterable[Match]) -> list[Match]:
-    """Every match no stronger rule's match overlaps: generic rules yield to all others and, among themselves, to
-    the first (by position, id); any-JWT rules yield to a rule that knows the JWT's claims; `near` rules (a value
-    recognised by its neighbour) yield to rules that recognise the value itself (`aws_secret_access_key = …`)."""
-    ordered = sorted(matches, key=lambda m: (m.start, m.end, m.rule.id))
-    regular = _claims_win([m for m in ordered if not m.rule.generic and m.rule.near is None])
-    paired = _not_overlapping([m for m in ordered if m.rule.near is not None], regular)
-    specific = sorted(regular + paired, key=lambda m: (m.start, m.end, m.rule.id))
-    out = specific + _first_of_overlapping(_not_overlapping([m for m in ordered if m.rule.generic], specific))
-    out.sort(key=lambda m: (m.start, m.end, m.rule.id))
-    return out
-
-
-def _claims_win(matches: list[Match]) -> list[Match]:
-    """A JWT that a rule recognises by its claims (`supabase-service-role-jwt`) is that rule's alone: the rules of
-    any JWT (kind `jwt`) yield to it on the same span."""
-    claimed = [m for m in matches if m.rule.jwt_claims]
-    if not claimed:
-        return matches
-    any_jwt = [m for m in matches if m.rule.kind == "jwt" and not m.rule.jwt_claims]
-    others = [m for m in matches if m.rule.kind != "jwt" or m.rule.jwt_claims]
-    return sorted(others + _not_overlapping(any_jwt, claimed), key=lambda m: (m.start, m.end, m.rule.id))
-
-
-def _not_overlapping(weaker: list[Match], stronger: list[Match]) -> list[Match]:
-    """The `weaker` matches that no `stronger` one (sorted by start) overlaps: one sweep, not a pairwise check."""
-    starts = [m.start for m in stronger]
-    reach = list(itertools.accumulate((m.end for m in stronger), max))
-    kept = []
-    for m in weaker:
-        before = bisect.bisect_left(starts, m.end)  # the stronger matches starting before this one ends
-        if not before or reach[before - 1] <= m.start:
-            kept.append(m)
-    return kept
-
-
-def _first_of_overlapping(matches: list[Match]) -> list[Match]:
-    """Of `matches` (sorted by start), each one no earlier kept match overlaps (kept ones never overlap, so the
-    last kept reaches furthest)."""
-    kept: list[Match] = []
-    for m in matches:
-        if not kept or kept[-1].end <= m.start:
-            kept.append(m)
-    return kept
 
 
 _CONTEXT = 1000

@@ -8,6 +8,7 @@ import itertools
 import re
 from collections.abc import Iterator
 
+from scanner.engine.lazy_regex import LazyPattern
 from scanner.engine.rule import RegexMatch, Rule
 
 # NOTE: keyword lines per byte above which one pass over the lines beats a step per line (a flood of `token\n`).
@@ -66,7 +67,7 @@ def _on_line(rule: Rule, data: bytes, line_start: int, hit: int) -> Iterator[Reg
 def _one_pass_regex(rule: Rule) -> re.Pattern[bytes] | None:
     """The rule's regex as one pass over many lines must see it: `$` at each line end, as a line's end is the
     end of the text the per-line path gives it. None where that is not the same (`^`, `\\A`, `\\Z`, RE2)."""
-    if not isinstance(rule.regex, re.Pattern):
+    if not isinstance(rule.regex, (re.Pattern, LazyPattern)):
         return None
     return _multiline(rule.regex.pattern, rule.regex.flags)
 

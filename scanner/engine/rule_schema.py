@@ -4,10 +4,10 @@ file, the rule and the field, never a traceback."""
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from typing import Any
 
+from scanner.engine.lazy_regex import LazyPattern
 from scanner.errors import RuleError
 from scanner.linear_regex import UnsupportedRegex, compile_linear
 
@@ -80,17 +80,15 @@ class RuleTable:
         return [value] if isinstance(value, str) else list(value)
 
     def regex(self, key: str, pattern: str, *, text: bool = False) -> Any:
-        """`pattern` compiled: Python `re` for bundled rules, RE2 for user-supplied ones (linear time)."""
+        """`pattern` compiled: Python `re` on first use for bundled rules, RE2 at once for user-supplied ones."""
         source = pattern if text else pattern.encode()
         if self.user:
             try:
                 return compile_linear(source)
             except UnsupportedRegex as exc:
                 raise self.fail(f"`{key}` does not compile with RE2: {exc}: {pattern!r}") from None
-        try:
-            return re.compile(source)
-        except re.error as exc:
-            raise self.fail(f"`{key}` does not compile: {exc}: {pattern!r}") from None
+        # NOTE: bundled rules compile on first use (scanner/engine/lazy_regex.py); the suite compiles every one.
+        return LazyPattern(source)
 
 
 def _is_int(value: Any) -> bool:

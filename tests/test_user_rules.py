@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from scanner.engine.lazy_regex import LazyPattern
 from scanner.engine.ruleset import MAX_RULE_FILE, load_rule_file, load_ruleset
 from scanner.errors import RuleError
 
@@ -78,7 +79,8 @@ def test_bundled_rules_keep_python_re_and_user_rules_get_re2(tmp_path: Path) -> 
     bundled = load_ruleset().by_id("openai-org-id")  # uses lookarounds
     assert type(user.regex).__module__.startswith("re2")
     assert type(user.allow_values[0]).__module__.startswith("re2")
-    assert type(bundled.regex).__module__ == "re"
+    assert isinstance(bundled.regex, LazyPattern)  # Python `re`, compiled on first use
+    assert type(bundled.regex.compiled()).__module__ == "re"
 
 
 @pytest.mark.parametrize(

@@ -46,7 +46,7 @@ RULES = [r for r in RULESET.rules if not r.generic and r.near is None and r.vali
 # CRLF), not inside other text on one line, which is not their format.
 LINE_RULES = {
     *("django-secret-key", "npm-basic-auth", "spring-yaml-password", "putty-private-key"),
-    *("s3cfg-secret-key", "pypirc-password"),
+    *("s3cfg-secret-key", "pypirc-password", "pgpass-password"),
 }
 # Rules whose regex holds a lookahead that `from_regex` cannot satisfy: keys come from this pattern, and the rule's
 # own regex (in `keys`) keeps only the ones it matches (Airtable's: a digit among the 14 characters).

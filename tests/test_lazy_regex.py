@@ -69,3 +69,9 @@ def test_a_lazy_pattern_matches_as_the_compiled_one_does() -> None:
     assert lazy.search(data, 3).start() == eager.search(data, 3).start()
     assert lazy.match(data) is None and lazy.fullmatch(b"key") is not None
     assert lazy.flags == eager.flags and lazy.pattern == eager.pattern
+
+
+def test_lazy_patterns_are_equal_by_source_compiled_or_not() -> None:
+    a, b = LazyPattern(rb"k(e)y"), LazyPattern(rb"k(e)y")
+    a.search(b"key")
+    assert a == b and hash(a) == hash(b) and a != LazyPattern(rb"key") and a != re.compile(rb"k(e)y")

@@ -49,6 +49,12 @@ class LazyPattern:
     def finditer(self, *args: Any) -> Any:
         return self.compiled().finditer(*args)
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LazyPattern) and other.pattern == self.pattern
+
+    def __hash__(self) -> int:
+        return hash(self.pattern)
+
     def __repr__(self) -> str:
         return f"LazyPattern({self.pattern!r})"
 

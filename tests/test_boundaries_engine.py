@@ -396,3 +396,40 @@ def test_sequential_strings_are_judged_case_insensitively_and_examples_by_the_ca
     assert not placeholders.is_sequential_string("Q7mZ2xP9")
     assert placeholders.is_documented_example("AKIAIOSFODNN7EXAMPLE")
     assert not placeholders.is_documented_example("AKIAIOSFODNN7example")
+
+
+# Placeholder helpers after the generic-rule rework: the mutants `make mutants` found alive -------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "identifier"),
+    [
+        ('token = "Q7mZ2xP9w0Kd"  # checked for integrity', True),  # a line about integrity holds digests
+        ('token = "Q7mZ2xP9w0Kd"  # checked for INTEGRITY', False),  # the word is matched as written
+        ('token = "Q7mZ2xP9w0Kd"', False),
+    ],
+)
+def test_a_line_that_mentions_integrity_holds_no_secret(line: str, identifier: bool) -> None:
+    assert placeholders.is_identifier_like("Q7mZ2xP9w0Kd", line) is identifier
+
+
+@pytest.mark.parametrize(
+    ("value", "line", "name"),
+    [
+        ("Q7mZ", "token = abc", None),  # the value is not on the line: no name, whatever the line says
+        ("Q7mZ", "Q7mZ = token", None),  # at the start of the line nothing names it
+        ("Q7mZ", "aQ7mZ", "a"),  # one character before it is already a name
+        ("Q7mZ", "-token = Q7mZ", "token"),  # dots and dashes before a name are not part of it
+        ("Q7mZ", ".token = Q7mZ", "token"),
+        ("Q7mZ", "k:x:MyDbSecret = Q7mZ", ""),  # inside a resource name (`…:secret:MyDb-…`)
+        ("Q7mZ", "k-x:MyDbSecret = Q7mZ", ""),
+        ("Q7mZ", "k:-:MyDbSecret = Q7mZ", "MyDbSecret"),  # `-:` is no resource-name separator
+    ],
+)
+def test_assigned_name_boundaries(value: str, line: str, name: str | None) -> None:
+    assert placeholders.assigned_name(value, line) == name
+
+
+@pytest.mark.parametrize(("name", "non_secret"), [("__", False), ("", True), (None, False), ("db_hash", True)])
+def test_a_name_without_words_says_nothing(name: str | None, non_secret: bool) -> None:
+    assert placeholders.is_non_secret_name(name) is non_secret

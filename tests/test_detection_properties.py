@@ -86,6 +86,10 @@ def keys(draw: st.DrawFn, rule: Rule) -> tuple[str, str]:
         text = text[:-1]  # the regex's own `\r?` before the line end: the placements end the line themselves
     if not any(k in text.lower() for k in rule.keywords):
         text = f"{rule.keywords[0]} = {text}"  # a context rule (`twilio` … `SK…`): its keyword leads the line
+        # NOTE: the added keyword may itself start an earlier match (`gitlab_token = gITlABpeRsOnALAccesS.token…`
+        # holds a 20-character legacy token right after `=`): such a line holds another key than the one drawn.
+        first = rule.regex.search(text.encode())
+        assume(first is not None and first.group(rule.secret_group).decode() == secret)
     return text, secret
 
 

@@ -75,3 +75,25 @@ def test_lazy_patterns_are_equal_by_source_compiled_or_not() -> None:
     a, b = LazyPattern(rb"k(e)y"), LazyPattern(rb"k(e)y")
     a.search(b"key")
     assert a == b and hash(a) == hash(b) and a != LazyPattern(rb"key") and a != re.compile(rb"k(e)y")
+
+
+def test_after_its_first_match_a_lazy_pattern_calls_re_directly() -> None:
+    fresh = LazyPattern(rb"k(e)y")
+    assert fresh.search(b"a key") is not None
+    assert (fresh.match, fresh.search, fresh.fullmatch, fresh.finditer) == (
+        fresh.compiled().match,
+        fresh.compiled().search,
+        fresh.compiled().fullmatch,
+        fresh.compiled().finditer,
+    )
+
+
+def test_a_lazy_pattern_survives_pickling_before_and_after_compiling() -> None:
+    import pickle
+
+    for used in (False, True):
+        lazy = LazyPattern(rb"k(e)y")
+        if used:
+            lazy.search(b"key")
+        copy = pickle.loads(pickle.dumps(lazy))
+        assert copy == lazy and copy.groups == 1 and copy.search(b"a key").span(1) == (3, 4)

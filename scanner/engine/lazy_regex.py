@@ -10,20 +10,35 @@ bundled rule is compiled by the suite's example checks.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from scanner.errors import RuleError
 
 
 class LazyPattern:
-    """A Python `re` pattern compiled on first use; `pattern` and `groups` are known without compiling."""
+    """A Python `re` pattern compiled on first use; `pattern` and `groups` are known without compiling.
 
-    __slots__ = ("_compiled", "groups", "pattern")
+    Its first match call compiles the pattern and puts the compiled pattern's own methods in place of the
+    lazy ones, so a scan's hot loop calls `re` directly from then on.
+    """
+
+    __slots__ = ("_compiled", "finditer", "fullmatch", "groups", "match", "pattern", "search")
 
     def __init__(self, pattern: bytes | str) -> None:
         self.pattern = pattern
         self.groups = count_groups(pattern)
         self._compiled: re.Pattern[Any] | None = None
+        self.match: Callable[..., Any] = self._first("match")
+        self.search: Callable[..., Any] = self._first("search")
+        self.fullmatch: Callable[..., Any] = self._first("fullmatch")
+        self.finditer: Callable[..., Any] = self._first("finditer")
+
+    def _first(self, method: str) -> Callable[..., Any]:
+        def first_call(*args: Any) -> Any:
+            return getattr(self.compiled(), method)(*args)
+
+        return first_call
 
     def compiled(self) -> re.Pattern[Any]:
         if self._compiled is None:
@@ -31,23 +46,16 @@ class LazyPattern:
             if compiled.groups != self.groups:
                 raise RuleError(f"regex {self.pattern!r}: counted {self.groups} groups, `re` found {compiled.groups}")
             self._compiled = compiled
+            self.match, self.search = compiled.match, compiled.search
+            self.fullmatch, self.finditer = compiled.fullmatch, compiled.finditer
         return self._compiled
 
     @property
     def flags(self) -> int:
         return self.compiled().flags
 
-    def match(self, *args: Any) -> Any:
-        return self.compiled().match(*args)
-
-    def search(self, *args: Any) -> Any:
-        return self.compiled().search(*args)
-
-    def fullmatch(self, *args: Any) -> Any:
-        return self.compiled().fullmatch(*args)
-
-    def finditer(self, *args: Any) -> Any:
-        return self.compiled().finditer(*args)
+    def __reduce__(self) -> tuple[type[LazyPattern], tuple[bytes | str]]:
+        return LazyPattern, (self.pattern,)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, LazyPattern) and other.pattern == self.pattern

@@ -20,9 +20,9 @@ def compiles(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ...]]:
     seen: list[tuple[str, ...]] = []
     real = matcher.compile_database
 
-    def counted(keywords: list[str]) -> object:
+    def counted(keywords: list[str], gates: tuple[bytes, ...] = ()) -> object:
         seen.append(tuple(keywords))
-        return real(keywords)
+        return real(keywords, gates)
 
     monkeypatch.setattr(matcher, "compile_database", counted)
     return seen

@@ -15,6 +15,8 @@ _BLOCK = re.compile(rb"^(\s*)(?:data|stringData|binaryData):\s*$")
 _SECRET_KIND = re.compile(rb"^kind:\s*[\"']?Secret[\"']?\s*$", re.MULTILINE)
 # base64 of "-----BEGIN" at the start of a value: a PEM block (a private key, most often) stored encoded.
 _PEM_B64 = b"LS0tLS1CRUdJTi"
+BASE64_MARKS = (b"Secret", _PEM_B64)
+"""A buffer without one of these (ASCII case-insensitively) holds nothing the base64 decoders read."""
 _B64_RUN = re.compile(rb"[A-Za-z0-9+/]+={0,2}")
 # The next line of a wrapped value: base64 and nothing else on it.
 _WRAPPED = re.compile(rb"[ \t]*\r?\n[ \t]*[\"']?([A-Za-z0-9+/]{4,}={0,2})(?=[\"']?[ \t]*(?:\r?\n|$))")
@@ -47,18 +49,22 @@ class KeywordLines(Protocol):
         ...
 
 
-def decoded_spans(data: bytes, keyword_lines: KeywordLines | None = None) -> Iterator[DecodedSpan]:
+def decoded_spans(
+    data: bytes, keyword_lines: KeywordLines | None = None, escapes: bool | None = None, base64: bool | None = None
+) -> Iterator[DecodedSpan]:
     """Every span of `data` that needs decoding before it can be scanned.
 
     Escapes are undone only on lines that hold a keyword (`keyword_lines`; none when not given): a secret whose
-    keyword itself is escaped is out of reach, and every other line is spared the work.
+    keyword itself is escaped is out of reach, and every other line is spared the work. `escapes` and `base64`
+    False say the matcher's pass found no escape that could decode, no `Secret` and no encoded PEM header (None:
+    look).
     """
-    if b"Secret" in data and _SECRET_KIND.search(data):
+    if base64 is not False and b"Secret" in data and _SECRET_KIND.search(data):
         yield from _kubernetes_secret_values(data)
-    if _PEM_B64 in data:
+    if base64 is not False and _PEM_B64 in data:
         yield from _base64_pem(data)  # a Kubernetes value decoded twice yields the same span: locate keeps one
-    if keyword_lines is not None:
-        yield from _escaped_lines(data, keyword_lines)
+    if keyword_lines is not None and escapes is not False:
+        yield from _escaped_lines(data, keyword_lines, look=escapes is None)
 
 
 def _kubernetes_secret_values(data: bytes) -> Iterator[DecodedSpan]:
@@ -121,14 +127,14 @@ def _b64(value: bytes) -> bytes | None:
     return decoded if text.translate(_LAYOUT).isprintable() else None
 
 
-def _escaped_lines(data: bytes, keyword_lines: KeywordLines) -> Iterator[DecodedSpan]:
+def _escaped_lines(data: bytes, keyword_lines: KeywordLines, *, look: bool = True) -> Iterator[DecodedSpan]:
     """The lines holding a keyword and an escape, decoded; a line where nothing decodes yields nothing.
 
     Consecutive lines decoded the same way make one span, joined by their newlines: a file of thousands of escaped
     lines costs a few detections, not one a line.
     """
     out, offsets, how, run_end = bytearray(), list[int](), "", -1
-    for start, end in _lines_with_escapes(data, keyword_lines):
+    for start, end in _lines_with_escapes(data, keyword_lines, look=look):
         line = _decoded_line(data, start, end)
         if line is None:
             continue
@@ -176,9 +182,9 @@ def _decoded_line(data: bytes, start: int, end: int) -> tuple[bytes, list[int], 
     return bytes(out), offsets, how
 
 
-def _lines_with_escapes(data: bytes, keyword_lines: KeywordLines) -> Iterator[tuple[int, int]]:
+def _lines_with_escapes(data: bytes, keyword_lines: KeywordLines, *, look: bool) -> Iterator[tuple[int, int]]:
     """(start, end) of each line that holds an escape and a keyword, each line once, one search per line."""
-    if not _may_hold_escape(data):
+    if look and not _may_hold_escape(data):
         return
     few = keyword_lines.few_lines()
     if few is not None:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
 from scanner.engine import placeholders
+from scanner.engine.decoders import BASE64_MARKS
 from scanner.engine.entropy import shannon_entropy
 from scanner.engine.glue import Glue, HeadingIndex, glue_readings
 from scanner.engine.lazy_regex import LazyPattern
@@ -20,6 +21,7 @@ from scanner.engine.matcher import KeywordMatcher, make_matcher
 from scanner.engine.near import Partners, candidates_near, find_partners
 from scanner.engine.overlaps import prefer_specific
 from scanner.engine.path_globs import compile_globs
+from scanner.engine.prefilter import gate_source
 from scanner.engine.rule import RegexMatch, Rule
 from scanner.engine.ruleset import RuleSet
 from scanner.engine.validators import is_valid
@@ -35,7 +37,6 @@ _MASKED = re.compile(
     r"(?:•+|\*{3,}|…|\.\.\.)(?:[•*]*)([A-Za-z0-9]{0,8})(?![A-Za-z0-9])".encode()
 )
 _MAX_GLUED = 64  # a glued heading word is short; a longer run is a longer token
-_MASK_MARKS = ("•".encode(), "…".encode(), b"***", b"...")
 _TABLE_ROW_NAME = re.compile(r"^\s*\|?\s*([^|]+?)\s*\|")
 _SPARSE = 256
 """Bytes per keyword line above which keyword lines count as few (see `KeywordLines.few_lines`)."""
@@ -66,12 +67,24 @@ class MaskedRef:
     label: str | None
 
 
-@dataclass(frozen=True, slots=True)
 class KeywordLines:
-    """Answers whether a span of a buffer holds a keyword (the decoders undo escapes only on such lines)."""
+    """Answers whether a span of a buffer holds a keyword (the decoders undo escapes only on such lines).
 
-    lowered: bytes = field(repr=False)
-    keywords: tuple[bytes, ...]
+    The buffer is lower-cased on first need: most buffers whose keywords no rule's gate follows up never are.
+    """
+
+    __slots__ = ("_data", "_lowered", "keywords")
+
+    def __init__(self, data: bytes, keywords: tuple[bytes, ...], lowered: bytes | None = None) -> None:
+        self._data = data
+        self._lowered = lowered
+        self.keywords = keywords
+
+    @property
+    def lowered(self) -> bytes:
+        if self._lowered is None:
+            self._lowered = self._data.lower()
+        return self._lowered
 
     def holds_keyword(self, start: int, end: int) -> bool:
         return any(self.lowered.find(k, start, end) != -1 for k in self.keywords)
@@ -100,6 +113,18 @@ class Detection:
     matches: list[Match]
     masked: list[MaskedRef]
     keyword_lines: KeywordLines
+    escapes: bool | None = None
+    """Whether the buffer may hold an escape the decoders undo (None: not known, they look for themselves)."""
+    base64: bool | None = None
+    """Whether it may hold a value the base64 decoders read (None: not known)."""
+
+
+# Gates of the escape decoders (`decoders._ESCAPE`, where a `%XX` decodes only on a URL's line): one of these in a
+# buffer is needed for any escape to decode there.
+_ESCAPE_GATES = (rb"\\u00[0-7][0-9a-f]", rb"\\/", rb"%[2-7][0-9a-f]", rb"://", rb"\?")
+_BASE64_GATES = tuple(re.escape(mark) for mark in BASE64_MARKS)
+_MASK_MARKS = ("•".encode(), "…".encode(), b"***", b"...")
+_SIDE_GATES = (*_ESCAPE_GATES, *_BASE64_GATES, *(re.escape(mark) for mark in _MASK_MARKS))
 
 
 class Detector:
@@ -121,7 +146,6 @@ class Detector:
                     keywords.append(keyword)
             self._keyword_ids[rule.id] = tuple(index[k] for k in rule.keywords)
         self._keywords = tuple(k.encode() for k in keywords)
-        self.matcher: KeywordMatcher = make_matcher(keywords, backend)
         self._candidate_cache: dict[tuple[str, bytes], re.Pattern[bytes]] = {}
         self._path_cache: dict[str, re.Pattern[str]] = {}
         # Rules with a `near` partner run last, when their partner rules' matches are known.
@@ -135,20 +159,39 @@ class Detector:
         self._rules_of = tuple(frozenset(places) for places in rules_of)
         self._guarded_cache: dict[str, re.Pattern[bytes] | None] = {}
         self._mask_keywords = frozenset(i for i, k in enumerate(keywords) if k.startswith(("sk-", "whsec_")))
+        # NOTE: per rule, its regex as a gate in the matcher's pass: a rule whose keyword is in a buffer but whose
+        # regex cannot match anywhere in it is not run (`key` is in most code, `key = '…'` in little of it). A rule
+        # with a `near` partner is gated by its partner's match and user rules (RE2 syntax) by nothing: their gate
+        # is "any". Gate ids follow the keywords', one per place in `_ordered`; the escape and base64 gates last.
+        self._keyword_count = count = len(keywords)
+        gates = [gate_source(_gated_pattern(rule)) for rule in self._ordered]
+        first = count + len(gates)
+        self._escape_gates = tuple(range(first, first + len(_ESCAPE_GATES)))
+        self._base64_gates = frozenset(range(first + len(_ESCAPE_GATES), first + len(_ESCAPE_GATES) + 2))
+        self._mask_gates = frozenset(range(first + len(_ESCAPE_GATES) + 2, first + len(_SIDE_GATES)))
+        fixed = [b"hs:" + expression for expression in _SIDE_GATES]
+        self.matcher: KeywordMatcher = make_matcher(keywords, backend, (*gates, *fixed))
 
     def detect(self, data: bytes, path: str = "") -> Detection:
         """Every secret in `data` (specific rules win over generic ones on the same span), and masked keys."""
         present = self.matcher.present(data)
-        if not present:
+        count = self._keyword_count
+        keywords = sorted(i for i in present if i < count)
+        if not keywords:
             # NOTE: most buffers hold no keyword at all: they are not even lower-cased.
-            return Detection([], [], KeywordLines(b"", ()))
-        lowered = data.lower()
-        lines = KeywordLines(lowered, tuple(self._keywords[i] for i in sorted(present)))
+            return Detection([], [], KeywordLines(b"", ()), False, self._may_base64(present))
+        lines = KeywordLines(data, tuple(self._keywords[i] for i in keywords))
+        escapes = self._may_escape(present)
+        masked = _masked(data) if present & self._mask_keywords and self._may_mask(present, data) else []
+        places: set[int] = set()
+        for i in keywords:
+            places |= self._rules_of[i]
+        places = {p for p in places if count + p in present}
+        if not places:
+            return Detection([], masked, lines, escapes, self._may_base64(present))
+        lowered = lines.lowered
         matches: dict[tuple[str, int, int], Match] = {}
         headings = HeadingIndex(data)
-        places: set[int] = set()
-        for i in present:
-            places |= self._rules_of[i]
         for place in sorted(places):
             rule = self._ordered[place]
             mine = tuple(self._keywords[i] for i in self._keyword_ids[rule.id] if i in present)
@@ -175,8 +218,19 @@ class Detector:
                         match = replace(match, partner=partners.nearest(s))
                     matches.setdefault((rule.id, match.start, match.end), match)
                     confirmed_to = max(confirmed_to, match.end)
-        masked = _masked(data) if present & self._mask_keywords and _has_mask(data) else []
-        return Detection(prefer_specific(matches.values()), masked, lines)
+        return Detection(prefer_specific(matches.values()), masked, lines, escapes, self._may_base64(present))
+
+    def _may_mask(self, present: frozenset[int], data: bytes) -> bool:
+        return bool(present & self._mask_gates) if self.matcher.tells_gates else _has_mask(data)
+
+    def _may_base64(self, present: frozenset[int]) -> bool | None:
+        return bool(present & self._base64_gates) if self.matcher.tells_gates else None
+
+    def _may_escape(self, present: frozenset[int]) -> bool | None:
+        if not self.matcher.tells_gates:
+            return None
+        e = self._escape_gates
+        return e[0] in present or e[1] in present or (e[2] in present and (e[3] in present or e[4] in present))
 
     def _anchored(self, rule: Rule, data: bytes, lowered: bytes, keywords: tuple[bytes, ...]) -> Iterator[RegexMatch]:
         """Matches starting at one of the rule's keywords, each seeing at most `window` bytes."""
@@ -244,6 +298,12 @@ class Detector:
         if (run and glue is None) or not is_valid(rule, secret):
             return None
         return Match(rule, s, e, secret, glue)
+
+
+def _gated_pattern(rule: Rule) -> bytes | None:
+    if rule.near is not None or not isinstance(rule.regex, LazyPattern) or not isinstance(rule.regex.pattern, bytes):
+        return None
+    return rule.regex.pattern
 
 
 def is_plausible_secret(rule: Rule, secret: str, line: str, path: str) -> bool:

@@ -1,9 +1,12 @@
 """The one pass over the bytes: which rule keywords a buffer holds, by hyperscan or by the pure-Python fallback.
 
 Both backends answer the same question, the set of keyword indexes that occur at least once (ASCII
-case-insensitively), so results cannot depend on which ran. Where each keyword occurs is then found by the
-detector at C speed (`bytes.find` on the lower-cased buffer, or the rule's own regex), one step per line or per
-candidate, never one Python object per keyword hit: a buffer of ten million near-misses costs no memory.
+case-insensitively), so results cannot depend on which ran. Hyperscan also answers, in the same pass, which
+gates may match (rules' regexes as prefilters, `scanner/engine/prefilter.py`): a gate only ever says "maybe", so
+the Python fallback, which cannot tell, says "maybe" for all of them and finds the same. Where each keyword occurs
+is then found by the detector at C speed (`bytes.find` on the lower-cased buffer, or the rule's own regex), one
+step per line or per candidate, never one Python object per keyword hit: a buffer of ten million near-misses costs
+no memory.
 """
 
 from __future__ import annotations
@@ -16,26 +19,31 @@ from typing import Any, Protocol
 
 from scanner.engine.disk_cache import default_cache_dir, write_atomically
 
-_FORMAT = "keysweep-hyperscan-1"
+_FORMAT = "keysweep-hyperscan-2"
 
 
 class KeywordMatcher(Protocol):
-    """Tells which keywords occur in a buffer."""
+    """Tells which keywords occur in a buffer, and which gates may match it."""
 
     name: str
+    tells_gates: bool
+    """False when every gate is reported as "maybe" (the backend cannot tell)."""
 
     def present(self, data: bytes) -> frozenset[int]:
-        """Indexes of the keywords occurring in `data`, ASCII case-insensitively."""
+        """Indexes of the keywords occurring in `data`, ASCII case-insensitively, and `len(keywords) + j` for each
+        gate j that may match somewhere in `data` (every gate, when the backend cannot tell)."""
         ...
 
 
 class PythonMatcher:
-    """Pure Python: one C-speed substring search of the ASCII-lower-cased data per keyword."""
+    """Pure Python: one C-speed substring search of the ASCII-lower-cased data per keyword; every gate "maybe"."""
 
     name = "python"
+    tells_gates = False
 
-    def __init__(self, keywords: Sequence[str]) -> None:
+    def __init__(self, keywords: Sequence[str], gates: Sequence[bytes] = ()) -> None:
         self._keywords = [k.encode() for k in keywords]
+        self._gates = frozenset(range(len(keywords), len(keywords) + len(gates)))
 
     def present(self, data: bytes) -> frozenset[int]:
         lowered = data.lower()
@@ -48,20 +56,22 @@ class PythonMatcher:
                 has[byte] = bytes((byte,)) in lowered
             return has[byte]
 
-        return frozenset(
+        found = frozenset(
             i for i, keyword in enumerate(self._keywords) if all(map(holds, keyword)) and keyword in lowered
         )
+        return found | self._gates if found else found
 
 
 class HyperscanMatcher:
-    """Hyperscan: all keywords in one literal database, one scan of the data, one report per keyword at most."""
+    """Hyperscan: all keywords and gates in one database, one scan of the data, one report per pattern at most."""
 
     name = "hyperscan"
+    tells_gates = True
 
-    def __init__(self, keywords: Sequence[str], cache_dir: Path | None = None) -> None:
+    def __init__(self, keywords: Sequence[str], cache_dir: Path | None = None, gates: Sequence[bytes] = ()) -> None:
         import hyperscan
 
-        self._db = _cached_database(keywords, cache_dir or default_cache_dir())
+        self._db = _cached_database(keywords, gates, cache_dir or default_cache_dir())
         self._scratch = hyperscan.Scratch(self._db)
 
     def present(self, data: bytes) -> frozenset[int]:
@@ -74,47 +84,73 @@ class HyperscanMatcher:
         return frozenset(found)
 
 
-def _cached_database(keywords: Sequence[str], cache_dir: Path) -> Any:
-    """The keywords' database, read from `cache_dir` when this keyword set was compiled before (by this version of
-    hyperscan); a missing or damaged entry is compiled again and rewritten, never an error."""
+def _cached_database(keywords: Sequence[str], gates: Sequence[bytes], cache_dir: Path) -> Any:
+    """The database of these keywords and gates, read from `cache_dir` when it was compiled before (by this version
+    of hyperscan); a missing or damaged entry is compiled again and rewritten, never an error."""
     import hyperscan
 
-    digest = hashlib.sha256(f"{_FORMAT}\0{getattr(hyperscan, '__version__', '?')}\0{os.uname().machine}".encode())
+    from scanner.engine.prefilter import VERSION
+
+    version = f"{_FORMAT}.{VERSION}"
+    digest = hashlib.sha256(f"{version}\0{getattr(hyperscan, '__version__', '?')}\0{os.uname().machine}".encode())
     for keyword in keywords:
         digest.update(keyword.encode() + b"\0")
+    for gate in gates:
+        digest.update(b"\1" + gate + b"\0")
     entry = cache_dir / "hyperscan" / f"{digest.hexdigest()[:32]}.db"
     try:
         return hyperscan.loadb(entry.read_bytes(), hyperscan.HS_MODE_BLOCK)
     except Exception:
         pass
-    db = compile_database(keywords)
+    db = compile_database(keywords, gates)
     write_atomically(entry, bytes(hyperscan.dumpb(db)))
     return db
 
 
-def compile_database(keywords: Sequence[str]) -> Any:
-    """All keywords in one literal hyperscan database, ASCII case-insensitive, each reported once per scan."""
+def compile_database(keywords: Sequence[str], gates: Sequence[bytes] = ()) -> Any:
+    """All keywords (as literals) and gates (`prefilter.gate_source`s, translated here) in one hyperscan database,
+    ASCII case-insensitive, each reported once per scan."""
     import hyperscan
 
+    from scanner.engine.prefilter import ANY, gate_expression
+
+    # NOTE: SINGLEMATCH: a pattern is reported once however often it occurs, so a flood of hits costs no Python
+    # callbacks. Keywords are written byte by byte (`\\xNN`), so no byte of one is read as regex syntax.
+    # PREFILTER lets hyperscan widen what it cannot build exactly (a gate only has to say "maybe").
+    literal = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH
+    expressions = [b"".join(b"\\x%02x" % c for c in k.encode()) for k in keywords]
+    flags = [literal] * len(keywords)
+    translated = [gate_expression(gate) for gate in gates]
+    gated = literal | hyperscan.HS_FLAG_PREFILTER
     db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    # NOTE: SINGLEMATCH: a keyword is reported once however often it occurs, so a flood of hits costs no
-    # Python callbacks.
-    db.compile(
-        expressions=[k.encode() for k in keywords],
-        ids=list(range(len(keywords))),
-        flags=[hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH] * len(keywords),
-        literal=True,
-    )
+    try:
+        db.compile(expressions=expressions + translated, ids=list(range(len(expressions) + len(translated))),
+                   flags=flags + [gated] * len(translated))  # fmt: skip
+    except hyperscan.error:
+        # a gate hyperscan cannot build says "maybe" to everything, as no gate did
+        translated = [g if g == ANY or _compiles(g, gated) else ANY for g in translated]
+        db.compile(expressions=expressions + translated, ids=list(range(len(expressions) + len(translated))),
+                   flags=flags + [gated] * len(translated))  # fmt: skip
     return db
 
 
-def make_matcher(keywords: Sequence[str], backend: str = "auto") -> KeywordMatcher:
+def _compiles(expression: bytes, flags: int) -> bool:
+    import hyperscan
+
+    try:
+        hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK).compile(expressions=[expression], ids=[0], flags=[flags])
+    except hyperscan.error:
+        return False
+    return True
+
+
+def make_matcher(keywords: Sequence[str], backend: str = "auto", gates: Sequence[bytes] = ()) -> KeywordMatcher:
     """`auto` takes hyperscan when it imports and compiles, else the Python fallback."""
     if backend == "python":
-        return PythonMatcher(keywords)
+        return PythonMatcher(keywords, gates)
     try:
-        return HyperscanMatcher(keywords)
+        return HyperscanMatcher(keywords, gates=gates)
     except Exception:
         if backend == "hyperscan":
             raise
-        return PythonMatcher(keywords)
+        return PythonMatcher(keywords, gates)

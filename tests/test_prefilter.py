@@ -1,0 +1,175 @@
+"""Rule regexes as hyperscan gates (scanner/engine/prefilter.py): a gate may say "maybe" where its rule finds
+nothing, never "no" where it finds something, whatever window or line the rule's regex is run on."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scanner.engine import matcher as matcher_module
+from scanner.engine import prefilter
+from scanner.engine.decoders import decoded_spans
+from scanner.engine.detector import Detector
+from scanner.engine.lazy_regex import LazyPattern
+from scanner.engine.ruleset import load_ruleset
+
+RULESET = load_ruleset()
+GATED = [r for r in RULESET.rules if r.near is None and isinstance(r.regex, LazyPattern)]
+
+
+def gate(pattern: bytes) -> re.Pattern[bytes]:
+    """The gate as Python reads it, with the database's case-insensitivity (the emitted syntax means the same)."""
+    expression = prefilter.prefilter_expression(pattern)
+    assert expression is not None, pattern
+    return re.compile(expression, re.IGNORECASE)
+
+
+class _EveryLine:
+    def holds_keyword(self, start: int, end: int) -> bool:
+        return True
+
+    def few_lines(self) -> None:
+        return None
+
+
+@pytest.mark.parametrize("rule", GATED, ids=lambda r: r.id)
+def test_every_bundled_rule_has_a_gate_that_passes_each_of_its_examples(rule):
+    expression = prefilter.prefilter_expression(rule.regex.pattern)
+    assert expression is not None, f"{rule.id}: no gate"
+    compiled = re.compile(expression, re.IGNORECASE)
+    checked = 0
+    for example in rule.match:
+        # NOTE: the detector runs gates on each buffer it searches, decoded spans (base64, escapes) included
+        raw = example.text.encode()
+        for data in (raw, *(span.data for span in decoded_spans(raw, _EveryLine()))):
+            if rule.regex.search(data):
+                checked += 1
+                assert compiled.search(data), (rule.id, example.text)
+    assert checked >= 1, f"{rule.id}: no example its regex matches"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text"),
+    [
+        (rb"\bsk-[a-z]{4}\b", b"xsk-abcdz"),  # word boundaries dropped on both sides
+        (rb"^token=(\w{4})$", b"a token=abcd b"),  # text anchors dropped
+        (rb"(?<![a-z])key(?!s)", b"akeys"),  # lookarounds dropped
+        (rb"(?m)^pw:\s*(\S+)\Z", b"x pw: hunter2 y"),
+        (rb"ghp_[A-Za-z0-9]{36}", b"ghp_" + b"a" * 32),  # a long counted repeat asks for 32 at most
+        (rb"(a)x\1", b"axZZZ"),  # a back-reference becomes "anything"
+        (rb"(?P<q>['\"])v=(?P=q)", b"'v=\""),
+        (rb"(?>ab|a)c", b"ac"),  # an atomic group is an ordinary one
+        (rb"[^a]b", b"Ab"),  # a negated class keeps the other case of what it excludes
+        (rb"(?-i:AKIA)[0-9]", b"akia7"),  # scoped case flags: the database is case-insensitive throughout
+    ],
+)
+def test_the_translation_only_widens(pattern, text):
+    assert gate(pattern).search(text), (pattern, text)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text"),
+    [
+        (rb"sk-proj-[A-Za-z0-9]{20}", b"sk-proj-short"),  # too short, even at the loosened count
+        (rb"key\s*=\s*'[^']{8,}'", b"key = 'abc'"),
+        (rb"https?://[^:@/]+:([^@/]+)@host", b"https://example.com/path"),
+        (rb"whsec_[A-Za-z0-9+/]{32,}", b"WHSEC-abcdefghijklmnopqrstuvwxyz0123456789"),
+        (rb"(?s)BEGIN.+END", b"BEGIN"),
+    ],
+)
+def test_a_gate_still_rules_out_what_cannot_match(pattern, text):
+    assert gate(pattern).search(text) is None
+
+
+@pytest.mark.parametrize("pattern", [rb"(?:a|)", rb"\b", rb"(?=x)", rb"x*", rb"(?:a?b?)"])
+def test_a_gate_that_would_match_the_empty_text_is_none(pattern):
+    assert prefilter.prefilter_expression(pattern) is None
+    assert prefilter.gate_expression(prefilter.gate_source(pattern)) == prefilter.ANY
+
+
+def test_what_cannot_be_parsed_gets_the_gate_any():
+    assert prefilter.prefilter_expression(rb"(unclosed") is None
+    assert prefilter.gate_expression(b"re:(unclosed") == prefilter.ANY
+    assert prefilter.gate_expression(prefilter.gate_source(None)) == prefilter.ANY
+    assert prefilter.gate_expression(b"hs:abc") == b"abc"
+
+
+def test_dotall_scoping_is_kept():
+    assert gate(rb"a.b").search(b"a\nb") is None
+    assert gate(rb"(?s)a.b").search(b"a\nb")
+    assert gate(rb"(?s:a.)b").search(b"a\nb")
+    assert gate(rb"(?s)(?-s:a.)b").search(b"a\nb") is None
+
+
+_ALPHABET = st.sampled_from(list("aZ09_-=:'\" \t\n/\\%.@+") + ["key", "secret", "sk-", "https://", "token"])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rule=st.sampled_from(GATED),
+    noise=st.lists(_ALPHABET, max_size=12),
+    cut=st.tuples(st.integers(0, 40), st.integers(0, 40)),
+    which=st.integers(0, 100),
+)
+def test_wherever_a_rule_matches_on_any_window_its_gate_matches_the_whole_buffer(rule, noise, cut, which):
+    examples = [e.text for e in rule.match] + [e.text for e in rule.no_match]
+    if not examples:
+        return
+    text = "".join(noise[: len(noise) // 2]) + examples[which % len(examples)] + "".join(noise[len(noise) // 2 :])
+    data = text.encode()
+    start, end = min(cut[0], len(data)), max(min(cut[0], len(data)), len(data) - cut[1])
+    compiled = gate(rule.regex.pattern)
+    for pos, endpos in ((0, len(data)), (start, end)):
+        if rule.regex.search(data, pos, endpos) is not None:
+            assert compiled.search(data), (rule.id, data, pos, endpos)
+
+
+hyperscan = pytest.importorskip("hyperscan")
+
+
+def test_a_rule_whose_gate_is_absent_is_not_run(monkeypatch):
+    detector = Detector(RULESET, "hyperscan")
+    ran: list[str] = []
+    import scanner.engine.detector as detector_module
+
+    real = detector_module.unanchored_matches
+
+    def counted(rule, *args):
+        ran.append(rule.id)
+        return real(rule, *args)
+
+    monkeypatch.setattr(detector_module, "unanchored_matches", counted)
+    detector.detect(b"password reset flow: see the docs\n")
+    assert "generic-password" not in ran
+    detector.detect(b'password = "q8Vz3LkP0wXe7Rb2"\n')
+    assert "generic-password" in ran
+
+
+def test_a_gate_hyperscan_cannot_build_says_maybe_to_every_buffer(monkeypatch, tmp_path):
+    real = prefilter.gate_expression
+    monkeypatch.setattr(prefilter, "gate_expression", lambda source: b"(" if source == b"re:broken" else real(source))
+    built = matcher_module.HyperscanMatcher(["kw"], tmp_path, gates=[b"re:broken", b"re:abc"])
+    assert built.present(b"kw xyz") == frozenset({0, 1})
+    assert built.present(b"kw abc") == frozenset({0, 1, 2})
+
+
+def test_a_cached_database_is_loaded_without_translating_its_gates(monkeypatch, tmp_path):
+    matcher_module.HyperscanMatcher(["kw"], tmp_path, gates=[b"re:abc"])
+
+    def refuse(source: bytes) -> bytes:
+        raise AssertionError("translated again")
+
+    monkeypatch.setattr(prefilter, "gate_expression", refuse)
+    again = matcher_module.HyperscanMatcher(["kw"], tmp_path, gates=[b"re:abc"])
+    assert again.present(b"kw abc") == frozenset({0, 1})
+    assert again.present(b"kw") == frozenset({0})
+
+
+def test_the_python_matcher_says_maybe_to_every_gate_when_a_keyword_is_there():
+    python = matcher_module.PythonMatcher(["kw"], gates=[b"re:abc", b"any"])
+    assert python.present(b"kw") == frozenset({0, 1, 2})
+    assert python.present(b"nothing") == frozenset()
+    assert python.tells_gates is False

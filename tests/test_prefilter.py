@@ -104,7 +104,7 @@ def test_dotall_scoping_is_kept():
     assert gate(rb"(?s)(?-s:a.)b").search(b"a\nb") is None
 
 
-_ALPHABET = st.sampled_from(list("aZ09_-=:'\" \t\n/\\%.@+") + ["key", "secret", "sk-", "https://", "token"])
+_ALPHABET = st.sampled_from([*"aZ09_-=:'\" \t\n/\\%.@+", "key", "secret", "sk-", "https://", "token"])
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

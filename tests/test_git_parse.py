@@ -126,10 +126,9 @@ def test_staged_files_keep_the_first_conflict_stage_and_odd_names() -> None:
 def test_an_object_listing_keeps_named_objects_and_the_missing_ones() -> None:
     out = f"{A}\n{B} src/app.py\n?{C}\n{A} docs/read me.md\n".encode()
 
-    refs, missing = gp.parse_object_listing(out)
+    listed = [gp.parse_listing_line(line) for line in out.splitlines(keepends=True)]
 
-    assert refs == [gp.BlobRef(B, "src/app.py"), gp.BlobRef(A, "docs/read me.md")]
-    assert missing == [C]
+    assert listed == [None, gp.BlobRef(B, "src/app.py"), f"?{C}", gp.BlobRef(A, "docs/read me.md")]
     assert gp.parse_object_sizes(f"{A} blob 12\n{B} tree 80\n{C} missing\n".encode()) == {
         A: ("blob", 12),
         B: ("tree", 80),

@@ -3,11 +3,13 @@ versions of changed files as fragments that report only the lines a change adds.
 
 from __future__ import annotations
 
+import contextlib
+import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 from scanner.findings import Fragment, Skipped
 from scanner.sources import BINARY_SNIFF, git_runner, too_large
@@ -23,7 +25,7 @@ class BlobRead:
     data: bytes | None
     size: int
     problem: str | None = None
-    """`missing`, `too large`, or git's complaint about a corrupt object."""
+    """`missing`, `too large`, `not a blob`, or git's complaint about a corrupt object."""
 
     def reason(self, max_size: int) -> str:
         """The skip reason for a blob that has no data."""
@@ -107,30 +109,111 @@ def _read_batch(repo: Path, oids: Sequence[str], max_size: int | None) -> Iterat
     out = proc.stdout
     try:
         for oid in oids:
-            header = out.readline()
-            if not header:
+            read = _read_one(out, oid, max_size)
+            if read is None:
                 return
-            parts = header.split()
-            if len(parts) == 2 and parts[1] == b"missing":
-                yield BlobRead(oid, None, 0, "missing")
-                continue
-            if len(parts) != 3:
-                return
-            size = int(parts[2])
-            if max_size is not None and size > max_size:
-                _discard(out, size + 1)
-                yield BlobRead(oid, None, size, "too large")
-                continue
-            data = out.read(size)
-            out.read(1)
-            if len(data) < size:
-                return
-            yield BlobRead(oid, data, size)
+            yield read
     finally:
         out.close()
         proc.kill()
         proc.wait()
         writer.join()
+
+
+T = TypeVar("T")
+
+
+def stream_blobs(
+    repo: Path, items: Iterator[T], oid_of: Callable[[T], str | None], max_size: int | None = None
+) -> Iterator[tuple[T, BlobRead | None]]:
+    """Each of `items`, in order, with the content of the object `oid_of` names for it (None for an item that
+    names none), read through one `git cat-file --batch` while `items` is still being produced.
+
+    A thread draws `items` (a listing git is still walking) and feeds their ids to git; this thread reads git's
+    answers. If git stops at a corrupt object, that object is reported unreadable and the rest, the items drawn
+    and those still to come, are read by `read_blobs`, which goes on past bad objects.
+    """
+    proc = git_runner.start(repo, "-c", "core.deltaBaseCacheLimit=256m", "cat-file", "--batch")
+    assert proc.stdin is not None and proc.stdout is not None
+    _widen_pipe(proc.stdout)
+    stdin, out = proc.stdin, proc.stdout
+    handed: queue.SimpleQueue[tuple[T, str | None] | None] = queue.SimpleQueue()
+    stop = threading.Event()
+    failure: list[BaseException] = []
+
+    def feed() -> None:
+        try:
+            for item in items:
+                oid = oid_of(item)
+                handed.put((item, oid))
+                if oid is not None:
+                    stdin.write(f"{oid}\n".encode())
+                    stdin.flush()  # NOTE: git answers only what it was given: an id held in a buffer stalls both
+                if stop.is_set():
+                    break
+        except (BrokenPipeError, OSError):
+            pass
+        except BaseException as exc:  # the listing's own error: raised again in the reading thread
+            failure.append(exc)
+        finally:
+            handed.put(None)  # the end
+            with contextlib.suppress(OSError):
+                stdin.close()
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    rest: list[tuple[T, str | None]] = []
+    broken = False
+    try:
+        while (got := handed.get()) is not None:
+            item, oid = got
+            if broken:
+                rest.append((item, oid))
+                continue
+            if oid is None:
+                yield item, None
+                continue
+            read = _read_one(out, oid, max_size)
+            if read is None:
+                broken = True
+                stop.set()
+                proc.kill()
+                read = BlobRead(oid, None, 0, "unreadable (corrupt object?)")
+            yield item, read
+    finally:
+        out.close()
+        proc.kill()
+        proc.wait()
+    feeder.join()
+    if failure:
+        raise failure[0]
+    if broken:
+        # the feeder stopped early: what it had not drawn yet is read here, past any further bad object
+        rest += [(item, oid_of(item)) for item in items]
+        reads = read_blobs(repo, [oid for _, oid in rest if oid is not None], max_size)
+        for item, oid in rest:
+            yield item, (next(reads) if oid is not None else None)
+
+
+def _read_one(out: IO[bytes], oid: str, max_size: int | None) -> BlobRead | None:
+    """git's answer for `oid` from `cat-file --batch` output; None when git stopped (a corrupt object)."""
+    header = out.readline()
+    if not header:
+        return None
+    parts = header.split()
+    if len(parts) == 2 and parts[1] == b"missing":
+        return BlobRead(oid, None, 0, "missing")
+    if len(parts) != 3:
+        return None
+    size = int(parts[2])
+    if parts[1] != b"blob" or (max_size is not None and size > max_size):
+        _discard(out, size + 1)
+        return BlobRead(oid, None, size, "too large" if parts[1] == b"blob" else "not a blob")
+    data = out.read(size)
+    out.read(1)
+    if len(data) < size:
+        return None
+    return BlobRead(oid, data, size)
 
 
 def _widen_pipe(stream: IO[bytes]) -> None:

@@ -4,9 +4,8 @@ then each finding attributed to the commits that introduced it."""
 from __future__ import annotations
 
 import contextlib
-import re
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -14,10 +13,30 @@ from scanner.config import Settings
 from scanner.findings import Commit, CommitsRead, Finding, Note, Skipped
 from scanner.sources import ALLOWED, Item, git_runner, too_large
 from scanner.sources.content import as_text, fragments_of_bytes
-from scanner.sources.git_blobs import read_blobs
+from scanner.sources.git_blobs import read_blobs, stream_blobs
 from scanner.sources.git_parse import EMPTY_BLOB, GITLINK_MODE, SYMLINK_MODE, BlobRef, Change, blob_id, is_lfs_pointer
 
-_OID = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
+_SUBMODULES = (
+    "submodules: the history has submodules; their commits live in other repositories and were not scanned (run "
+    "keysweep inside each)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Aside:
+    """What the listing says instead of a blob to read: a path `allow_paths` exempts, a note, git's complaint."""
+
+    ref: BlobRef | None = None
+    note: str | None = None
+    skipped: tuple[str, str] | None = None
+
+    def items(self, source: HistorySource) -> Iterator[Item]:
+        if self.ref is not None:
+            yield from source._skip(self.ref, ALLOWED, incomplete=False)
+        if self.note is not None:
+            yield Note(self.note)
+        if self.skipped is not None:
+            yield Skipped(*self.skipped, incomplete=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,9 +66,7 @@ class HistorySource:
         self._tree: dict[str, str] = {}
         """Working-tree path -> blob id of its current content."""
         self._skipped_names: set[tuple[str, str]] = set()
-        self.expected: int | None = None
-        """How many fragments the scan will yield, once the history's blobs are listed (for progress)."""
-        self._changes: list[Change] | None = None
+        self._log: git_runner.LogLater | None = None
 
     # -- scanning ------------------------------------------------------------------------------------
 
@@ -92,80 +109,100 @@ class HistorySource:
                 yield item
 
     def _history(self, seen: set[str]) -> Iterator[Item]:
-        yield CommitsRead(git_runner.commit_count(self.repo, ("--all", *(f"^{oid}" for oid in self.covered))) or 0)
+        self._log = git_runner.LogLater(self.repo, self.covered)
+        count = git_runner.count_later(self.repo, ("--all", *(f"^{oid}" for oid in self.covered)))
         yield from self._shallow_boundary()
-        refs, missing = git_runner.reachable_blobs(self.repo, self.covered)
-        names = self._names(set(missing)) if missing else {}
-        for oid in missing:
-            if not _OID.fullmatch(oid):  # git rev-list itself failed: its complaint
-                yield Skipped("history", oid, incomplete=True)
-                continue
-            where = f"{names[oid]} (history)" if oid in names else f"{oid} (history)"
-            yield Skipped(where, f"missing object {oid[:12]}", incomplete=True)
-        if missing:
-            yield Note("git could not read part of the history; `git fsck --full` names the damage")
-        sizes = git_runner.object_sizes(self.repo, (r.oid for r in refs))
         limit = self.settings.max_file_size
-        wanted: list[BlobRef] = []
-        submodules = False
-        for ref in refs:
-            kind, size = sizes.get(ref.oid, ("missing", 0))
-            if kind == "missing":
-                # NOTE: `cat-file --batch-check` says `missing` for a corrupt object too; either way its content
-                # could not be scanned, which is never the same as "not a blob".
-                yield from self._skip(ref, f"missing or corrupt object {ref.oid[:12]}", incomplete=True)
-                continue
-            if kind != "blob":
-                continue
-            if not submodules and (ref.path == ".gitmodules" or ref.path.endswith("/.gitmodules")):
-                submodules = True
-                yield Note(
-                    "submodules: the history has submodules; their commits live in other "
-                    "repositories and were not scanned (run keysweep inside each)"
-                )
-            if ref.oid in seen:
-                continue
-            if self.settings.is_allowed_path(ref.path):
-                yield from self._skip(ref, ALLOWED, incomplete=False)
-                continue
-            seen.add(ref.oid)
-            if limit is not None and size > limit:
-                yield from self._skip(ref, too_large(size, limit), incomplete=False)
-                continue
-            wanted.append(ref)
-        self.expected = len(self._tree) + len(wanted)
+        missing: list[str] = []
+        unread: dict[str, BlobRef] = {}
         lfs = 0
-        for ref, blob in zip(wanted, read_blobs(self.repo, [r.oid for r in wanted]), strict=False):
+        listed = self._listed(seen, missing, unread)
+        for step, blob in stream_blobs(self.repo, listed, lambda s: s.oid if isinstance(s, BlobRef) else None, limit):
+            if not isinstance(step, BlobRef):
+                yield from step.items(self)
+                continue
+            assert blob is not None
+            if blob.problem == "not a blob":  # a tag object, named by the listing like a blob
+                continue
             if blob.data is None:
-                yield from self._skip(ref, blob.reason(limit or 0), incomplete=True)
+                too_big = blob.problem == "too large"
+                # NOTE: git answers `missing` for a corrupt object too; either way its content could not be
+                # scanned, which is never the same as "not a blob".
+                why = f"missing or corrupt object {step.oid[:12]}" if blob.problem == "missing" else None
+                yield from self._skip(step, why or blob.reason(limit or 0), incomplete=not too_big)
                 continue
             if is_lfs_pointer(blob.data):
                 lfs += 1
                 continue
-            for item in fragments_of_bytes(ref.path, blob.data, blob=ref.oid, unit="blob"):
+            for item in fragments_of_bytes(step.path, blob.data, blob=step.oid, unit="blob"):
                 if isinstance(item, Skipped):
-                    yield from self._skip(ref, item.reason, incomplete=item.incomplete)
+                    yield from self._skip(step, item.reason, incomplete=item.incomplete)
                 else:
                     yield item
+        yield from self._missing(missing)
+        yield from self._check(unread)
         if lfs:
             yield Note(
                 f"{lfs} Git LFS pointer(s): their content lives in LFS storage and was not scanned "
                 "(`git lfs pull`, then scan the working tree)"
             )
+        yield CommitsRead(count())
+
+    def _listed(self, seen: set[str], missing: list[str], unread: dict[str, BlobRef]) -> Iterator[BlobRef | _Aside]:
+        """The listing's blobs to read, in its order, and what to say instead of reading the others.
+
+        NOTE: this runs in `stream_blobs`' feeding thread, as git walks the history: it only decides, and hands
+        what is to be said to the reading thread (`_Aside`), which says it in order.
+        """
+        submodules = False
+        for ref in git_runner.object_listing(self.repo, self.covered):
+            if isinstance(ref, str):
+                if ref.startswith("!"):
+                    yield _Aside(skipped=("history", ref[1:]))
+                else:
+                    missing.append(ref[1:])
+                continue
+            if not submodules and (ref.path == ".gitmodules" or ref.path.endswith("/.gitmodules")):
+                submodules = True
+                yield _Aside(note=_SUBMODULES)
+            if ref.oid in seen:
+                unread.setdefault(ref.oid, ref)
+                continue
+            if self.settings.is_allowed_path(ref.path):
+                yield _Aside(ref=ref)
+                continue
+            seen.add(ref.oid)
+            yield ref
+
+    def _check(self, unread: dict[str, BlobRef]) -> Iterator[Item]:
+        """The objects the history holds but the scan read from the working tree instead: a corrupt one is still a
+        damaged history (its headers only are read: no content is inflated)."""
+        sizes = git_runner.object_sizes(self.repo, unread) if unread else {}
+        for oid, ref in unread.items():
+            if sizes.get(oid, ("missing", 0))[0] == "missing":
+                yield from self._skip(ref, f"missing or corrupt object {oid[:12]}", incomplete=True)
+
+    def _missing(self, missing: list[str]) -> Iterator[Item]:
+        names = self._names(set(missing)) if missing else {}
+        for oid in missing:
+            where = f"{names[oid]} (history)" if oid in names else f"{oid} (history)"
+            yield Skipped(where, f"missing object {oid[:12]}", incomplete=True)
+        if missing:
+            yield Note("git could not read part of the history; `git fsck --full` names the damage")
 
     def _names(self, oids: set[str]) -> dict[str, str]:
         """A path each of `oids` had in some commit, for naming objects git lists without one (missing ones)."""
-        return {c.new: c.path for c in reversed(self._all_changes()) if c.new in oids}
+        return {c.new: c.path for c in reversed(self._all_changes(oids)) if c.new in oids}
 
-    def _all_changes(self) -> list[Change]:
-        """Every commit's tree changes, read once, and only when needed.
+    def _all_changes(self, oids: Iterable[str]) -> list[Change]:
+        """The tree changes of every commit that names one of `oids`, read only when needed.
 
-        NOTE: only blobs with findings (or missing objects) need them: a clean history never walks the commit
-        graph, and a scan with findings walks it once, after the workers have freed the cores.
+        NOTE: only blobs with findings (or missing objects) need them: a clean history never parses the commit
+        graph's changes, and a scan with findings parses only the commits that name those blobs.
         """
-        if self._changes is None:
-            self._changes = list(git_runner.changes(self.repo, ["--all"], covered=self.covered))
-        return self._changes
+        if self._log is None:
+            return list(git_runner.changes(self.repo, ["--all"], covered=self.covered))
+        return self._log.changes(oids)
 
     def _shallow_boundary(self) -> Iterator[Item]:
         boundary = sorted(git_runner.shallow_boundary(self.repo))
@@ -190,6 +227,13 @@ class HistorySource:
     # -- attribution ---------------------------------------------------------------------------------
 
     def attribute(self, findings: Sequence[Finding]) -> list[Finding]:
+        try:
+            return self._attribute(findings)
+        finally:
+            if self._log is not None:
+                self._log.close()
+
+    def _attribute(self, findings: Sequence[Finding]) -> list[Finding]:
         if not findings:
             return []
         # The same finding (path, line, secret) comes from every version of the file that kept that line.
@@ -222,7 +266,7 @@ class HistorySource:
         """Per blob with findings, the changes (newest first) that brought each of its secrets in."""
         candidates: list[Change] = []
         old_by_commit: dict[str, set[str]] = defaultdict(set)
-        for change in self._all_changes():
+        for change in self._all_changes(by_blob):
             old_by_commit[change.commit.oid or ""].update(o for o in change.old if o != EMPTY_BLOB)
             if change.new in by_blob:
                 candidates.append(change)

@@ -178,18 +178,15 @@ def parse_paths(out: bytes) -> list[str]:
     return [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
 
 
-def parse_object_listing(out: bytes) -> tuple[list[BlobRef], list[str]]:
-    """`git rev-list --objects --missing=print`: named objects, and the ids git reported missing (`?oid`)."""
-    refs: list[BlobRef] = []
-    missing: list[str] = []
-    for line in out.split(b"\n"):
-        if line.startswith(b"?"):
-            missing.append(line[1:].decode())
-            continue
-        oid, space, name = line.partition(b" ")
-        if space and name:
-            refs.append(BlobRef(oid.decode(), name.decode("utf-8", "surrogateescape")))
-    return refs, missing
+def parse_listing_line(line: bytes) -> BlobRef | str | None:
+    """One line of `git rev-list --objects --missing=print`: a named object, `?<id>` for one git could not find,
+    or None for an unnamed one (a commit, a root tree)."""
+    if line.startswith(b"?"):
+        return "?" + line[1:].strip().decode()
+    oid, space, name = line.rstrip(b"\n").partition(b" ")
+    if space and name:
+        return BlobRef(oid.decode(), name.decode("utf-8", "surrogateescape"))
+    return None
 
 
 def parse_object_sizes(out: bytes) -> dict[str, tuple[str, int]]:

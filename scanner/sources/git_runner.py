@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from scanner.errors import GitError
@@ -147,19 +147,51 @@ def work_tree_files(folder: Path) -> list[str] | None:
     return git_parse.parse_paths(listed.stdout)
 
 
-def reachable_blobs(repo: Path, covered: Sequence[str] = ()) -> tuple[list[BlobRef], list[str]]:
-    """Every object reachable from any ref (branches, tags, stash) with a path, and what git could not find.
+def count_later(repo: Path, revisions: Sequence[str]) -> Callable[[], int]:
+    """Start counting the commits of `revisions` now; the returned call waits for the count (0 when git fails)."""
+    proc = subprocess.Popen(
+        ["git", *_GIT_OPTIONS, "rev-list", "--count", *revisions, "--"],
+        cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_environment(),
+    )  # fmt: skip
 
-    Commits and trees come out too; `object_sizes` tells them apart. A failing rev-list adds its complaint to
-    the missing list instead of raising: what could be listed is still scanned. Objects reachable from the
-    `covered` commits (an earlier scan's ref tips) are left out.
+    def count() -> int:
+        out, _ = proc.communicate()
+        return int(out.strip() or 0) if proc.returncode == 0 and out.strip().isdigit() else 0
+
+    return count
+
+
+def object_listing(repo: Path, covered: Sequence[str] = ()) -> Iterator[BlobRef | str]:
+    """Every blob reachable from any ref (branches, tags, stash) with a path, streamed as git walks the history:
+    a BlobRef per named object (blobs, and tag objects, which the reader tells apart), a `?`-prefixed id for each
+    object git could not find, and, if `rev-list` fails, its complaint (prefixed `!`) last. Objects reachable from
+    the `covered` commits (an earlier scan's ref tips) are left out.
+
+    NOTE: `--filter=object:type=blob` leaves the trees out of the listing: only objects that may need reading come
+    out, so no `cat-file --batch-check` pass over every object is needed before the first blob is read.
     """
-    stdin = ("--stdin",) if covered else ()
-    done = run(repo, "rev-list", "--objects", "--all", "--missing=print", *stdin, input=_excluding(covered) or None)
-    refs, missing = git_parse.parse_object_listing(done.stdout)
-    if done.returncode != 0:
-        missing.append(complaint(("rev-list",), done.stderr, repo))
-    return refs, missing
+    import tempfile
+
+    with tempfile.TemporaryFile() as errors:
+        proc = subprocess.Popen(
+            ["git", *_GIT_OPTIONS, "rev-list", "--objects", "--all", "--missing=print", "--filter=object:type=blob",
+             "--stdin"],
+            cwd=repo, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors, env=_environment(),
+        )  # fmt: skip
+        assert proc.stdin is not None and proc.stdout is not None
+        try:
+            proc.stdin.write(_excluding(covered))
+            proc.stdin.close()
+            for line in proc.stdout:
+                listed = git_parse.parse_listing_line(line)
+                if listed is not None:
+                    yield listed
+            if proc.wait() != 0:
+                errors.seek(0)
+                yield "!" + complaint(("rev-list",), errors.read(), repo)
+        finally:
+            proc.kill()
+            proc.wait()
 
 
 def object_sizes(repo: Path, oids: Iterable[str]) -> dict[str, tuple[str, int]]:
@@ -186,6 +218,57 @@ def changes(
         input=_excluding(covered) if covered else None,
     )  # fmt: skip
     return git_parse.parse_log_changes(out)
+
+
+class LogLater:
+    """`changes(repo, ["--all"], covered)` started now, at low priority, into a temporary file: the attribution
+    of history findings needs it only at the end, and only if there are findings, so it runs on whatever core the
+    scan leaves idle meanwhile; `changes` waits for it and parses only the commits that name the blobs asked for.
+    """
+
+    def __init__(self, repo: Path, covered: Sequence[str] = ()) -> None:
+        import tempfile
+
+        self._repo = repo
+        self._out = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close(), after the scan
+        self._errors = tempfile.TemporaryFile()  # noqa: SIM115
+        self._proc = subprocess.Popen(
+            ["git", *_GIT_OPTIONS, "log", "--raw", "-c", "-z", "--root", "--no-abbrev", "--no-renames", "--no-color",
+             f"--format=%x01{git_parse.COMMIT_FORMAT}", "--stdin", "--all", "--"],
+            cwd=repo, stdin=subprocess.PIPE, stdout=self._out, stderr=self._errors, env=_environment(),
+            preexec_fn=_nice if hasattr(os, "nice") else None,
+        )  # fmt: skip
+        assert self._proc.stdin is not None
+        self._proc.stdin.write(_excluding(covered))
+        self._proc.stdin.close()
+
+    def changes(self, oids: Iterable[str]) -> list[Change]:
+        """The changes (newest first) of every commit whose changes name one of `oids`, old or new."""
+        if self._proc.wait() != 0:
+            self._errors.seek(0)
+            raise GitError(complaint(("log",), self._errors.read(), self._repo))
+        self._out.seek(0)
+        out = self._out.read()
+        starts: set[int] = set()
+        for oid in oids:
+            needle = oid.encode()
+            at = out.find(needle)
+            while at != -1:
+                starts.add(out.rfind(b"\x01", 0, at))
+                at = out.find(needle, at + len(needle))
+        ends = {start: out.find(b"\x01", start + 1) for start in starts}
+        picked = b"".join(out[s : e if e != -1 else len(out)] for s, e in sorted(ends.items()) if s != -1)
+        return list(git_parse.parse_log_changes(picked))
+
+    def close(self) -> None:
+        self._proc.kill()
+        self._proc.wait()
+        self._out.close()
+        self._errors.close()
+
+
+def _nice() -> None:  # pragma: no cover - runs in the child before exec
+    os.nice(10)
 
 
 def staged_changes(repo: Path, paths: Sequence[str] = ()) -> list[Change]:

@@ -16,7 +16,7 @@ from scanner.engine.decoders import BASE64_MARKS
 from scanner.engine.entropy import shannon_entropy
 from scanner.engine.glue import Glue, HeadingIndex, glue_readings
 from scanner.engine.lazy_regex import LazyPattern
-from scanner.engine.lines import keyword_lines, unanchored_matches
+from scanner.engine.lines import SPARSE, KeywordLines, keyword_lines, unanchored_matches
 from scanner.engine.matcher import KeywordMatcher, make_matcher
 from scanner.engine.near import Partners, candidates_near, find_partners
 from scanner.engine.overlaps import prefer_specific
@@ -38,8 +38,6 @@ _MASKED = re.compile(
 )
 _MAX_GLUED = 64  # a glued heading word is short; a longer run is a longer token
 _TABLE_ROW_NAME = re.compile(r"^\s*\|?\s*([^|]+?)\s*\|")
-_SPARSE = 256
-"""Bytes per keyword line above which keyword lines count as few (see `KeywordLines.few_lines`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,45 +63,6 @@ class MaskedRef:
     visible_suffix: str
     start: int
     label: str | None
-
-
-class KeywordLines:
-    """Answers whether a span of a buffer holds a keyword (the decoders undo escapes only on such lines).
-
-    The buffer is lower-cased on first need: most buffers whose keywords no rule's gate follows up never are.
-    """
-
-    __slots__ = ("_data", "_lowered", "keywords")
-
-    def __init__(self, data: bytes, keywords: tuple[bytes, ...], lowered: bytes | None = None) -> None:
-        self._data = data
-        self._lowered = lowered
-        self.keywords = keywords
-
-    @property
-    def lowered(self) -> bytes:
-        if self._lowered is None:
-            self._lowered = self._data.lower()
-        return self._lowered
-
-    def holds_keyword(self, start: int, end: int) -> bool:
-        return any(self.lowered.find(k, start, end) != -1 for k in self.keywords)
-
-    def few_lines(self) -> list[tuple[int, int]] | None:
-        """(start, end) of each line holding a keyword, when such lines are sparse (fewer than one per `_SPARSE`
-        bytes); None when they are dense (a flood is searched from its escapes instead)."""
-        if not self.keywords:
-            return []
-        lowered = self.lowered
-        most = len(lowered) // _SPARSE
-        out: list[tuple[int, int]] = []
-        # NOTE: no count of every hit first: the walk stops as soon as the lines are too many to be few.
-        for start, hit in keyword_lines(lowered, self.keywords):
-            if len(out) >= most:
-                return None
-            end = lowered.find(b"\n", hit)
-            out.append((start, len(lowered) if end == -1 else end))
-        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -407,7 +366,7 @@ def _masked_matches(data: bytes) -> Iterator[re.Match[bytes]]:
     """`_MASKED.finditer(data)`, tried only where a masked key can start (`sk-`, `whsec_`): the regex alone would
     be tried at every byte, as `re` finds no literal prefix in an alternation. Where those starts are dense (a
     flood of `sk-`), the regex's own C loop is cheaper than a Python step per start, and gives the same matches."""
-    if (data.count(b"sk-") + data.count(b"whsec_")) * _SPARSE > len(data):
+    if (data.count(b"sk-") + data.count(b"whsec_")) * SPARSE > len(data):
         yield from _MASKED.finditer(data)
         return
     starts = heapq.merge(*(_occurrences(data, prefix) for prefix in (b"sk-", b"whsec_")))

@@ -129,3 +129,46 @@ def _dense(
         pos = last + 1
     for start, hit in keyword_lines(lowered, keywords, max(pos, ended)):
         yield from _on_line(rule, data, start, hit)
+
+
+SPARSE = 256
+"""Bytes per keyword line above which keyword lines count as few (see `KeywordLines.few_lines`)."""
+
+
+class KeywordLines:
+    """Answers whether a span of a buffer holds a keyword (the decoders undo escapes only on such lines).
+
+    The buffer is lower-cased on first need: most buffers whose keywords no rule's gate follows up never are.
+    """
+
+    __slots__ = ("_data", "_lowered", "keywords")
+
+    def __init__(self, data: bytes, keywords: tuple[bytes, ...], lowered: bytes | None = None) -> None:
+        self._data = data
+        self._lowered = lowered
+        self.keywords = keywords
+
+    @property
+    def lowered(self) -> bytes:
+        if self._lowered is None:
+            self._lowered = self._data.lower()
+        return self._lowered
+
+    def holds_keyword(self, start: int, end: int) -> bool:
+        return any(self.lowered.find(k, start, end) != -1 for k in self.keywords)
+
+    def few_lines(self) -> list[tuple[int, int]] | None:
+        """(start, end) of each line holding a keyword, when such lines are sparse (fewer than one per `SPARSE`
+        bytes); None when they are dense (a flood is searched from its escapes instead)."""
+        if not self.keywords:
+            return []
+        lowered = self.lowered
+        most = len(lowered) // SPARSE
+        out: list[tuple[int, int]] = []
+        # NOTE: no count of every hit first: the walk stops as soon as the lines are too many to be few.
+        for start, hit in keyword_lines(lowered, self.keywords):
+            if len(out) >= most:
+                return None
+            end = lowered.find(b"\n", hit)
+            out.append((start, len(lowered) if end == -1 else end))
+        return out

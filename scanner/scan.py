@@ -69,7 +69,13 @@ def scan(
 
     for source in sources:
         found: list[Located] = []
+        # NOTE: a source that attributes findings (git history) may start that work at the first finding, beside
+        # the rest of the scan; a clean scan never starts it.
+        warn: Callable[[], None] | None = getattr(source, "will_attribute", None)
         for fragment, hits, refs in locate_all(detector, fragments(source), jobs):
+            if hits and warn is not None:
+                warn()
+                warn = None
             found.extend(hits if fragment.chunk is None else _own(hits, fragment.chunk, ruleset))
             masked.extend(refs)
         located.append(found)

@@ -109,7 +109,6 @@ class HistorySource:
                 yield item
 
     def _history(self, seen: set[str]) -> Iterator[Item]:
-        self._log = git_runner.LogLater(self.repo, self.covered)
         count = git_runner.count_later(self.repo, ("--all", *(f"^{oid}" for oid in self.covered)))
         yield from self._shallow_boundary()
         limit = self.settings.max_file_size
@@ -194,14 +193,20 @@ class HistorySource:
         """A path each of `oids` had in some commit, for naming objects git lists without one (missing ones)."""
         return {c.new: c.path for c in reversed(self._all_changes(oids)) if c.new in oids}
 
+    def will_attribute(self) -> None:
+        """Start reading the commit graph's changes now, beside the scan (`scan` calls this at the first finding):
+        a clean history never reads them."""
+        if self._log is None:
+            self._log = git_runner.LogLater(self.repo, self.covered)
+
     def _all_changes(self, oids: Iterable[str]) -> list[Change]:
         """The tree changes of every commit that names one of `oids`, read only when needed.
 
         NOTE: only blobs with findings (or missing objects) need them: a clean history never parses the commit
         graph's changes, and a scan with findings parses only the commits that name those blobs.
         """
-        if self._log is None:
-            return list(git_runner.changes(self.repo, ["--all"], covered=self.covered))
+        self.will_attribute()
+        assert self._log is not None
         return self._log.changes(oids)
 
     def _shallow_boundary(self) -> Iterator[Item]:

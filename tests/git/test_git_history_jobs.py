@@ -145,8 +145,13 @@ def test_a_clean_history_never_walks_the_commit_graph(repo: Repo, monkeypatch: p
     repo.commit("init", {f"src/mod{n}.py": _filler(n) for n in range(3)})
     repo.commit("edit", {"src/mod1.py": _filler(1) + "# edited\n"})
     walks: list[object] = []
-    real = git_runner.changes
-    monkeypatch.setattr(git_runner, "changes", lambda *a, **k: walks.append(a) or real(*a, **k))
+
+    class Counted(git_runner.LogLater):
+        def __init__(self, *args: object) -> None:
+            walks.append(args)
+            super().__init__(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(git_runner, "LogLater", Counted)
 
     clean = scan_target(in_repository(repo.path, Settings(jobs=1), history=True), Settings(jobs=1))
     assert (clean.findings, clean.files_scanned, clean.blobs_scanned, walks) == ([], 3, 1, [])

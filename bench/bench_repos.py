@@ -86,6 +86,10 @@ def main() -> None:
     repos = dict(r.split("=", 1) for r in args.repo) if args.repo else DEFAULT_REPOS
     gitleaks, kingfisher = peer_bin("gitleaks"), peer_bin("kingfisher")
     out = Path(tempfile.mkdtemp())
+    # NOTE: the clones live under bench/.work, inside keysweep's own repository, whose .keysweep.toml (allowing
+    # tests/ and examples/) would apply to them: an empty config file keeps every path in the measured work.
+    config = args.config or out / "empty.toml"
+    config.touch()
     for name, source in repos.items():
         repo = bare_clone(name, source)
         commits, oids, size = blob_listing(repo)
@@ -93,7 +97,7 @@ def main() -> None:
         shape = f"{commits} commits, {len(oids)} blobs, {size / 1e9:.2f} GB"
         print(f"\n{name}: {shape}; floor {base:.2f} s (cat-file --batch)")
         keysweep = [sys.executable, "-m", "scanner", "scan", "--history", str(repo), "-q", "--format", "json",
-                    "-o", str(out / "ks.json"), *(["--config", str(args.config)] if args.config else [])]  # fmt: skip
+                    "-o", str(out / "ks.json"), "--config", str(config)]  # fmt: skip
         commands = {
             "keysweep --history": keysweep,
             "keysweep --history --jobs 1": [*keysweep, "--jobs", "1"],

@@ -120,10 +120,17 @@ class Detector:
         self._mask_keywords = frozenset(i for i, k in enumerate(keywords) if k.startswith(("sk-", "whsec_")))
         # NOTE: per rule, its regex as a gate in the matcher's pass: a rule whose keyword is in a buffer but whose
         # regex cannot match anywhere in it is not run (`key` is in most code, `key = '…'` in little of it). A rule
-        # with a `near` partner is gated by its partner's match and user rules (RE2 syntax) by nothing: their gate
-        # is "any". Gate ids follow the keywords', one per place in `_ordered`; the escape and base64 gates last.
+        # with a `near` partner is gated by its partner's match and user rules (RE2 syntax) by nothing (`_gate_ids`
+        # None). Gate ids follow the keywords'; the escape, base64 and mask gates come last.
         self._keyword_count = count = len(keywords)
-        gates = [gate_source(_gated_pattern(rule)) for rule in self._ordered]
+        gates: list[bytes] = []
+        gate_ids: list[int | None] = []
+        for rule in self._ordered:
+            pattern = _gated_pattern(rule)
+            gate_ids.append(None if pattern is None else count + len(gates))
+            if pattern is not None:
+                gates.append(gate_source(pattern))
+        self._gate_ids = tuple(gate_ids)
         first = count + len(gates)
         self._escape_gates = tuple(range(first, first + len(_ESCAPE_GATES)))
         self._base64_gates = frozenset(range(first + len(_ESCAPE_GATES), first + len(_ESCAPE_GATES) + 2))
@@ -145,7 +152,8 @@ class Detector:
         places: set[int] = set()
         for i in keywords:
             places |= self._rules_of[i]
-        places = {p for p in places if count + p in present}
+        gate_ids = self._gate_ids
+        places = {p for p in places if (gate := gate_ids[p]) is None or gate in present}
         if not places:
             return Detection([], masked, lines, escapes, self._may_base64(present))
         lowered = lines.lowered

@@ -100,3 +100,69 @@ def test_the_bundled_rules_load_the_same_from_the_cache(tmp_path: Path, monkeypa
 def _fields(rule: Rule) -> tuple[object, ...]:
     """A rule's every field (rules compare by identity)."""
     return tuple(getattr(rule, f.name) for f in dataclasses.fields(rule))
+
+
+_RULE = """[[rule]]
+id = "acme-token"
+description = "Acme token"
+keywords = ["acme_"]
+regex = '''acme_[a-z0-9]{12}'''
+match = ["t = acme_0123456789ab"]
+no_match = ["acme_short"]
+"""
+
+
+@pytest.fixture
+def compiles(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The name of each rule file whose rules are compiled."""
+    seen: list[str] = []
+    real = rule_cache.compile_rule_file
+
+    def counted(path: Path, data: dict[str, Any], *, user: bool = True) -> list[Rule]:
+        seen.append(path.name)
+        return real(path, data, user=user)
+
+    monkeypatch.setattr(rule_cache, "compile_rule_file", counted)
+    return seen
+
+
+def test_compiled_rules_are_read_back_without_compiling_or_counting_groups(
+    tmp_path: Path, compiles: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = _rules(tmp_path / "rules", a=_RULE)
+    [first] = rule_cache.bundled_rules(files, tmp_path / "cache")
+    monkeypatch.setattr("scanner.engine.lazy_regex.count_groups", lambda pattern: pytest.fail("counted again"))
+
+    [again] = rule_cache.bundled_rules(files, tmp_path / "cache")
+
+    assert compiles == ["a.toml"]
+    assert (again.id, again.keywords, again.regex.groups) == (first.id, first.keywords, 0)
+    assert again.regex.search(b"x acme_0123456789ab y").group() == b"acme_0123456789ab"
+    assert again.match[0].text == "t = acme_0123456789ab"
+
+
+@pytest.mark.parametrize("damage", [b"", b"\x80not a pickle", b"\x80\x05K\x01."])  # the last: a pickled int
+def test_a_damaged_compiled_entry_is_compiled_again(tmp_path: Path, compiles: list[str], damage: bytes) -> None:
+    files = _rules(tmp_path / "rules", a=_RULE)
+    rule_cache.bundled_rules(files, tmp_path / "cache")
+    [entry] = (tmp_path / "cache" / "rules").glob("*.pickle")
+    entry.write_bytes(damage)
+
+    [rule] = rule_cache.bundled_rules(files, tmp_path / "cache")
+
+    assert (rule.id, compiles) == ("acme-token", ["a.toml", "a.toml"])
+    assert entry.read_bytes() != damage
+
+
+def test_an_edited_rule_file_or_compiling_code_misses_the_compiled_entry(
+    tmp_path: Path, compiles: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = _rules(tmp_path / "rules", a=_RULE)
+    rule_cache.bundled_rules(files, tmp_path / "cache")
+    _rules(tmp_path / "rules", a=_RULE.replace("Acme token", "Acme API token"))
+    [edited] = rule_cache.bundled_rules(files, tmp_path / "cache")
+    monkeypatch.setattr(rule_cache, "_CODE", (*rule_cache._CODE, "matcher.py"))
+    rule_cache.bundled_rules(files, tmp_path / "cache")
+
+    assert edited.description == "Acme API token"
+    assert compiles == ["a.toml", "a.toml", "a.toml"]

@@ -54,8 +54,8 @@ class LazyPattern:
     def flags(self) -> int:
         return self.compiled().flags
 
-    def __reduce__(self) -> tuple[type[LazyPattern], tuple[bytes | str]]:
-        return LazyPattern, (self.pattern,)
+    def __reduce__(self) -> tuple[Callable[[bytes | str, int], LazyPattern], tuple[bytes | str, int]]:
+        return _restored, (self.pattern, self.groups)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, LazyPattern) and other.pattern == self.pattern
@@ -65,6 +65,15 @@ class LazyPattern:
 
     def __repr__(self) -> str:
         return f"LazyPattern({self.pattern!r})"
+
+
+def _restored(pattern: bytes | str, groups: int) -> LazyPattern:
+    """A LazyPattern from a pickle (a worker's copy, the rule cache), with the group count it was made with."""
+    lazy = LazyPattern.__new__(LazyPattern)
+    lazy.pattern, lazy.groups, lazy._compiled = pattern, groups, None
+    lazy.match, lazy.search = lazy._first("match"), lazy._first("search")
+    lazy.fullmatch, lazy.finditer = lazy._first("fullmatch"), lazy._first("finditer")
+    return lazy
 
 
 def count_groups(pattern: bytes | str) -> int:

@@ -98,12 +98,10 @@ def load_ruleset(extra: Iterable[Path] = (), disabled: Iterable[str] = (), *, bu
     rules: dict[str, Rule] = {}
     origin: dict[str, str] = {}
     if bundled:
-        from scanner.engine.rule_cache import parsed_rule_files
+        from scanner.engine.rule_cache import bundled_rules
 
-        files = rule_files(bundled_rules_dir())
-        for file, data in zip(files, parsed_rule_files(files), strict=True):
-            for rule in compile_rule_file(file, data, user=False):
-                rules[rule.id] = rule
+        for rule in bundled_rules(rule_files(bundled_rules_dir())):
+            rules[rule.id] = rule
     for path in extra:
         for file in rule_files(path) if path.is_dir() else [path]:
             for rule in load_rule_file(file):

@@ -166,3 +166,14 @@ def test_an_edited_rule_file_or_compiling_code_misses_the_compiled_entry(
 
     assert edited.description == "Acme API token"
     assert compiles == ["a.toml", "a.toml", "a.toml"]
+
+
+def test_the_same_rules_in_another_folder_name_that_folder(tmp_path: Path, compiles: list[str]) -> None:
+    here = _rules(tmp_path / "one", a=_RULE)
+    there = _rules(tmp_path / "two", a=_RULE)
+    [first] = rule_cache.bundled_rules(here, tmp_path / "cache")
+
+    [second] = rule_cache.bundled_rules(there, tmp_path / "cache")
+
+    assert (first.source, second.source) == (str(here[0]), str(there[0]))
+    assert compiles == ["a.toml", "a.toml"]

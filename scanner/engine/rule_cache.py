@@ -35,7 +35,9 @@ def bundled_rules(files: Sequence[Path], cache_dir: Path | None = None) -> list[
     for name in _CODE:
         digest.update(name.encode() + b"\0" + hashlib.sha256((here / name).read_bytes()).digest())
     for file, raw in zip(files, raws, strict=True):
-        digest.update(file.name.encode() + b"\0" + hashlib.sha256(raw).digest())
+        # NOTE: the whole path: a compiled rule names the file it came from (`rules list`, error messages), so a
+        # second installation of the same rules has its own entry
+        digest.update(str(file.resolve()).encode() + b"\0" + hashlib.sha256(raw).digest())
     entry = (cache_dir or default_cache_dir()) / "rules" / f"{digest.hexdigest()[:32]}.pickle"
     try:
         rules = pickle.loads(entry.read_bytes())

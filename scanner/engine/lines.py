@@ -43,17 +43,17 @@ def keyword_lines(
 
 def unanchored_matches(rule: Rule, data: bytes, lowered: bytes, keywords: tuple[bytes, ...]) -> Iterator[RegexMatch]:
     """Matches on each line holding a keyword (or, past a 4096-byte `window`, a window from that line)."""
-    one_pass = _one_pass_regex(rule) if rule.window <= 4096 else None
     lines = keyword_lines(lowered, keywords)
-    if one_pass is not None:
+    if rule.window <= 4096:
         # NOTE: the first lines are walked before any is scanned, not every hit counted first: past one keyword
-        # line per 256 bytes they are dense, and one regex pass over them all gives the same results cheaper.
+        # line per 256 bytes they are dense, and one regex pass over them all gives the same results cheaper. The
+        # one-pass form of the regex is compiled only then (a hook's few lines never need it).
         most = int(min(len(data) + 1, len(data) * _DENSE))  # no more lines than bytes + 1, whatever _DENSE is
         first = list(itertools.islice(lines, most + 1))
-        if len(first) > most:
+        if len(first) > most and (one_pass := _one_pass_regex(rule)) is not None:
             yield from _dense(rule, one_pass, data, lowered, keywords)
             return
-        lines = iter(first)
+        lines = itertools.chain(first, lines)
     for line_start, hit in lines:
         yield from _on_line(rule, data, line_start, hit)
 

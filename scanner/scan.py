@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scanner.config import Settings
-from scanner.engine.detector import Detector, MaskedRef
+from scanner.engine.detector import Detector
 from scanner.engine.locate import Located, resolve_glue
+from scanner.engine.masked import MaskedRef
 from scanner.engine.ruleset import RuleSet, load_ruleset
 from scanner.engine.workers import cpu_count, locate_all
 from scanner.errors import RuleError

@@ -14,11 +14,13 @@ import pytest
 
 from scanner.engine import detector as detector_module
 from scanner.engine import glue as glue_module
+from scanner.engine import lines as lines_module
 from scanner.engine import placeholders
-from scanner.engine.detector import Detector, _line_of
+from scanner.engine.detector import Detector
 from scanner.engine.entropy import is_repetitive, is_sequential, shannon_entropy
 from scanner.engine.examples import ExampleChecker
 from scanner.engine.glue import HeadingIndex
+from scanner.engine.lines import line_of
 from scanner.engine.rule import compile_rule
 from scanner.engine.ruleset import RuleSet, load_ruleset
 
@@ -101,24 +103,24 @@ def test_the_line_read_starts_after_a_newline_within_the_context(newline_at: int
     # pos 1500: the context reaches back to byte 500 inclusive.
     data = bytearray(b"a" * 3000)
     data[newline_at] = 0x0A
-    line = _line_of(bytes(data), 1500)
+    line = line_of(bytes(data), 1500)
     assert len(line) == 1500 + 1000 - start
 
 
 def test_the_line_read_is_cut_at_the_context_without_newlines() -> None:
-    assert detector_module._CONTEXT == 1000
+    assert lines_module._CONTEXT == 1000
     data = b"0123456789" * 300
-    assert _line_of(data, 1500) == data[500:2500].decode()
-    assert _line_of(data, 10) == data[:1010].decode()
-    assert _line_of(data, 2995) == data[1995:].decode()
-    assert _line_of(b"first\nsecond line\nthird", 8) == "second line"
+    assert line_of(data, 1500) == data[500:2500].decode()
+    assert line_of(data, 10) == data[:1010].decode()
+    assert line_of(data, 2995) == data[1995:].decode()
+    assert line_of(b"first\nsecond line\nthird", 8) == "second line"
 
 
 @pytest.mark.parametrize(("end_at", "length"), [(2499, 999), (2500, 1000), (2501, 1000)])
 def test_the_line_read_ends_at_a_newline_within_the_context(end_at: int, length: int) -> None:
     data = bytearray(b"a" * 3000)
     data[end_at] = 0x0A
-    assert len(_line_of(bytes(data), 1500)) == 1000 + length
+    assert len(line_of(bytes(data), 1500)) == 1000 + length
 
 
 # Entropy, repetition and runs ----------------------------------------------------------------------------------------

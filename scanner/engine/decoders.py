@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -17,6 +17,8 @@ _SECRET_KIND = re.compile(rb"^kind:\s*[\"']?Secret[\"']?\s*$", re.MULTILINE)
 _PEM_B64 = b"LS0tLS1CRUdJTi"
 BASE64_MARKS = (b"Secret", _PEM_B64)
 """A buffer without one of these (ASCII case-insensitively) holds nothing the base64 decoders read."""
+BASE64_GATES = tuple(re.escape(mark) for mark in BASE64_MARKS)
+"""`BASE64_MARKS` as matcher gates (hyperscan expressions)."""
 _B64_RUN = re.compile(rb"[A-Za-z0-9+/]+={0,2}")
 # The next line of a wrapped value: base64 and nothing else on it.
 _WRAPPED = re.compile(rb"[ \t]*\r?\n[ \t]*[\"']?([A-Za-z0-9+/]{4,}={0,2})(?=[\"']?[ \t]*(?:\r?\n|$))")
@@ -202,6 +204,18 @@ def _lines_with_escapes(data: bytes, keyword_lines: KeywordLines, *, look: bool)
         if keyword_lines.holds_keyword(start, end):
             yield start, end
         pos = end + 1
+
+
+ESCAPE_GATES = (rb"\\u00[0-7][0-9a-f]", rb"\\/", rb"%[2-7][0-9a-f]", rb"://", rb"\?")
+"""`_ESCAPE`'s three forms, then the two marks of a URL's line, as matcher gates (see `may_escape`)."""
+
+
+def may_escape(hit: Sequence[bool]) -> bool:
+    """Whether an escape can decode in a buffer, from which of `ESCAPE_GATES` it holds (in their order): a `%XX`
+    decodes only on a URL's line (`_decoded_line`), the others anywhere. `_may_hold_escape` asks the same of the
+    bytes themselves."""
+    unicode, slash, percent, scheme, query = hit
+    return unicode or slash or (percent and (scheme or query))
 
 
 def _may_hold_escape(data: bytes) -> bool:

@@ -12,11 +12,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
 from scanner.engine import placeholders
-from scanner.engine.decoders import BASE64_MARKS
+from scanner.engine.decoders import BASE64_GATES, ESCAPE_GATES, may_escape
 from scanner.engine.entropy import shannon_entropy
 from scanner.engine.glue import Glue, HeadingIndex, glue_readings
 from scanner.engine.lazy_regex import LazyPattern
-from scanner.engine.lines import SPARSE, KeywordLines, keyword_lines, unanchored_matches
+from scanner.engine.lines import WORDISH, KeywordLines, keyword_lines, line_of, unanchored_matches
+from scanner.engine.masked import MASK_MARKS, MaskedRef, has_mask, masked_refs
 from scanner.engine.matcher import KeywordMatcher, make_matcher
 from scanner.engine.near import Partners, candidates_near, find_partners
 from scanner.engine.overlaps import prefer_specific
@@ -27,17 +28,8 @@ from scanner.engine.ruleset import RuleSet
 from scanner.engine.validators import is_valid
 
 _HEX = b"0123456789abcdefABCDEF"
-# Left of a secret only word characters continue a token: `=` and `/` end base64 on the right but
-# start values on the left (`SECRET=whsec_…`).
-_WORDISH = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 _ESCAPES = b"nrtbf"
-# A masked key as it appears in key tables and provider listings: prefix, a mask, optionally the last chars.
-_MASKED = re.compile(
-    r"((?:sk-(?:proj-|svcacct-|admin-)?|whsec_)[A-Za-z0-9]{0,16})"
-    r"(?:•+|\*{3,}|…|\.\.\.)(?:[•*]*)([A-Za-z0-9]{0,8})(?![A-Za-z0-9])".encode()
-)
 _MAX_GLUED = 64  # a glued heading word is short; a longer run is a longer token
-_TABLE_ROW_NAME = re.compile(r"^\s*\|?\s*([^|]+?)\s*\|")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,16 +48,6 @@ class Match:
 
 
 @dataclass(frozen=True, slots=True)
-class MaskedRef:
-    """A masked key (`sk-proj-J1•••`), with the name its table row gives it."""
-
-    visible_prefix: str
-    visible_suffix: str
-    start: int
-    label: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class Detection:
     """What one buffer held: confirmed matches, masked keys, and which lines hold keywords (for the decoders)."""
 
@@ -78,12 +60,8 @@ class Detection:
     """Whether it may hold a value the base64 decoders read (None: not known)."""
 
 
-# Gates of the escape decoders (`decoders._ESCAPE`, where a `%XX` decodes only on a URL's line): one of these in a
-# buffer is needed for any escape to decode there.
-_ESCAPE_GATES = (rb"\\u00[0-7][0-9a-f]", rb"\\/", rb"%[2-7][0-9a-f]", rb"://", rb"\?")
-_BASE64_GATES = tuple(re.escape(mark) for mark in BASE64_MARKS)
-_MASK_MARKS = ("•".encode(), "…".encode(), b"***", b"...")
-_SIDE_GATES = (*_ESCAPE_GATES, *_BASE64_GATES, *(re.escape(mark) for mark in _MASK_MARKS))
+# The decoders' and the masked keys' marks, as gates after the rules' (escapes, base64, masks: in that order).
+_SIDE_GATES = (*ESCAPE_GATES, *BASE64_GATES, *(re.escape(mark) for mark in MASK_MARKS))
 
 
 class Detector:
@@ -132,9 +110,10 @@ class Detector:
                 gates.append(gate_source(pattern))
         self._gate_ids = tuple(gate_ids)
         first = count + len(gates)
-        self._escape_gates = tuple(range(first, first + len(_ESCAPE_GATES)))
-        self._base64_gates = frozenset(range(first + len(_ESCAPE_GATES), first + len(_ESCAPE_GATES) + 2))
-        self._mask_gates = frozenset(range(first + len(_ESCAPE_GATES) + 2, first + len(_SIDE_GATES)))
+        after_escapes, after_base64 = first + len(ESCAPE_GATES), first + len(ESCAPE_GATES) + len(BASE64_GATES)
+        self._escape_gates = tuple(range(first, after_escapes))
+        self._base64_gates = frozenset(range(after_escapes, after_base64))
+        self._mask_gates = frozenset(range(after_base64, first + len(_SIDE_GATES)))
         fixed = [b"hs:" + expression for expression in _SIDE_GATES]
         self.matcher: KeywordMatcher = make_matcher(keywords, backend, (*gates, *fixed))
 
@@ -148,7 +127,7 @@ class Detector:
             return Detection([], [], KeywordLines(b"", ()), False, self._may_base64(present))
         lines = KeywordLines(data, tuple(self._keywords[i] for i in keywords))
         escapes = self._may_escape(present)
-        masked = _masked(data) if present & self._mask_keywords and self._may_mask(present, data) else []
+        masked = masked_refs(data) if present & self._mask_keywords and self._may_mask(present, data) else []
         places: set[int] = set()
         for i in keywords:
             places |= self._rules_of[i]
@@ -188,7 +167,7 @@ class Detector:
         return Detection(prefer_specific(matches.values()), masked, lines, escapes, self._may_base64(present))
 
     def _may_mask(self, present: frozenset[int], data: bytes) -> bool:
-        return bool(present & self._mask_gates) if self.matcher.tells_gates else _has_mask(data)
+        return bool(present & self._mask_gates) if self.matcher.tells_gates else has_mask(data)
 
     def _may_base64(self, present: frozenset[int]) -> bool | None:
         return bool(present & self._base64_gates) if self.matcher.tells_gates else None
@@ -196,8 +175,7 @@ class Detector:
     def _may_escape(self, present: frozenset[int]) -> bool | None:
         if not self.matcher.tells_gates:
             return None
-        e = self._escape_gates
-        return e[0] in present or e[1] in present or (e[2] in present and (e[3] in present or e[4] in present))
+        return may_escape([gate in present for gate in self._escape_gates])
 
     def _anchored(self, rule: Rule, data: bytes, lowered: bytes, keywords: tuple[bytes, ...]) -> Iterator[RegexMatch]:
         """Matches starting at one of the rule's keywords, each seeing at most `window` bytes."""
@@ -259,7 +237,7 @@ class Detector:
                 return None
             run = data[e:run_end].decode("ascii", "replace")
         # Only the generic rule's filters read the line; the provider rules never pay for decoding it.
-        if not is_plausible_secret(rule, secret, _line_of(data, s) if rule.generic else "", path):
+        if not is_plausible_secret(rule, secret, line_of(data, s) if rule.generic else "", path):
             return None
         glue = glue_readings(rule, secret, run, data, e, headings) if rule.glue else None
         if (run and glue is None) or not is_valid(rule, secret):
@@ -298,7 +276,7 @@ def is_plausible_secret(rule: Rule, secret: str, line: str, path: str) -> bool:
 
 
 def _is_left_boundary(data: bytes, s: int, token: frozenset[int]) -> bool:
-    if s == 0 or data[s - 1] not in token or data[s - 1] not in _WORDISH:
+    if s == 0 or data[s - 1] not in token or data[s - 1] not in WORDISH:
         return True
     # `\nsk-proj-…` in JSON strings and `%3Dsk-proj-…` in URLs: the escape, not a word, precedes the key.
     if s >= 2 and data[s - 2] == 0x5C and data[s - 1] in _ESCAPES:
@@ -320,7 +298,7 @@ def _guarded_regex(rule: Rule) -> re.Pattern[bytes] | None:
             break
     else:
         return None
-    glue = bytes(c for c in range(128) if c in rule.token_chars and c in _WORDISH)
+    glue = bytes(c for c in range(128) if c in rule.token_chars and c in WORDISH)
     if not glue:
         return None
     cls = b"[" + b"".join(re.escape(bytes([c])) for c in glue) + b"]"
@@ -337,66 +315,10 @@ def _candidate_regex(keyword: bytes, token: frozenset[int] | None) -> re.Pattern
     literal = re.escape(keyword)
     if token is None:
         return re.compile(literal)
-    glue = bytes(c for c in range(128) if all(o in token and o in _WORDISH for o in {c, ord(chr(c).upper())}))
+    glue = bytes(c for c in range(128) if all(o in token and o in WORDISH for o in {c, ord(chr(c).upper())}))
     if not glue:
         return re.compile(literal)
     cls = b"[" + b"".join(re.escape(bytes([c])) for c in glue) + b"]"
     return re.compile(
         literal + b"(?:(?<!" + cls + literal + b")|(?<=\\\\[nrtbf]" + literal + b")|(?<=%[0-9a-f]{2}" + literal + b"))"
     )
-
-
-def _has_mask(data: bytes) -> bool:
-    """Whether `data` holds a mark a masked key needs (`•`, `…`, `***`, `...`): a flood of `whsec_` holds none."""
-    return any(mark in data for mark in _MASK_MARKS)
-
-
-def _masked(data: bytes) -> list[MaskedRef]:
-    """Every masked key of `data` (`sk-proj-J1•••`), found by one regex pass that costs nothing where none is."""
-    out = []
-    for m in _masked_matches(data):
-        start = m.start()
-        if start and data[start - 1] in _WORDISH:
-            continue
-        if len(m.group(1)) < 3:
-            continue
-        prefix = m.group(1).decode()
-        if prefix.endswith(("-", "_")):  # a bare prefix names no key
-            continue
-        line = _line_of(data, start)
-        row = _TABLE_ROW_NAME.match(line) if "|" in line else None
-        label = row.group(1) if row and not row.group(1).startswith(prefix[:3]) else None
-        out.append(MaskedRef(prefix, m.group(2).decode(), start, label))
-    return out
-
-
-def _masked_matches(data: bytes) -> Iterator[re.Match[bytes]]:
-    """`_MASKED.finditer(data)`, tried only where a masked key can start (`sk-`, `whsec_`): the regex alone would
-    be tried at every byte, as `re` finds no literal prefix in an alternation. Where those starts are dense (a
-    flood of `sk-`), the regex's own C loop is cheaper than a Python step per start, and gives the same matches."""
-    if (data.count(b"sk-") + data.count(b"whsec_")) * SPARSE > len(data):
-        yield from _MASKED.finditer(data)
-        return
-    starts = heapq.merge(*(_occurrences(data, prefix) for prefix in (b"sk-", b"whsec_")))
-    after = 0
-    for start in starts:
-        if start >= after and (m := _MASKED.match(data, start)) is not None:
-            after = max(m.end(), start + 1)
-            yield m
-
-
-def _occurrences(data: bytes, literal: bytes) -> Iterator[int]:
-    at = data.find(literal)
-    while at != -1:
-        yield at
-        at = data.find(literal, at + 1)
-
-
-_CONTEXT = 1000
-
-
-def _line_of(data: bytes, pos: int) -> str:
-    """The line around `pos`, at most 1000 bytes either side: filters need context, not a 5 MB bundle."""
-    start = data.rfind(b"\n", max(0, pos - _CONTEXT), pos) + 1 or max(0, pos - _CONTEXT)
-    end = data.find(b"\n", pos, pos + _CONTEXT)
-    return data[start : end if end != -1 else min(len(data), pos + _CONTEXT)].decode("utf-8", "replace")

@@ -11,6 +11,10 @@ from collections.abc import Iterator
 from scanner.engine.lazy_regex import LazyPattern
 from scanner.engine.rule import RegexMatch, Rule
 
+WORDISH = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+"""Left of a secret only word characters continue a token: `=` and `/` end base64 on the right but start values on
+the left (`SECRET=whsec_…`)."""
+
 # NOTE: keyword lines per byte above which one pass over the lines beats a step per line (a flood of `token\n`).
 _DENSE = 1 / 256
 
@@ -172,3 +176,13 @@ class KeywordLines:
             end = lowered.find(b"\n", hit)
             out.append((start, len(lowered) if end == -1 else end))
         return out
+
+
+_CONTEXT = 1000
+
+
+def line_of(data: bytes, pos: int) -> str:
+    """The line around `pos`, at most 1000 bytes either side: filters need context, not a 5 MB bundle."""
+    start = data.rfind(b"\n", max(0, pos - _CONTEXT), pos) + 1 or max(0, pos - _CONTEXT)
+    end = data.find(b"\n", pos, pos + _CONTEXT)
+    return data[start : end if end != -1 else min(len(data), pos + _CONTEXT)].decode("utf-8", "replace")

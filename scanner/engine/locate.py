@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from scanner.engine.decoders import decoded_spans, map_span
-from scanner.engine.detector import Detector, MaskedRef, Match
+from scanner.engine.detector import Detector, Match
 from scanner.engine.glue import Glue, choose_reading
 from scanner.engine.inline import is_allowed_inline
+from scanner.engine.masked import MaskedRef
 from scanner.findings import Finding, Fragment, secret_id
 from scanner.naming import name_hint
 

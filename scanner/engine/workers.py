@@ -16,7 +16,8 @@ from scanner.findings import Fragment
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-    from scanner.engine.detector import Detector, MaskedRef
+    from scanner.engine.detector import Detector
+from scanner.engine.masked import MaskedRef
 
 IN_PROCESS_BYTES = 64 << 20
 """Bytes scanned in this process before any worker starts: below that, the workers' cost (fork, pickling every

@@ -6,7 +6,8 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TypeVar
@@ -38,18 +39,14 @@ def read_blobs(repo: Path, oids: Sequence[str], max_size: int | None = None) -> 
     """Stream the content of `oids`, in order; blobs over `max_size` are reported, not read.
 
     A corrupt object makes git stop; the reader reports it and goes on with a fresh git after it, so one
-    bad object never hides the rest.
+    bad object never hides the rest (`stream_blobs`).
     """
-    start = 0
-    while start < len(oids):
-        done = 0
-        for read in _read_batch(repo, oids[start:], max_size):
-            done += 1
-            yield read
-        start += done
-        if start < len(oids):
-            yield BlobRead(oids[start], None, 0, "unreadable (corrupt object?)")
-            start += 1
+    for oid, read in stream_blobs(repo, iter(oids), _itself, max_size):
+        yield read or BlobRead(oid, None, 0, "unreadable")
+
+
+def _itself(oid: str) -> str:
+    return oid
 
 
 def added_fragments(
@@ -87,39 +84,6 @@ def added_fragments(
             yield Skipped(where(change), item.reason, incomplete=item.incomplete) if isinstance(item, Skipped) else item
 
 
-def _read_batch(repo: Path, oids: Sequence[str], max_size: int | None) -> Iterator[BlobRead]:
-    # NOTE: a larger delta-base cache than git's 96 MB default saves re-inflating shared bases when
-    # thousands of versions of the same files stream through; it is a cap, not an allocation.
-    proc = git_runner.start(repo, "-c", "core.deltaBaseCacheLimit=256m", "cat-file", "--batch")
-    assert proc.stdin is not None and proc.stdout is not None
-    _widen_pipe(proc.stdout)
-    stdin = proc.stdin
-
-    def feed() -> None:
-        # NOTE: a writer thread, so that a long list never deadlocks against git's full stdout pipe.
-        try:
-            for oid in oids:
-                stdin.write(f"{oid}\n".encode())
-            stdin.close()
-        except (BrokenPipeError, OSError):
-            pass
-
-    writer = threading.Thread(target=feed, daemon=True)
-    writer.start()
-    out = proc.stdout
-    try:
-        for oid in oids:
-            read = _read_one(out, oid, max_size)
-            if read is None:
-                return
-            yield read
-    finally:
-        out.close()
-        proc.kill()
-        proc.wait()
-        writer.join()
-
-
 T = TypeVar("T")
 
 
@@ -130,9 +94,36 @@ def stream_blobs(
     names none), read through one `git cat-file --batch` while `items` is still being produced.
 
     A thread draws `items` (a listing git is still walking) and feeds their ids to git; this thread reads git's
-    answers. If git stops at a corrupt object, that object is reported unreadable and the rest, the items drawn
-    and those still to come, are read by `read_blobs`, which goes on past bad objects.
+    answers. If git stops at a corrupt object, that object is reported unreadable and a fresh git goes on with
+    the rest: the items already drawn, then those still to come.
     """
+    backlog: deque[T] = deque()
+
+    def pending() -> Iterator[T]:
+        while True:
+            if backlog:
+                yield backlog.popleft()
+                continue
+            item = next(items, _DONE)
+            if item is _DONE:
+                return
+            yield item  # type: ignore[misc]
+
+    while True:
+        rest = yield from _stream_once(repo, pending(), oid_of, max_size)
+        if not rest:
+            return
+        backlog.extendleft(reversed(rest))
+
+
+_DONE = object()
+
+
+def _stream_once(
+    repo: Path, items: Iterator[T], oid_of: Callable[[T], str | None], max_size: int | None
+) -> Generator[tuple[T, BlobRead | None], None, list[T]]:
+    """`stream_blobs` through one git, up to the first object git stops at; returns the items drawn but not read
+    after it (empty when all went through)."""
     proc = git_runner.start(repo, "-c", "core.deltaBaseCacheLimit=256m", "cat-file", "--batch")
     assert proc.stdin is not None and proc.stdout is not None
     _widen_pipe(proc.stdout)
@@ -142,6 +133,7 @@ def stream_blobs(
     failure: list[BaseException] = []
 
     def feed() -> None:
+        # NOTE: a thread, so that a long list never deadlocks against git's full stdout pipe.
         try:
             for item in items:
                 oid = oid_of(item)
@@ -162,13 +154,13 @@ def stream_blobs(
 
     feeder = threading.Thread(target=feed, daemon=True)
     feeder.start()
-    rest: list[tuple[T, str | None]] = []
+    rest: list[T] = []
     broken = False
     try:
         while (got := handed.get()) is not None:
             item, oid = got
             if broken:
-                rest.append((item, oid))
+                rest.append(item)
                 continue
             if oid is None:
                 yield item, None
@@ -187,12 +179,7 @@ def stream_blobs(
     feeder.join()
     if failure:
         raise failure[0]
-    if broken:
-        # the feeder stopped early: what it had not drawn yet is read here, past any further bad object
-        rest += [(item, oid_of(item)) for item in items]
-        reads = read_blobs(repo, [oid for _, oid in rest if oid is not None], max_size)
-        for item, oid in rest:
-            yield item, (next(reads) if oid is not None else None)
+    return rest
 
 
 def _read_one(out: IO[bytes], oid: str, max_size: int | None) -> BlobRead | None:

@@ -212,12 +212,15 @@ def changes(
     made itself (a conflict resolution), not with what its branches brought.
     """
     stdin = ("--stdin",) if covered else ()
-    out = git(
-        repo, "log", "--raw", "-c", "-z", "--root", "--no-abbrev", "--no-renames", "--no-color",
-        f"--format=%x01{git_parse.COMMIT_FORMAT}", *stdin, *revisions, "--", *paths,
-        input=_excluding(covered) if covered else None,
-    )  # fmt: skip
+    out = git(repo, *_LOG_CHANGES, *stdin, *revisions, "--", *paths, input=_excluding(covered) if covered else None)
     return git_parse.parse_log_changes(out)
+
+
+_LOG_CHANGES = (
+    "log", "--raw", "-c", "-z", "--root", "--no-abbrev", "--no-renames", "--no-color",
+    f"--format=%x01{git_parse.COMMIT_FORMAT}",
+)  # fmt: skip
+"""The `git log` that lists each commit's changed paths with old and new blob ids (`git_parse.parse_log_changes`)."""
 
 
 class LogLater:
@@ -233,8 +236,7 @@ class LogLater:
         self._out = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close(), after the scan
         self._errors = tempfile.TemporaryFile()  # noqa: SIM115
         self._proc = subprocess.Popen(
-            ["git", *_GIT_OPTIONS, "log", "--raw", "-c", "-z", "--root", "--no-abbrev", "--no-renames", "--no-color",
-             f"--format=%x01{git_parse.COMMIT_FORMAT}", "--stdin", "--all", "--"],
+            ["git", *_GIT_OPTIONS, *_LOG_CHANGES, "--stdin", "--all", "--"],
             cwd=repo, stdin=subprocess.PIPE, stdout=self._out, stderr=self._errors, env=_environment(),
             preexec_fn=_nice if hasattr(os, "nice") else None,
         )  # fmt: skip

@@ -42,7 +42,7 @@ def test_items_come_back_in_order_with_their_blobs_and_the_others_with_none(repo
     ]
 
 
-def test_a_corrupt_object_mid_stream_is_reported_and_every_later_blob_is_still_read(repo: Repo) -> None:
+def test_corrupt_loose_objects_are_missing_to_git_and_every_other_blob_is_still_read(repo: Repo) -> None:
     repo.commit("one", _files(60))
     oids = [repo.git("rev-parse", f"HEAD:f{n:03}.txt") for n in range(60)]
     _corrupt(repo, oids[10])

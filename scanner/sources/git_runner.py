@@ -49,7 +49,11 @@ def git(repo: Path, *args: str, input: bytes | None = None, allow: Sequence[int]
     return done.stdout
 
 
-def start(repo: Path, *args: str) -> subprocess.Popen[bytes]:
+Process = subprocess.Popen
+"""A running git (see `start`)."""
+
+
+def start(repo: Path, *args: str) -> Process[bytes]:
     """Start a long-running git command (`cat-file --batch`) with pipes to its stdin and stdout."""
     return subprocess.Popen(
         ["git", *_GIT_OPTIONS, *args],

@@ -73,10 +73,10 @@ def locate_all(detector: Detector, items: Iterable[Item | Deferred], jobs: int) 
             if alone >= IN_PROCESS_BYTES:
                 break
         size, pieces = 0, sum(map(_pieces, first))
-        while not _is_full(pieces, size) and (item := next(stream, None)) is not None:
-            first.append(item)
-            size += len(item.data) if isinstance(item, Fragment) else 0
-            pieces += _pieces(item)
+        while not _is_full(pieces, size) and (more := next(stream, None)) is not None:
+            first.append(more)
+            size += len(more.data) if isinstance(more, Fragment) else 0
+            pieces += _pieces(more)
         if _is_full(pieces, size) and not _is_daemon():
             yield from _on_workers(detector, first, stream, jobs)
             return

@@ -119,11 +119,15 @@ class HistorySource:
 
     def read(self) -> Iterator[Item]:
         seen: set[str] = set()
-        if not git_runner.is_bare(self.repo):
-            yield from self._working_tree(seen)
-        if not git_runner.has_commits(self.repo):
-            return
-        yield from self._history(seen)
+        try:
+            if not git_runner.is_bare(self.repo):
+                yield from self._working_tree(seen)
+            if git_runner.has_commits(self.repo):
+                yield from self._history(seen)
+        finally:
+            # NOTE: each batch is read before the stream goes on, here or in a worker with its own git; one read
+            # after the end (a batch held back) starts this process's git again, which `attribute` stops.
+            self._reader.close()
 
     def _working_tree(self, seen: set[str]) -> Iterator[Item]:
         limit = self.settings.max_file_size

@@ -31,6 +31,8 @@ BATCH_BYTES = 4 << 20
 """Bytes of content per batch: enough that a batch's pickling is small beside its scan."""
 BATCH_FRAGMENTS = 2048
 """Fragments per batch at most (many tiny files)."""
+DEFERRED_PIECES = 512
+"""Files or blobs of deferred work that pay for starting the workers: no bytes go to them, only a fork each."""
 _AHEAD = 4
 """Batches in flight per worker: one scanning, the others waiting, so no worker idles while the next is read or
 while the results of another lane are waited for."""
@@ -73,11 +75,12 @@ def locate_all(detector: Detector, items: Iterable[Item | Deferred], jobs: int) 
             if alone >= IN_PROCESS_BYTES:
                 break
         size, pieces = 0, sum(map(_pieces, first))
-        while not _is_full(pieces, size) and (more := next(stream, None)) is not None:
+        enough = BATCH_FRAGMENTS if not first else DEFERRED_PIECES
+        while size < BATCH_BYTES and pieces < enough and (more := next(stream, None)) is not None:
             first.append(more)
             size += len(more.data) if isinstance(more, Fragment) else 0
             pieces += _pieces(more)
-        if _is_full(pieces, size) and not _is_daemon():
+        if (size >= BATCH_BYTES or pieces >= enough) and not _is_daemon():
             yield from _on_workers(detector, first, stream, jobs)
             return
     for item in itertools.chain(first, stream):

@@ -44,7 +44,9 @@ LANES = 16
 """How many ways the history's blobs are split by path: the engine reads each lane in one process (lane modulo its
 workers), so that all versions of a file go through the same git."""
 BATCH_BLOBS = 256
-"""Blobs in one batch of a lane: a few megabytes of typical source."""
+"""Blobs in one batch of a lane at most: a few megabytes of typical source."""
+HELD_BLOBS = 1024
+"""Blobs listed but not yet handed out, across lanes, at most: past it the fullest lane goes out as it is."""
 LFS_NOTE = (
     "Git LFS pointers: their content lives in LFS storage and was not scanned (`git lfs pull`, then scan the "
     "working tree)"
@@ -80,6 +82,33 @@ class BlobBatch:
                 continue
             for item in fragments_of_bytes(ref.path, blob.data, blob=ref.oid, unit="blob"):
                 yield _skipped(ref, item.reason, incomplete=item.incomplete) if isinstance(item, Skipped) else item
+
+
+def by_lane(steps: Iterable[BlobRef | _Aside], reader: BlobReader) -> Iterator[BlobBatch | _Aside]:
+    """The listing's blobs in batches by lane, what it says instead of blobs in its place.
+
+    A batch goes out when its lane holds `BATCH_BLOBS`, or, when `HELD_BLOBS` are held across lanes, the fullest
+    lane goes out as it is: work starts after a few hundred blobs, not thousands. What is left goes out at the end.
+    """
+    lanes: list[list[BlobRef]] = [[] for _ in range(LANES)]
+    held = 0
+    for step in steps:
+        if isinstance(step, _Aside):
+            yield step
+            continue
+        lane = zlib.crc32(step.path.encode("utf-8", "surrogateescape")) % LANES
+        lanes[lane].append(step)
+        held += 1
+        if len(lanes[lane]) < BATCH_BLOBS and held < HELD_BLOBS:
+            continue
+        if len(lanes[lane]) < BATCH_BLOBS:
+            lane = max(range(LANES), key=lambda n: len(lanes[n]))
+        yield BlobBatch(lane, tuple(lanes[lane]), reader)
+        held -= len(lanes[lane])
+        lanes[lane].clear()
+    for lane, refs in enumerate(lanes):
+        if refs:
+            yield BlobBatch(lane, tuple(refs), reader)
 
 
 def _skipped(ref: BlobRef, reason: str, *, incomplete: bool) -> Skipped:
@@ -166,20 +195,8 @@ class HistorySource:
         unread: dict[str, BlobRef] = {}
         # NOTE: the blobs go out in batches by lane (a hash of the path), read where they are scanned: every
         # version of a file is read by the same git, whose cache of delta bases then serves the next version.
-        lanes: list[list[BlobRef]] = [[] for _ in range(LANES)]
-        for step in self._listed(seen, missing, unread):
-            if isinstance(step, _Aside):
-                yield from step.items()
-                continue
-            lane = zlib.crc32(step.path.encode("utf-8", "surrogateescape")) % LANES
-            refs = lanes[lane]
-            refs.append(step)
-            if len(refs) >= BATCH_BLOBS:
-                yield BlobBatch(lane, tuple(refs), self._reader)
-                refs.clear()
-        for lane, refs in enumerate(lanes):
-            if refs:
-                yield BlobBatch(lane, tuple(refs), self._reader)
+        for step in by_lane(self._listed(seen, missing, unread), self._reader):
+            yield from step.items() if isinstance(step, _Aside) else (step,)
         yield from self._missing(missing)
         yield from self._check(unread)
         yield CommitsRead(count())

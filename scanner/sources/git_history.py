@@ -43,10 +43,10 @@ class _Aside:
 LANES = 16
 """How many ways the history's blobs are split by path: the engine reads each lane in one process (lane modulo its
 workers), so that all versions of a file go through the same git."""
-BATCH_BLOBS = 256
-"""Blobs in one batch of a lane at most: a few megabytes of typical source."""
-HELD_BLOBS = 1024
-"""Blobs listed but not yet handed out, across lanes, at most: past it the fullest lane goes out as it is."""
+BATCH_BLOBS = 512
+"""Blobs in one batch of a lane at most: ten-odd megabytes of typical source."""
+HELD_BLOBS = 512
+"""Blobs listed but not yet handed out, across lanes, at first: past it the fullest lane goes out as it is."""
 LFS_NOTE = (
     "Git LFS pointers: their content lives in LFS storage and was not scanned (`git lfs pull`, then scan the "
     "working tree)"
@@ -88,10 +88,12 @@ def by_lane(steps: Iterable[BlobRef | _Aside], reader: BlobReader) -> Iterator[B
     """The listing's blobs in batches by lane, what it says instead of blobs in its place.
 
     A batch goes out when its lane holds `BATCH_BLOBS`, or, when `HELD_BLOBS` are held across lanes, the fullest
-    lane goes out as it is: work starts after a few hundred blobs, not thousands. What is left goes out at the end.
+    lane goes out as it is and the number held may double (up to every lane full): work starts after a few
+    hundred blobs, and later batches are big, each one a pause for its git. What is left goes out at the end.
     """
     lanes: list[list[BlobRef]] = [[] for _ in range(LANES)]
     held = 0
+    most = HELD_BLOBS
     for step in steps:
         if isinstance(step, _Aside):
             yield step
@@ -99,10 +101,11 @@ def by_lane(steps: Iterable[BlobRef | _Aside], reader: BlobReader) -> Iterator[B
         lane = zlib.crc32(step.path.encode("utf-8", "surrogateescape")) % LANES
         lanes[lane].append(step)
         held += 1
-        if len(lanes[lane]) < BATCH_BLOBS and held < HELD_BLOBS:
+        if len(lanes[lane]) < BATCH_BLOBS and held < most:
             continue
         if len(lanes[lane]) < BATCH_BLOBS:
             lane = max(range(LANES), key=lambda n: len(lanes[n]))
+            most = min(2 * most, LANES * BATCH_BLOBS)
         yield BlobBatch(lane, tuple(lanes[lane]), reader)
         held -= len(lanes[lane])
         lanes[lane].clear()

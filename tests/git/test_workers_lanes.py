@@ -95,7 +95,7 @@ def _refs(paths: list[str]) -> list[BlobRef | _Aside]:
 
 
 @pytest.mark.parametrize("held", [4, 5, 6])
-def test_lanes_hold_at_most_held_blobs_and_each_path_stays_in_its_lane(
+def test_lanes_hold_at_most_held_blobs_doubling_and_each_path_stays_in_its_lane(
     monkeypatch: pytest.MonkeyPatch, held: int
 ) -> None:
     monkeypatch.setattr(git_history, "HELD_BLOBS", held)
@@ -117,11 +117,12 @@ def test_lanes_hold_at_most_held_blobs_and_each_path_stays_in_its_lane(
     for batch in by_lane(counting(), reader):
         assert isinstance(batch, BlobBatch)
         if drawn < len(listed):
+            # went out just as the limit was reached, not before; the limit doubles each time
+            assert drawn - sum(b.pieces for b in out) == held * 2**early
             early += 1
-            assert drawn - sum(b.pieces for b in out) == held  # went out just as `held` were held, not before
         out.append(batch)
 
-    assert early >= len(listed) // held - 1
+    assert early >= 2
 
     assert sorted(r.oid for b in out for r in b.refs) == sorted(r.oid for r in listed if isinstance(r, BlobRef))
     lanes: dict[str, set[int]] = {}
@@ -208,3 +209,26 @@ def test_a_folder_smaller_than_the_deferred_share_starts_no_worker(
     result = scan_target(on_disk([tmp_path], Settings(jobs=4)), Settings(jobs=4))
 
     assert result.files_scanned == 10
+
+
+def test_the_number_held_doubles_only_up_to_every_lane_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(git_history, "HELD_BLOBS", 2)
+    monkeypatch.setattr(git_history, "BATCH_BLOBS", 1000)
+    monkeypatch.setattr(git_history, "LANES", 2)  # every lane full: 2,000 held
+    listed = _refs([f"p{n}.py" for n in range(6000)])
+    drawn = 0
+
+    def counting() -> Iterator[BlobRef | _Aside]:
+        nonlocal drawn
+        for ref in listed:
+            drawn += 1
+            yield ref
+
+    limits = []
+    given = 0
+    for batch in by_lane(counting(), BlobReader(Path("."))):
+        if drawn < len(listed):
+            limits.append(drawn - given)
+        given += batch.pieces
+    assert limits[:10] == [2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
+    assert max(limits) < 2000  # past that a lane is full first, whatever the paths

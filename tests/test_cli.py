@@ -157,10 +157,10 @@ def test_history_progress_bar_fills_as_blobs_are_read() -> None:
     from scanner.findings import Fragment
 
     progress = _Progress()
-    progress(Fragment(path="a", data=b"x" * 1000))
+    progress(Fragment(path="a", data=b""), 1000)  # a worker's fragment comes back without its bytes
     assert progress.line() == "scanning: 1 files and blobs, 0.0 MB"  # total not known yet
     progress.source = type("Listed", (), {"expected": 4})()
-    progress(Fragment(path="b", data=b"x"))
+    progress(Fragment(path="b", data=b""), 1)
     assert progress.line().startswith("scanning [###############               ]  50%")
 
 

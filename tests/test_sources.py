@@ -9,7 +9,7 @@ import pytest
 
 from scanner.config import Settings
 from scanner.findings import Fragment, Skipped
-from scanner.sources import BINARY_SNIFF, MIB, is_binary, too_large
+from scanner.sources import BINARY_SNIFF, MIB, expand, is_binary, too_large
 from scanner.sources.filesystem import BufferSource, FilesystemSource
 
 
@@ -29,7 +29,7 @@ def test_too_large_says_mib_and_means_it() -> None:
 def test_a_file_is_read_up_to_the_size_limit_inclusive(tmp_path: Path, size: int, read: bool) -> None:
     (tmp_path / "f.txt").write_bytes(b"x" * size)
 
-    [item] = FilesystemSource([tmp_path], Settings(max_file_size=1000)).read()
+    [item] = expand(FilesystemSource([tmp_path], Settings(max_file_size=1000)).read())
 
     assert isinstance(item, Fragment) is read
     if not read:
@@ -55,7 +55,7 @@ def test_skips_come_in_the_stream_where_they_were_met(tmp_path: Path) -> None:
     (tmp_path / "d.txt").symlink_to(tmp_path / "a.txt")
     (tmp_path / "skip.txt").write_text("never read\n")
 
-    items = list(FilesystemSource([tmp_path], Settings(allow_paths=("skip.*",))).read())
+    items = list(expand(FilesystemSource([tmp_path], Settings(allow_paths=("skip.*",))).read()))
 
     assert [(type(i).__name__, getattr(i, "path", None)) for i in items] == [
         ("Fragment", "a.txt"),

@@ -232,9 +232,9 @@ class _Progress:
         self.source = source
         """The source being scanned; its `expected` fragment count, when it has one, sizes the bar."""
 
-    def __call__(self, fragment: Fragment) -> None:
+    def __call__(self, fragment: Fragment, size: int) -> None:
         self.files += 1
-        self.size += len(fragment.data)
+        self.size += size
         now = self.clock()
         if now - self.shown > 0.2:
             self.shown = now

@@ -17,8 +17,9 @@ _SECRET_KIND = re.compile(rb"^kind:\s*[\"']?Secret[\"']?\s*$", re.MULTILINE)
 _PEM_B64 = b"LS0tLS1CRUdJTi"
 BASE64_MARKS = (b"Secret", _PEM_B64)
 """A buffer without one of these (ASCII case-insensitively) holds nothing the base64 decoders read."""
-BASE64_GATES = tuple(re.escape(mark) for mark in BASE64_MARKS)
-"""`BASE64_MARKS` as matcher gates (hyperscan expressions)."""
+BASE64_GATES = (rb"kind:\s*[\"']?Secret", re.escape(_PEM_B64))
+"""Where the base64 decoders may find something, as matcher gates (hyperscan expressions, matched ASCII
+case-insensitively): a Kubernetes Secret's kind line (`SECRET_KEY` in code is not one), or an encoded PEM header."""
 _B64_RUN = re.compile(rb"[A-Za-z0-9+/]+={0,2}")
 # The next line of a wrapped value: base64 and nothing else on it.
 _WRAPPED = re.compile(rb"[ \t]*\r?\n[ \t]*[\"']?([A-Za-z0-9+/]{4,}={0,2})(?=[\"']?[ \t]*(?:\r?\n|$))")

@@ -17,7 +17,7 @@ from scanner.engine.entropy import shannon_entropy
 from scanner.engine.glue import Glue, HeadingIndex, glue_readings
 from scanner.engine.lazy_regex import LazyPattern
 from scanner.engine.lines import WORDISH, KeywordLines, keyword_lines, line_of, unanchored_matches
-from scanner.engine.masked import MASK_MARKS, MaskedRef, has_mask, masked_refs
+from scanner.engine.masked import MASKED_PATTERN, MaskedRef, has_mask, masked_refs
 from scanner.engine.matcher import KeywordMatcher, make_matcher
 from scanner.engine.near import Partners, candidates_near, find_partners
 from scanner.engine.overlaps import prefer_specific
@@ -61,7 +61,7 @@ class Detection:
 
 
 # The decoders' and the masked keys' marks, as gates after the rules' (escapes, base64, masks: in that order).
-_SIDE_GATES = (*ESCAPE_GATES, *BASE64_GATES, *(re.escape(mark) for mark in MASK_MARKS))
+_SIDE_GATES = (*(b"hs:" + gate for gate in (*ESCAPE_GATES, *BASE64_GATES)), gate_source(MASKED_PATTERN))
 
 
 class Detector:
@@ -114,8 +114,7 @@ class Detector:
         self._escape_gates = tuple(range(first, after_escapes))
         self._base64_gates = frozenset(range(after_escapes, after_base64))
         self._mask_gates = frozenset(range(after_base64, first + len(_SIDE_GATES)))
-        fixed = [b"hs:" + expression for expression in _SIDE_GATES]
-        self.matcher: KeywordMatcher = make_matcher(keywords, backend, (*gates, *fixed))
+        self.matcher: KeywordMatcher = make_matcher(keywords, backend, (*gates, *_SIDE_GATES))
 
     def detect(self, data: bytes, path: str = "") -> Detection:
         """Every secret in `data` (specific rules win over generic ones on the same span), and masked keys."""

@@ -18,6 +18,9 @@ _MASKED = re.compile(
 _TABLE_ROW_NAME = re.compile(r"^\s*\|?\s*([^|]+?)\s*\|")
 MASK_MARKS = ("•".encode(), "…".encode(), b"***", b"...")
 """The marks a masked key needs, one of them at least."""
+MASKED_PATTERN: bytes = _MASKED.pattern
+"""The masked-key regex, for the matcher's gate: a prefix with a mark right after it, not just a mark anywhere
+(`...` is in most prose and code)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,9 @@
-"""Fragments located on every core: batches go to worker processes forked from this one (which inherit its
-Detector, so nothing is compiled again), and the results come back in the order the fragments were given."""
+"""Fragments located on every core: work goes to worker processes forked from this one (which inherit its
+Detector, so nothing is compiled again), and the results come back in the order the work was given.
+
+Content a source hands on unread (`Deferred`: git history's batches of blobs) is read by the worker that scans it,
+so its bytes never travel between processes; work of one lane always goes to the same worker.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +11,18 @@ import itertools
 import os
 import warnings
 from collections import deque
-from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from scanner.engine.locate import Located, locate
-from scanner.findings import Fragment
+from scanner.engine.masked import MaskedRef
+from scanner.findings import CommitsRead, Deferred, Fragment, Note, Skipped
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
+    from concurrent.futures import Future, ProcessPoolExecutor
 
     from scanner.engine.detector import Detector
-from scanner.engine.masked import MaskedRef
 
 IN_PROCESS_BYTES = 64 << 20
 """Bytes scanned in this process before any worker starts: below that, the workers' cost (fork, pickling every
@@ -26,11 +31,17 @@ BATCH_BYTES = 4 << 20
 """Bytes of content per batch: enough that a batch's pickling is small beside its scan."""
 BATCH_FRAGMENTS = 2048
 """Fragments per batch at most (many tiny files)."""
-_AHEAD = 2
-"""Batches in flight per worker: one scanning, one waiting, so no worker idles while the next is read."""
+DEFERRED_PIECES = 512
+"""Files or blobs of deferred work that pay for starting the workers: no bytes go to them, only a fork each."""
+_AHEAD = 4
+"""Batches in flight per worker: one scanning, the others waiting, so no worker idles while the next is read or
+while the results of another lane are waited for."""
 
-Result = tuple[Fragment, list[Located], list["MaskedRef"]]
-_Found = list[tuple[list[Located], list["MaskedRef"]]]
+Item = Fragment | Skipped | Note | CommitsRead
+Result = tuple[Item, list[Located], list[MaskedRef], int]
+"""An item with its findings and masked keys (none but for fragments), and how many bytes of it were scanned.
+A fragment read by a worker comes back without its bytes."""
+_Found = list[tuple[list[Located], list[MaskedRef]]]
 
 
 def cpu_count() -> int:
@@ -41,33 +52,55 @@ def cpu_count() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def locate_all(detector: Detector, fragments: Iterable[Fragment], jobs: int) -> Iterator[Result]:
-    """Each fragment with its findings and masked keys (see `locate`), in the order given.
+def locate_all(detector: Detector, items: Iterable[Item | Deferred], jobs: int) -> Iterator[Result]:
+    """Each item with its findings and masked keys (see `locate`), in the order given, deferred work in its place.
 
-    With `jobs` 1, in a daemonic process (a Dask worker), or for the first `IN_PROCESS_BYTES` and a batch,
-    everything runs in this process: a hook or a folder of a few thousand files starts no worker (and imports no
-    multiprocessing). Past that, `jobs` workers scan while this process reads the next batches.
+    With `jobs` 1, in a daemonic process (a Dask worker), or for the first `IN_PROCESS_BYTES` of fragments and a
+    batch, everything runs in this process: a hook or a folder of a few thousand files starts no worker (and
+    imports no multiprocessing). Past that, or from the first batch of deferred work on, `jobs` workers scan
+    while this process reads the next batches.
     """
-    stream = iter(fragments)
-    first: list[Fragment] = []
+    stream = iter(items)
+    first: list[Item | Deferred] = []
     if jobs > 1:
         alone = 0
-        for fragment in stream:
-            yield (fragment, *locate(detector, fragment))
-            alone += len(fragment.data)
+        for item in stream:
+            if not isinstance(item, Fragment | Skipped | Note | CommitsRead):
+                # NOTE: deferred work costs the workers no pickled bytes, only a fork: they take it from the
+                # first batch on (a history big enough to fill one).
+                first.append(item)
+                break
+            yield from _here(detector, item)
+            alone += len(item.data) if isinstance(item, Fragment) else 0
             if alone >= IN_PROCESS_BYTES:
                 break
-        size = 0
-        for fragment in stream:
-            first.append(fragment)
-            size += len(fragment.data)
-            if _is_full(first, size):
-                break
-        if _is_full(first, size) and not _is_daemon():
+        size, pieces = 0, sum(map(_pieces, first))
+        enough = BATCH_FRAGMENTS if not first else DEFERRED_PIECES
+        while size < BATCH_BYTES and pieces < enough and (more := next(stream, None)) is not None:
+            first.append(more)
+            size += len(more.data) if isinstance(more, Fragment) else 0
+            pieces += _pieces(more)
+        if (size >= BATCH_BYTES or pieces >= enough) and not _is_daemon():
             yield from _on_workers(detector, first, stream, jobs)
             return
-    for fragment in itertools.chain(first, stream):
-        yield (fragment, *locate(detector, fragment))
+    for item in itertools.chain(first, stream):
+        yield from _here(detector, item)
+
+
+def _here(detector: Detector, item: Item | Deferred) -> Iterator[Result]:
+    if isinstance(item, Fragment):
+        yield (item, *locate(detector, item), len(item.data))
+    elif isinstance(item, Skipped | Note | CommitsRead):
+        yield item, [], [], 0
+    else:
+        for read in item.read():
+            yield from _here(detector, read)
+
+
+def _pieces(item: Item | Deferred) -> int:
+    if isinstance(item, Fragment):
+        return 1
+    return 0 if isinstance(item, Skipped | Note | CommitsRead) else item.pieces
 
 
 def _is_daemon() -> bool:
@@ -77,43 +110,94 @@ def _is_daemon() -> bool:
     return bool(multiprocessing.current_process().daemon)
 
 
-def _is_full(batch: list[Fragment], size: int) -> bool:
-    return size >= BATCH_BYTES or len(batch) >= BATCH_FRAGMENTS
+def _is_full(pieces: int, size: int) -> bool:
+    return size >= BATCH_BYTES or pieces >= BATCH_FRAGMENTS
 
 
-def _on_workers(detector: Detector, first: list[Fragment], rest: Iterator[Fragment], jobs: int) -> Iterator[Result]:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+class _Waiting:
+    """Work handed to the workers, in order: a batch of fragments, deferred work, or items to pass on as they are."""
 
-    # NOTE: fork, so that workers inherit the compiled rules and hyperscan database instead of building their
-    # own; the only other threads alive here feed git's stdin, and the workers never touch that pipe.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        pool = ProcessPoolExecutor(jobs, multiprocessing.get_context("fork"), initializer=_adopt, initargs=(detector,))
-        pending: deque[tuple[list[Fragment], Future[_Found]]] = deque()
-        pending.append((first, pool.submit(_locate_batch, first)))
+    def __init__(self, detector: Detector, jobs: int) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # NOTE: one single-process pool per worker, so that deferred work of one lane always reaches the same
+        # worker. Fork, so that workers inherit the compiled rules and hyperscan database instead of building
+        # their own; the workers never touch the pipes of this process's git.
+        context = multiprocessing.get_context("fork")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            self.pools: list[ProcessPoolExecutor] = [
+                ProcessPoolExecutor(1, context, initializer=_adopt, initargs=(detector,)) for _ in range(jobs)
+            ]
+        self.pending: deque[tuple[list[Fragment], Future[_Found]] | Future[list[Result]] | list[Result]] = deque()
+        self.turn = 0
+        self.in_flight = 0
+
+    def fragments(self, batch: list[Fragment]) -> None:
+        self.turn = (self.turn + 1) % len(self.pools)
+        self.pending.append((batch, self._submit(self.turn, _locate_batch, batch)))
+
+    def deferred(self, work: Deferred) -> None:
+        self.pending.append(self._submit(work.lane % len(self.pools), _read_and_locate, work))
+
+    def ready(self, item: Item) -> None:
+        self.pending.append([(item, [], [], 0)])
+
+    def _submit(self, worker: int, call: Callable[[Any], Any], arg: object) -> Future[Any]:
+        self.in_flight += 1
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return self.pools[worker].submit(call, arg)
+
+    def results(self, *, down_to: int) -> Iterator[Result]:
+        """The results of the oldest work while more than `down_to` batches are in flight."""
+        while self.pending:
+            if not isinstance(self.pending[0], list) and self.in_flight <= down_to:
+                return
+            head = self.pending.popleft()
+            if isinstance(head, list):
+                yield from head
+                continue
+            self.in_flight -= 1
+            if isinstance(head, tuple):
+                batch, future = head
+                for fragment, (hits, masked) in zip(batch, future.result(), strict=True):
+                    yield fragment, hits, masked, len(fragment.data)
+            else:
+                yield from head.result()
+
+    def close(self) -> None:
+        for pool in self.pools:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _on_workers(
+    detector: Detector, first: list[Item | Deferred], rest: Iterator[Item | Deferred], jobs: int
+) -> Iterator[Result]:
+    waiting = _Waiting(detector, jobs)
     try:
         batch: list[Fragment] = []
         size = 0
-        for fragment in rest:
-            batch.append(fragment)
-            size += len(fragment.data)
-            if _is_full(batch, size):
-                pending.append((batch, pool.submit(_locate_batch, batch)))
+        for item in itertools.chain(first, rest):
+            if isinstance(item, Fragment):
+                batch.append(item)
+                size += len(item.data)
+                if not _is_full(len(batch), size):
+                    continue
+            if batch:
+                waiting.fragments(batch)
                 batch, size = [], 0
-                while len(pending) > jobs * _AHEAD:
-                    yield from _results(*pending.popleft())
+            if isinstance(item, Skipped | Note | CommitsRead):
+                waiting.ready(item)
+            elif not isinstance(item, Fragment):
+                waiting.deferred(item)
+            yield from waiting.results(down_to=jobs * _AHEAD)
         if batch:
-            pending.append((batch, pool.submit(_locate_batch, batch)))
-        while pending:
-            yield from _results(*pending.popleft())
+            waiting.fragments(batch)
+        yield from waiting.results(down_to=0)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _results(batch: list[Fragment], future: Future[_Found]) -> Iterator[Result]:
-    for fragment, (hits, masked) in zip(batch, future.result(), strict=True):
-        yield fragment, hits, masked
+        waiting.close()
 
 
 _WORKER: dict[str, Detector] = {}
@@ -132,3 +216,12 @@ def _adopt(detector: Detector) -> None:
 def _locate_batch(batch: list[Fragment]) -> _Found:
     detector = _WORKER["detector"]
     return [locate(detector, fragment) for fragment in batch]
+
+
+def _read_and_locate(work: Deferred) -> list[Result]:
+    """Deferred work read and scanned here; its fragments go back without their bytes."""
+    detector = _WORKER["detector"]
+    return [
+        (replace(item, data=b"") if isinstance(item, Fragment) else item, hits, masked, size)
+        for item, hits, masked, size in _here(detector, work)
+    ]

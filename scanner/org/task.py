@@ -116,7 +116,7 @@ def _scan(task: RepositoryTask, path: Path, covered: list[str], deadline: float,
     from scanner.scan import scan
     from scanner.sources.targets import in_repository
 
-    def check_time(fragment: Fragment) -> None:
+    def check_time(fragment: Fragment, size: int) -> None:
         if time.monotonic() > deadline:
             raise TaskLimit("time limit: the scan did not finish in the task's time (--task-timeout)")
 

@@ -3,14 +3,14 @@ all sources share for binary and oversize content."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
 
-from scanner.findings import CommitsRead, Finding, Fragment, Note, Skipped
+from scanner.findings import CommitsRead, Deferred, Finding, Fragment, Note, Skipped
 
-Item = Fragment | Skipped | Note | CommitsRead
-"""What a source streams: content to scan, something it did not scan and why, a line for the summary, or how
-many commits its content comes from."""
+Item = Fragment | Skipped | Note | CommitsRead | Deferred
+"""What a source streams: content to scan, something it did not scan and why, a line for the summary, how many
+commits its content comes from, or content to be read where it is scanned (`Deferred`)."""
 
 BINARY_SNIFF = 8000
 """How many leading bytes the binary check reads: git's own rule (a NUL byte in the first 8,000 bytes)."""
@@ -28,6 +28,15 @@ class Source(Protocol):
         """Called once with every finding from this source's fragments; returns the findings to report
         (git history attributes them to the commits that introduced them, staged changes to their author)."""
         ...
+
+
+def expand(items: Iterable[Item]) -> Iterator[Item]:
+    """`items` with each `Deferred` read here, in its place: a source's whole stream for a reader without workers."""
+    for item in items:
+        if isinstance(item, Fragment | Skipped | Note | CommitsRead):
+            yield item
+        else:
+            yield from item.read()
 
 
 def is_binary(data: bytes) -> bool:

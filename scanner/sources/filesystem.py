@@ -6,14 +6,18 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from scanner.config import Settings
-from scanner.findings import Finding, Skipped
+from scanner.findings import Finding, Fragment, Note, Skipped
 from scanner.sources import ALLOWED, Item, too_large
 from scanner.sources.content import CHUNK_SIZE, fragments_of_bytes, fragments_of_stream
 from scanner.sources.walk import list_folder
+
+BATCH_FILES = 64
+"""Files of a folder in one batch: enough that handing it to a worker costs little beside reading it."""
 
 
 class FilesystemSource:
@@ -69,6 +73,10 @@ class FilesystemSource:
                 return base
             return relative if base == "." else f"{base.rstrip('/')}/{relative}"
 
+        # NOTE: the files of a folder go out in batches, read where they are scanned (a worker, past the first
+        # few hundred), unless several paths were given: one file must then be read once whichever names it.
+        batch: list[tuple[str, str] | Skipped] = []
+        lane = 0
         for item in list_folder(
             top,
             show,
@@ -76,10 +84,20 @@ class FilesystemSource:
             include_deps=self.settings.include_deps,
             exclude=self.exclude,
         ):
+            if self._read_before is not None:
+                yield from [item] if isinstance(item, Skipped) else self._read(top / item, show(item), named=False)
+                continue
             if isinstance(item, Skipped):
-                yield item
+                batch.append(item)  # said in its place, as each file is
+            elif self.settings.is_allowed_path(shown := show(item)):
+                batch.append(Skipped(shown, ALLOWED, incomplete=False))
             else:
-                yield from self._read(top / item, show(item), named=False)
+                batch.append((str(top / item), shown))
+            if len(batch) >= BATCH_FILES:
+                yield FileBatch(lane, tuple(batch), self.settings.max_file_size)
+                batch, lane = [], lane + 1
+        if batch:
+            yield FileBatch(lane, tuple(batch), self.settings.max_file_size)
 
     def _display(self, path: Path) -> str:
         if self.root is not None:
@@ -95,37 +113,66 @@ class FilesystemSource:
         if self.settings.is_allowed_path(shown):
             yield Skipped(shown, ALLOWED, incomplete=False)
             return
-        try:
-            info = path.stat() if named else path.lstat()
-        except FileNotFoundError:
-            return  # listed by git but deleted from the working tree
-        except OSError as exc:
-            yield Skipped(shown, f"unreadable: {exc.strerror}", incomplete=True)
+        yield from read_file(path, shown, named=named, limit=self.settings.max_file_size, seen=self._read_before)
+
+
+@dataclass(frozen=True, slots=True)
+class FileBatch:
+    """Files met in a folder, read in the process that scans them (see `Deferred`)."""
+
+    lane: int
+    files: tuple[tuple[str, str] | Skipped, ...]
+    """(path, path as shown) of each file, or why one was passed over, in the order the folder was listed."""
+    limit: int | None
+
+    @property
+    def pieces(self) -> int:
+        return len(self.files)
+
+    def read(self) -> Iterator[Fragment | Skipped | Note]:
+        for entry in self.files:
+            if isinstance(entry, Skipped):
+                yield entry
+            else:
+                yield from read_file(Path(entry[0]), entry[1], named=False, limit=self.limit)
+
+
+def read_file(
+    path: Path, shown: str, *, named: bool, limit: int | None, seen: set[str] | None = None
+) -> Iterator[Fragment | Skipped]:
+    """One file as fragments, or why it was not read: `named` when the user gave it (links and streams are
+    followed), else met in a folder; `seen` holds the real paths read before, when several paths might name the
+    same file twice."""
+    try:
+        info = path.stat() if named else path.lstat()
+    except FileNotFoundError:
+        return  # listed by git but deleted from the working tree
+    except OSError as exc:
+        yield Skipped(shown, f"unreadable: {exc.strerror}", incomplete=True)
+        return
+    if stat.S_ISLNK(info.st_mode):
+        yield Skipped(shown, "symbolic link (not followed)", incomplete=False)
+        return
+    is_stream = stat.S_ISFIFO(info.st_mode) or stat.S_ISCHR(info.st_mode) or stat.S_ISSOCK(info.st_mode)
+    if not stat.S_ISREG(info.st_mode) and not (named and is_stream):
+        yield Skipped(shown, "not a regular file", incomplete=False)
+        return
+    if seen is not None:
+        real = os.path.realpath(path)
+        if real in seen:
             return
-        if stat.S_ISLNK(info.st_mode):
-            yield Skipped(shown, "symbolic link (not followed)", incomplete=False)
+        seen.add(real)
+    if not is_stream and limit is not None and info.st_size > limit:
+        yield Skipped(shown, too_large(info.st_size, limit), incomplete=False)
+        return
+    try:
+        if not is_stream and info.st_size <= CHUNK_SIZE:
+            yield from fragments_of_bytes(shown, path.read_bytes())
             return
-        is_stream = stat.S_ISFIFO(info.st_mode) or stat.S_ISCHR(info.st_mode) or stat.S_ISSOCK(info.st_mode)
-        if not stat.S_ISREG(info.st_mode) and not (named and is_stream):
-            yield Skipped(shown, "not a regular file", incomplete=False)
-            return
-        if self._read_before is not None:
-            real = os.path.realpath(path)
-            if real in self._read_before:
-                return
-            self._read_before.add(real)
-        limit = self.settings.max_file_size
-        if not is_stream and limit is not None and info.st_size > limit:
-            yield Skipped(shown, too_large(info.st_size, limit), incomplete=False)
-            return
-        try:
-            if not is_stream and info.st_size <= CHUNK_SIZE:
-                yield from fragments_of_bytes(shown, path.read_bytes())
-                return
-            with path.open("rb") as stream:
-                yield from fragments_of_stream(shown, stream.read, limit=limit if is_stream else None)
-        except OSError as exc:
-            yield Skipped(shown, f"unreadable: {exc.strerror}", incomplete=True)
+        with path.open("rb") as stream:
+            yield from fragments_of_stream(shown, stream.read, limit=limit if is_stream else None)
+    except OSError as exc:
+        yield Skipped(shown, f"unreadable: {exc.strerror}", incomplete=True)
 
 
 class BufferSource:

@@ -49,7 +49,11 @@ def git(repo: Path, *args: str, input: bytes | None = None, allow: Sequence[int]
     return done.stdout
 
 
-def start(repo: Path, *args: str) -> subprocess.Popen[bytes]:
+Process = subprocess.Popen
+"""A running git (see `start`)."""
+
+
+def start(repo: Path, *args: str) -> Process[bytes]:
     """Start a long-running git command (`cat-file --batch`) with pipes to its stdin and stdout."""
     return subprocess.Popen(
         ["git", *_GIT_OPTIONS, *args],
@@ -64,14 +68,18 @@ def start(repo: Path, *args: str) -> subprocess.Popen[bytes]:
 def toplevel(path: Path) -> Path:
     """The root of the working tree (or the git dir of a bare repository) that contains `path`."""
     start = path if path.is_dir() else path.parent
-    try:
-        bare = git(start, "rev-parse", "--is-bare-repository").strip() == b"true"
-    except GitError:
-        raise GitError(
-            f"{path} is not inside a git repository; run from inside one, or scan it as plain files"
-        ) from None
-    where = "--absolute-git-dir" if bare else "--show-toplevel"
-    return Path(git(start, "rev-parse", where).decode().strip())
+    # NOTE: one git for what took two (the hook runs this on every commit): rev-parse answers in order and stops
+    # at `--show-toplevel` in a bare repository, after the two answers that name it.
+    args = ("rev-parse", "--is-bare-repository", "--absolute-git-dir", "--show-toplevel")
+    done = run(start, *args)
+    answers = done.stdout.decode(errors="surrogateescape").splitlines()
+    if len(answers) < 2 or answers[0] not in ("true", "false"):
+        raise GitError(f"{path} is not inside a git repository; run from inside one, or scan it as plain files")
+    if answers[0] == "true":
+        return Path(answers[1])
+    if done.returncode != 0 or len(answers) < 3:
+        raise GitError(complaint(args, done.stderr, repo=start))
+    return Path(answers[2])
 
 
 def is_bare(repo: Path) -> bool:

@@ -20,13 +20,26 @@ class StagedSource:
     added line still parses; `Fragment.added_lines` keeps the report to what this commit adds.
     """
 
-    def __init__(self, repo: Path, settings: Settings, paths: Sequence[str] | None = None) -> None:
-        self.repo = git_runner.toplevel(repo)
+    def __init__(
+        self,
+        repo: Path,
+        settings: Settings,
+        paths: Sequence[str] | None = None,
+        *,
+        at_top: bool = False,
+        changes: Sequence[Change] | None = None,
+    ) -> None:
+        # NOTE: the hook knows the top of the repository and the staged changes already: on every commit each git
+        # asked again is a few milliseconds more.
+        self.repo = repo if at_top else git_runner.toplevel(repo)
         self.settings = settings
         self.paths = tuple(paths or ())
+        self._changes = changes
+        """The staged changes of `paths`, when the caller has asked git for them already."""
 
     def read(self) -> Iterator[Item]:
-        staged = [c for c in git_runner.staged_changes(self.repo, self.paths) if c.new != EMPTY_BLOB]
+        changes = self._changes if self._changes is not None else git_runner.staged_changes(self.repo, self.paths)
+        staged = [c for c in changes if c.new != EMPTY_BLOB]
         if not staged:
             return
         added = git_runner.staged_added_lines(self.repo, self.paths)

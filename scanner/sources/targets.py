@@ -117,7 +117,8 @@ def for_hook(repo: Path, files: Sequence[str], settings: Settings, environ: Mapp
 
     No files: the staged changes. Files that are exactly staged ones (`git commit` under pre-commit): their
     staged changes. Other files (`pre-commit run --all-files` or `--files`): those files, whole. Under
-    pre-push (PRE_COMMIT_FROM_REF / PRE_COMMIT_TO_REF): the lines the pushed commits add.
+    pre-push (PRE_COMMIT_FROM_REF / PRE_COMMIT_TO_REF): the lines the pushed commits add. `repo` is the top of
+    the repository (`git_runner.toplevel`).
     """
     from scanner.sources import git_runner
     from scanner.sources.staged import StagedSource
@@ -129,14 +130,16 @@ def for_hook(repo: Path, files: Sequence[str], settings: Settings, environ: Mapp
         pushed = RangeSource(repo, f"{from_ref}..{to_ref}", settings)
         return Target((pushed,), str(repo), partial=True, description="the pushed commits add")
     if not files:
-        return Target((StagedSource(repo, settings),), str(repo), partial=True, description="this commit adds")
+        whole_commit = StagedSource(repo, settings, at_top=True)
+        return Target((whole_commit,), str(repo), partial=True, description="this commit adds")
     names = [_relative(repo, f) for f in files]
-    staged = {c.path for c in git_runner.staged_changes(repo, names)}
+    changes = git_runner.staged_changes(repo, names)
     # NOTE: on `git commit` pre-commit passes exactly the staged files. Anything else (--all-files,
     # --files, a file with no staged change) means "check these files", so they are scanned whole: a hook
     # that diffed them against the index would find nothing and silently pass.
-    if set(names) <= staged:
-        return Target((StagedSource(repo, settings, names),), str(repo), partial=True, description="this commit adds")
+    if set(names) <= {c.path for c in changes}:
+        these = StagedSource(repo, settings, names, at_top=True, changes=changes)
+        return Target((these,), str(repo), partial=True, description="this commit adds")
     from scanner.sources.filesystem import FilesystemSource
 
     # The hook checks some files of the repository, never all of it: silence about the rest means nothing.

@@ -8,8 +8,8 @@ import subprocess
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from scanner.findings import Finding, Fragment, Note, Severity, Skipped
-from scanner.sources import Item, Source
+from scanner.findings import CommitsRead, Finding, Fragment, Note, Severity, Skipped
+from scanner.sources import Item, Source, expand
 
 EPOCH = 1_700_000_000
 
@@ -76,7 +76,7 @@ def stand_in_scan(source: Source, secrets: Iterable[str], rule_id: str = "test-k
     """
     wanted = [s.encode() for s in secrets]
     findings: list[Finding] = []
-    for fragment in source.read():
+    for fragment in expand(source.read()):
         if not isinstance(fragment, Fragment):
             continue
         for number, line in enumerate(fragment.data.split(b"\n"), start=1):
@@ -113,14 +113,15 @@ class Recorded:
         self.commits = 0
 
     def read(self) -> Iterator[Item]:
-        for item in self.source.read():
+        """The source's stream, deferred work read in its place (as the engine would)."""
+        for item in expand(self.source.read()):
             if isinstance(item, Fragment):
                 self.fragments.append(item)
             elif isinstance(item, Skipped):
                 self.skipped.append(item)
             elif isinstance(item, Note):
                 self.notes.append(item.text)
-            else:
+            elif isinstance(item, CommitsRead):
                 self.commits += item.count
             yield item
 

@@ -8,12 +8,13 @@ from gitrepo import Repo, fake_key
 from scanner.config import Settings
 from scanner.findings import Fragment
 from scanner.scan import scan_target
+from scanner.sources import expand
 from scanner.sources.targets import in_repository
 
 
 def read_paths(repo: Repo, covered: list[str]) -> list[str]:
     target = in_repository(repo.path, Settings(), history=True, covered=covered)
-    return sorted(item.path for item in target.sources[0].read() if isinstance(item, Fragment))
+    return sorted(item.path for item in expand(target.sources[0].read()) if isinstance(item, Fragment))
 
 
 def test_only_blobs_new_since_the_covered_commits_are_read(repo: Repo) -> None:

@@ -135,3 +135,30 @@ def test_a_blocked_commit_imports_no_git_library_http_client_or_vault_client(rep
     assert code == 1  # the whole blocking path ran, report included
     loaded = {name.split(".")[0] for name in modules}
     assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def _git_commands(trace: Path) -> list[str]:
+    """The git commands a run started (from GIT_TRACE), as `rev-parse`, `diff --cached --raw`, ..."""
+    said = []
+    for line in trace.read_text().splitlines():
+        if "trace: built-in: git " in line:
+            args = line.split("trace: built-in: git ", 1)[1].split()
+            said.append(" ".join(a for a in args[:3] if not a.startswith("-z")))
+    return said
+
+
+def test_on_git_commit_the_hook_asks_git_each_thing_once(repo: Repo, tmp_path: Path) -> None:
+    """pre-commit passes the staged files: the top of the repository and the staged changes are each asked for
+    once (every git started is milliseconds on every commit)."""
+    repo.commit("init", {"app.py": "import os\n", "lib.py": "x = 1\n"})
+    repo.write("app.py", "import os\nDEBUG = True\n")
+    repo.write("lib.py", "x = 2\n")
+    repo.git("add", "app.py", "lib.py")
+    trace = tmp_path / "trace.txt"
+
+    run = hook(repo, "app.py", "lib.py", env={"GIT_TRACE": str(trace)})
+
+    assert run.returncode == 0, run.stderr
+    commands = _git_commands(trace)
+    assert sum(c.startswith("rev-parse") for c in commands) == 1, commands
+    assert sum(c.startswith("diff --cached --raw") for c in commands) == 1, commands

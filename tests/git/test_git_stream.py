@@ -1,5 +1,6 @@
-"""The streamed history read: blobs are read while git still lists them, a corrupt object mid-stream costs only
-itself, and the attribution's `git log` runs beside the scan and is parsed only for the blobs asked about."""
+"""The history read: blobs go out in lanes by path and are read through a git kept running per reader and
+process, a corrupt object mid-stream costs only itself, and the attribution's `git log` runs beside the scan and is
+parsed only for the blobs asked about."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from gitrepo import Recorded, Repo, commit_of, drain, fake_key, stand_in_scan
 from scanner.config import Settings
 from scanner.errors import GitError
 from scanner.sources import git_runner
-from scanner.sources.git_blobs import read_blobs, stream_blobs
+from scanner.sources.git_blobs import BlobReader, read_blobs
 from scanner.sources.git_history import HistorySource
 
 KEY = fake_key(3)
@@ -27,19 +28,20 @@ def _files(count: int) -> dict[str, str | None]:
     return {f"f{n:03}.txt": f"file {n}\n" for n in range(count)}
 
 
-def test_items_come_back_in_order_with_their_blobs_and_the_others_with_none(repo: Repo) -> None:
+def test_answers_come_back_in_order_across_many_runs_written_ahead(repo: Repo, monkeypatch) -> None:
+    from scanner.sources import git_blobs
+
+    monkeypatch.setattr(git_blobs, "_WRITE_AHEAD", 3)
     repo.commit("one", _files(40))
     oids = [repo.git("rev-parse", f"HEAD:f{n:03}.txt") for n in range(40)]
-    items: list[str | int] = []
-    for n, oid in enumerate(oids):
-        items += [oid, n]
+    reader = BlobReader(repo.path)
+    try:
+        got = list(reader.read(oids))
+    finally:
+        reader.close()
 
-    got = list(stream_blobs(repo.path, iter(items), lambda i: i if isinstance(i, str) else None))
-
-    assert [item for item, _ in got] == items
-    assert [(read.data if read else None) for _, read in got] == [
-        x for n in range(40) for x in (f"file {n}\n".encode(), None)
-    ]
+    assert [read.oid for read in got] == oids
+    assert [read.data for read in got] == [f"file {n}\n".encode() for n in range(40)]
 
 
 def test_corrupt_loose_objects_are_missing_to_git_and_every_other_blob_is_still_read(repo: Repo) -> None:
@@ -48,23 +50,77 @@ def test_corrupt_loose_objects_are_missing_to_git_and_every_other_blob_is_still_
     _corrupt(repo, oids[10])
     _corrupt(repo, oids[30])
 
-    got = list(stream_blobs(repo.path, iter(oids), lambda i: i))
+    got = list(read_blobs(repo.path, oids))
 
-    assert [item for item, _ in got] == oids
-    bad = [n for n, (_, read) in enumerate(got) if read is None or read.data is None]
+    assert [read.oid for read in got] == oids
+    bad = [n for n, read in enumerate(got) if read.data is None]
     assert bad == [10, 30]
-    assert all(read.data == f"file {n}\n".encode() for n, (_, read) in enumerate(got) if n not in bad)
+    assert all(read.data == f"file {n}\n".encode() for n, read in enumerate(got) if n not in bad)
 
 
-def test_the_listing_s_own_error_reaches_the_reader(repo: Repo) -> None:
-    repo.commit("one", _files(3))
+def test_one_git_serves_every_read_of_a_reader_until_it_is_closed(repo: Repo) -> None:
+    repo.commit("one", _files(4))
+    oids = [repo.git("rev-parse", f"HEAD:f{n:03}.txt") for n in range(4)]
+    reader = BlobReader(repo.path)
+    try:
+        assert [r.data for r in reader.read(oids[:2])] == [b"file 0\n", b"file 1\n"]
+        first = _git_of(reader)
+        assert [r.data for r in reader.read(oids[2:])] == [b"file 2\n", b"file 3\n"]
+        assert _git_of(reader) is first
+    finally:
+        reader.close()
+    assert first.poll() is not None  # closed: git is gone
+    assert _git_of(reader) is None
 
-    def listing():
-        yield repo.git("rev-parse", "HEAD:f000.txt")
-        raise ValueError("listing broke")
 
-    with pytest.raises(ValueError, match="listing broke"):
-        list(stream_blobs(repo.path, listing(), lambda i: i))
+def test_a_read_left_unfinished_leaves_no_stale_answer_for_the_next(repo: Repo) -> None:
+    repo.commit("one", _files(10))
+    oids = [repo.git("rev-parse", f"HEAD:f{n:03}.txt") for n in range(10)]
+    reader = BlobReader(repo.path)
+    try:
+        reads = reader.read(oids)
+        assert next(reads).data == b"file 0\n"
+        reads.close()  # git had answered more than was read
+
+        assert [r.data for r in reader.read(oids[5:7])] == [b"file 5\n", b"file 6\n"]
+    finally:
+        reader.close()
+
+
+def test_a_reader_carried_into_another_process_starts_its_own_git_and_leaves_the_first_alone(
+    repo: Repo, monkeypatch
+) -> None:
+    import os
+    import pickle
+
+    repo.commit("one", _files(2))
+    oids = [repo.git("rev-parse", f"HEAD:f{n:03}.txt") for n in range(2)]
+    reader = BlobReader(repo.path)
+    try:
+        list(reader.read(oids[:1]))
+        parents = _git_of(reader)
+        carried = pickle.loads(pickle.dumps(reader))
+        pid = os.getpid()
+        monkeypatch.setattr(os, "getpid", lambda: pid + 1)  # what a forked worker sees
+
+        assert [r.data for r in carried.read(oids)] == [b"file 0\n", b"file 1\n"]
+        assert _git_of(carried) is not parents
+        carried.close()
+        assert parents.poll() is None  # the parent's git is still there
+        monkeypatch.setattr(os, "getpid", lambda: pid)
+        assert [r.data for r in reader.read(oids[1:])] == [b"file 1\n"]
+        assert _git_of(reader) is parents
+    finally:
+        monkeypatch.undo()
+        reader.close()
+
+
+def _git_of(reader: BlobReader):  # type: ignore[no-untyped-def]
+    import os
+
+    from scanner.sources import git_blobs
+
+    return git_blobs._LIVE.get((reader._key, os.getpid()))
 
 
 def test_a_history_only_corrupt_object_leaves_the_rest_of_the_history_scanned(repo: Repo) -> None:
@@ -142,12 +198,71 @@ def test_when_git_stops_mid_stream_the_rest_is_read_by_a_fresh_git(repo: Repo, m
         return real(out, oid, max_size)
 
     monkeypatch.setattr(git_blobs, "_read_one", dies_once_at_the_eighth)
-    items: list[str | int] = [x for n, oid in enumerate(oids) for x in (oid, n)]
 
-    got = list(stream_blobs(repo.path, iter(items), lambda i: i if isinstance(i, str) else None))
+    got = list(read_blobs(repo.path, oids))
 
-    assert [item for item, _ in got] == items
-    reads = {item: read for item, read in got if isinstance(item, str)}
-    assert reads[oids[7]] is not None and reads[oids[7]].problem == "unreadable (corrupt object?)"
-    assert [reads[o].data for o in oids if o != oids[7]] == [f"file {n}\n".encode() for n in range(30) if n != 7]
-    assert all(read is None for item, read in got if isinstance(item, int))
+    assert [read.oid for read in got] == oids
+    assert got[7].problem == "unreadable (corrupt object?)"
+    assert [got[n].data for n in range(30) if n != 7] == [f"file {n}\n".encode() for n in range(30) if n != 7]
+
+
+def test_every_version_of_a_path_is_in_one_lane_and_batches_are_bounded(repo: Repo, monkeypatch) -> None:
+    from scanner.sources import git_history
+    from scanner.sources.git_history import BlobBatch
+
+    monkeypatch.setattr(git_history, "BATCH_BLOBS", 3)
+    for n in range(6):
+        repo.commit(f"c{n}", {"a.txt": f"a {n}\n", "b.txt": f"b {n}\n", f"new{n}.txt": "x\n"})
+
+    batches = [item for item in HistorySource(repo.path, Settings()).read() if isinstance(item, BlobBatch)]
+
+    lanes: dict[str, set[int]] = {}
+    for batch in batches:
+        assert 1 <= batch.pieces <= 3
+        for ref in batch.refs:
+            lanes.setdefault(ref.path, set()).add(batch.lane)
+    assert all(len(lane) == 1 for lane in lanes.values())
+    versions = [ref.path for batch in batches for ref in batch.refs]
+    assert versions.count("a.txt") >= 5 and versions.count("b.txt") >= 5  # the working tree's own are read there
+
+
+def test_every_git_a_process_started_is_stopped_and_waited_for_when_it_ends(repo: Repo) -> None:
+    from scanner.sources import git_blobs
+
+    repo.commit("one", _files(2))
+    oids = [repo.git("rev-parse", f"HEAD:f{n:03}.txt") for n in range(2)]
+    readers = [BlobReader(repo.path), BlobReader(repo.path)]
+    for reader in readers:
+        list(reader.read(oids))
+    gits = [_git_of(reader) for reader in readers]
+    assert all(git is not None and git.poll() is None for git in gits)
+
+    git_blobs._stop_all()  # what this process's exit runs
+
+    assert all(git.returncode is not None for git in gits)  # waited for: counted, and none outlives us
+    assert all(_git_of(reader) is None for reader in readers)
+
+
+def _registers_its_stop(path: str, oids: list[str], out) -> None:  # type: ignore[no-untyped-def]
+    from multiprocessing import util
+
+    from scanner.sources import git_blobs
+
+    list(BlobReader(Path(path)).read(oids))
+    out.put([f._callback is git_blobs._stop_all for f in util._finalizer_registry.values()].count(True))
+
+
+def test_a_worker_process_stops_its_gits_through_multiprocessing_s_finalizers(repo: Repo) -> None:
+    """A worker ends by `os._exit`: `atexit` never runs there, multiprocessing's finalizers do."""
+    import multiprocessing
+
+    repo.commit("one", _files(1))
+    oids = [repo.git("rev-parse", "HEAD:f000.txt")]
+    context = multiprocessing.get_context("fork")
+    out = context.SimpleQueue()
+    child = context.Process(target=_registers_its_stop, args=(str(repo.path), oids, out))
+    child.start()
+    child.join(30)
+
+    assert child.exitcode == 0
+    assert out.get() == 1

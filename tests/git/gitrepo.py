@@ -5,8 +5,9 @@ from __future__ import annotations
 import random
 import string
 import subprocess
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from scanner.findings import CommitsRead, Finding, Fragment, Note, Severity, Skipped
 from scanner.sources import Item, Source, expand
@@ -144,3 +145,18 @@ def commit_of(finding: Finding) -> str | None:
 
 def author_of(finding: Finding) -> str | None:
     return finding.commit.author if finding.commit else None
+
+
+def count_worker_starts(monkeypatch: Any) -> list[int]:
+    """Each time the engine starts its worker processes from now on, how many it starts (the list fills)."""
+    from scanner.engine import workers
+
+    started: list[int] = []
+    real: Callable[..., Iterator[workers.Result]] = workers._on_workers
+
+    def counted(*args: Any) -> Iterator[workers.Result]:
+        started.append(args[-1])
+        return real(*args)
+
+    monkeypatch.setattr(workers, "_on_workers", counted)
+    return started

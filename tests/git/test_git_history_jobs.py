@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from gitrepo import Repo, fake_key
+from gitrepo import Repo, count_worker_starts, fake_key
 
 from scanner.config import Settings
 from scanner.engine import workers
@@ -58,15 +58,7 @@ def spy_on_workers(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     the pool was started."""
     monkeypatch.setattr(workers, "IN_PROCESS_BYTES", 0)
     monkeypatch.setattr(workers, "BATCH_FRAGMENTS", 2)
-    started: list[int] = []
-    real: Callable[..., Iterator[workers.Result]] = workers._on_workers
-
-    def counted(*args: Any) -> Iterator[workers.Result]:
-        started.append(args[-1])
-        return real(*args)
-
-    monkeypatch.setattr(workers, "_on_workers", counted)
-    return started
+    return count_worker_starts(monkeypatch)
 
 
 def test_history_on_two_workers_finds_exactly_what_one_process_finds(repo: Repo, spy_on_workers: list[int]) -> None:

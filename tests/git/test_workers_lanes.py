@@ -5,13 +5,13 @@ blobs before work goes out."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from gitrepo import fake_key
+from gitrepo import count_worker_starts, fake_key
 
 from scanner.config import Settings
 from scanner.engine import workers
@@ -94,6 +94,21 @@ def _refs(paths: list[str]) -> list[BlobRef | _Aside]:
     return [BlobRef(f"{n:040x}", path) for n, path in enumerate(paths)]
 
 
+def _as_drawn(listed: list[BlobRef | _Aside], reader: BlobReader) -> Iterator[tuple[int, BlobBatch]]:
+    """Each batch `by_lane` gives, with how many of `listed` it had drawn by then."""
+    drawn = 0
+
+    def counting() -> Iterator[BlobRef | _Aside]:
+        nonlocal drawn
+        for ref in listed:
+            drawn += 1
+            yield ref
+
+    for batch in by_lane(counting(), reader):
+        assert isinstance(batch, BlobBatch)
+        yield drawn, batch
+
+
 @pytest.mark.parametrize("held", [4, 5, 6])
 def test_lanes_hold_at_most_held_blobs_doubling_and_each_path_stays_in_its_lane(
     monkeypatch: pytest.MonkeyPatch, held: int
@@ -105,17 +120,8 @@ def test_lanes_hold_at_most_held_blobs_doubling_and_each_path_stays_in_its_lane(
     reader = BlobReader(Path("."))
 
     out: list[BlobBatch] = []
-    drawn = 0
-
-    def counting() -> Iterator[BlobRef | _Aside]:
-        nonlocal drawn
-        for ref in listed:
-            drawn += 1
-            yield ref
-
     early = 0
-    for batch in by_lane(counting(), reader):
-        assert isinstance(batch, BlobBatch)
+    for drawn, batch in _as_drawn(listed, reader):
         if drawn < len(listed):
             # went out just as the limit was reached, not before; the limit doubles each time
             assert drawn - sum(b.pieces for b in out) == held * 2**early
@@ -177,14 +183,7 @@ def test_a_folder_on_workers_reports_exactly_what_one_process_reports(
     _folder(tmp_path)
     monkeypatch.setattr(filesystem, "BATCH_FILES", 8)
     monkeypatch.setattr(workers, "DEFERRED_PIECES", 16)
-    started: list[int] = []
-    real: Callable[..., Iterator[workers.Result]] = workers._on_workers
-
-    def counted(*args: Any) -> Iterator[workers.Result]:
-        started.append(args[-1])
-        return real(*args)
-
-    monkeypatch.setattr(workers, "_on_workers", counted)
+    started = count_worker_starts(monkeypatch)
     one_job = Settings(allow_paths=("*.lock",), jobs=1)
     two_jobs = Settings(allow_paths=("*.lock",), jobs=2)
 
@@ -216,17 +215,10 @@ def test_the_number_held_doubles_only_up_to_every_lane_full(monkeypatch: pytest.
     monkeypatch.setattr(git_history, "BATCH_BLOBS", 1000)
     monkeypatch.setattr(git_history, "LANES", 2)  # every lane full: 2,000 held
     listed = _refs([f"p{n}.py" for n in range(6000)])
-    drawn = 0
-
-    def counting() -> Iterator[BlobRef | _Aside]:
-        nonlocal drawn
-        for ref in listed:
-            drawn += 1
-            yield ref
 
     limits = []
     given = 0
-    for batch in by_lane(counting(), BlobReader(Path("."))):
+    for drawn, batch in _as_drawn(listed, BlobReader(Path("."))):
         if drawn < len(listed):
             limits.append(drawn - given)
         given += batch.pieces

@@ -4,118 +4,23 @@ then each finding attributed to the commits that introduced it."""
 from __future__ import annotations
 
 import contextlib
-import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from scanner.config import Settings
-from scanner.findings import Commit, CommitsRead, Finding, Fragment, Note, Skipped
+from scanner.findings import Commit, CommitsRead, Finding, Note, Skipped
 from scanner.sources import ALLOWED, Item, git_runner, too_large
 from scanner.sources.content import as_text, fragments_of_bytes
 from scanner.sources.git_blobs import BlobReader, read_blobs
-from scanner.sources.git_parse import EMPTY_BLOB, GITLINK_MODE, SYMLINK_MODE, BlobRef, Change, blob_id, is_lfs_pointer
+from scanner.sources.git_lanes import Aside, by_lane, skipped
+from scanner.sources.git_parse import EMPTY_BLOB, GITLINK_MODE, SYMLINK_MODE, BlobRef, Change, blob_id
 
 _SUBMODULES = (
     "submodules: the history has submodules; their commits live in other repositories and were not scanned (run "
     "keysweep inside each)"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class _Aside:
-    """What the listing says instead of a blob to read: a path `allow_paths` exempts, a note, git's complaint."""
-
-    ref: BlobRef | None = None
-    note: str | None = None
-    skipped: tuple[str, str] | None = None
-
-    def items(self) -> Iterator[Item]:
-        if self.ref is not None:
-            yield _skipped(self.ref, ALLOWED, incomplete=False)
-        if self.note is not None:
-            yield Note(self.note)
-        if self.skipped is not None:
-            yield Skipped(*self.skipped, incomplete=True)
-
-
-LANES = 16
-"""How many ways the history's blobs are split by path: the engine reads each lane in one process (lane modulo its
-workers), so that all versions of a file go through the same git."""
-BATCH_BLOBS = 512
-"""Blobs in one batch of a lane at most: ten-odd megabytes of typical source."""
-HELD_BLOBS = 512
-"""Blobs listed but not yet handed out, across lanes, at first: past it the fullest lane goes out as it is."""
-LFS_NOTE = (
-    "Git LFS pointers: their content lives in LFS storage and was not scanned (`git lfs pull`, then scan the "
-    "working tree)"
-)
-
-
-@dataclass(frozen=True, slots=True)
-class BlobBatch:
-    """Blobs of one lane, read and cut into fragments in the process that scans them (see `Deferred`)."""
-
-    lane: int
-    refs: tuple[BlobRef, ...]
-    reader: BlobReader
-
-    @property
-    def pieces(self) -> int:
-        return len(self.refs)
-
-    def read(self) -> Iterator[Fragment | Skipped | Note]:
-        limit = self.reader.max_size
-        for ref, blob in zip(self.refs, self.reader.read([r.oid for r in self.refs]), strict=True):
-            if blob.problem == "not a blob":  # a tag object, named by the listing like a blob
-                continue
-            if blob.data is None:
-                too_big = blob.problem == "too large"
-                # NOTE: git answers `missing` for a corrupt object too; either way its content could not be
-                # scanned, which is never the same as "not a blob".
-                why = f"missing or corrupt object {ref.oid[:12]}" if blob.problem == "missing" else None
-                yield _skipped(ref, why or blob.reason(limit or 0), incomplete=not too_big)
-                continue
-            if is_lfs_pointer(blob.data):
-                yield Note(LFS_NOTE)
-                continue
-            for item in fragments_of_bytes(ref.path, blob.data, blob=ref.oid, unit="blob"):
-                yield _skipped(ref, item.reason, incomplete=item.incomplete) if isinstance(item, Skipped) else item
-
-
-def by_lane(steps: Iterable[BlobRef | _Aside], reader: BlobReader) -> Iterator[BlobBatch | _Aside]:
-    """The listing's blobs in batches by lane, what it says instead of blobs in its place.
-
-    A batch goes out when its lane holds `BATCH_BLOBS`, or, when `HELD_BLOBS` are held across lanes, the fullest
-    lane goes out as it is and the number held may double (up to every lane full): work starts after a few
-    hundred blobs, and later batches are big, each one a pause for its git. What is left goes out at the end.
-    """
-    lanes: list[list[BlobRef]] = [[] for _ in range(LANES)]
-    held = 0
-    most = HELD_BLOBS
-    for step in steps:
-        if isinstance(step, _Aside):
-            yield step
-            continue
-        lane = zlib.crc32(step.path.encode("utf-8", "surrogateescape")) % LANES
-        lanes[lane].append(step)
-        held += 1
-        if len(lanes[lane]) < BATCH_BLOBS and held < most:
-            continue
-        if len(lanes[lane]) < BATCH_BLOBS:
-            lane = max(range(LANES), key=lambda n: len(lanes[n]))
-            most = min(2 * most, LANES * BATCH_BLOBS)
-        yield BlobBatch(lane, tuple(lanes[lane]), reader)
-        held -= len(lanes[lane])
-        lanes[lane].clear()
-    for lane, refs in enumerate(lanes):
-        if refs:
-            yield BlobBatch(lane, tuple(refs), reader)
-
-
-def _skipped(ref: BlobRef, reason: str, *, incomplete: bool) -> Skipped:
-    return Skipped(f"{ref.path} (history)", reason, incomplete=incomplete)
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,33 +104,33 @@ class HistorySource:
         # NOTE: the blobs go out in batches by lane (a hash of the path), read where they are scanned: every
         # version of a file is read by the same git, whose cache of delta bases then serves the next version.
         for step in by_lane(self._listed(seen, missing, unread), self._reader):
-            yield from step.items() if isinstance(step, _Aside) else (step,)
+            yield from step.items() if isinstance(step, Aside) else (step,)
         yield from self._missing(missing)
         yield from self._check(unread)
         yield CommitsRead(count())
 
-    def _listed(self, seen: set[str], missing: list[str], unread: dict[str, BlobRef]) -> Iterator[BlobRef | _Aside]:
+    def _listed(self, seen: set[str], missing: list[str], unread: dict[str, BlobRef]) -> Iterator[BlobRef | Aside]:
         """The listing's blobs to read, in its order, and what to say instead of reading the others.
 
         NOTE: it streams as git walks the history: it only decides, and says what it is to say in its place
-        (`_Aside`).
+        (`Aside`).
         """
         submodules = False
         for ref in git_runner.object_listing(self.repo, self.covered):
             if isinstance(ref, str):
                 if ref.startswith("!"):
-                    yield _Aside(skipped=("history", ref[1:]))
+                    yield Aside(skipped=("history", ref[1:]))
                 else:
                     missing.append(ref[1:])
                 continue
             if not submodules and (ref.path == ".gitmodules" or ref.path.endswith("/.gitmodules")):
                 submodules = True
-                yield _Aside(note=_SUBMODULES)
+                yield Aside(note=_SUBMODULES)
             if ref.oid in seen:
                 unread.setdefault(ref.oid, ref)
                 continue
             if self.settings.is_allowed_path(ref.path):
-                yield _Aside(ref=ref)
+                yield Aside(ref=ref)
                 continue
             seen.add(ref.oid)
             yield ref
@@ -236,7 +141,7 @@ class HistorySource:
         sizes = git_runner.object_sizes(self.repo, unread) if unread else {}
         for oid, ref in unread.items():
             if sizes.get(oid, ("missing", 0))[0] == "missing":
-                yield _skipped(ref, f"missing or corrupt object {oid[:12]}", incomplete=True)
+                yield skipped(ref, f"missing or corrupt object {oid[:12]}", incomplete=True)
 
     def _missing(self, missing: list[str]) -> Iterator[Item]:
         names = self._names(set(missing)) if missing else {}

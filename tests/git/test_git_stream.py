@@ -207,10 +207,10 @@ def test_when_git_stops_mid_stream_the_rest_is_read_by_a_fresh_git(repo: Repo, m
 
 
 def test_every_version_of_a_path_is_in_one_lane_and_batches_are_bounded(repo: Repo, monkeypatch) -> None:
-    from scanner.sources import git_history
-    from scanner.sources.git_history import BlobBatch
+    from scanner.sources import git_lanes
+    from scanner.sources.git_lanes import BlobBatch
 
-    monkeypatch.setattr(git_history, "BATCH_BLOBS", 3)
+    monkeypatch.setattr(git_lanes, "BATCH_BLOBS", 3)
     for n in range(6):
         repo.commit(f"c{n}", {"a.txt": f"a {n}\n", "b.txt": f"b {n}\n", f"new{n}.txt": "x\n"})
 

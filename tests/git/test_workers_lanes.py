@@ -19,9 +19,9 @@ from scanner.engine.detector import Detector
 from scanner.engine.ruleset import load_ruleset
 from scanner.findings import Fragment, Note, Skipped
 from scanner.scan import scan_target
-from scanner.sources import filesystem, git_history
+from scanner.sources import filesystem, git_lanes
 from scanner.sources.git_blobs import BlobReader
-from scanner.sources.git_history import BlobBatch, _Aside, by_lane
+from scanner.sources.git_lanes import Aside, BlobBatch, by_lane
 from scanner.sources.git_parse import BlobRef
 from scanner.sources.targets import on_disk
 
@@ -90,15 +90,15 @@ def test_one_job_reads_deferred_work_here(detector: Detector, monkeypatch: pytes
     assert {pid for _, _, pid in said} == {os.getpid()}
 
 
-def _refs(paths: list[str]) -> list[BlobRef | _Aside]:
+def _refs(paths: list[str]) -> list[BlobRef | Aside]:
     return [BlobRef(f"{n:040x}", path) for n, path in enumerate(paths)]
 
 
-def _as_drawn(listed: list[BlobRef | _Aside], reader: BlobReader) -> Iterator[tuple[int, BlobBatch]]:
+def _as_drawn(listed: list[BlobRef | Aside], reader: BlobReader) -> Iterator[tuple[int, BlobBatch]]:
     """Each batch `by_lane` gives, with how many of `listed` it had drawn by then."""
     drawn = 0
 
-    def counting() -> Iterator[BlobRef | _Aside]:
+    def counting() -> Iterator[BlobRef | Aside]:
         nonlocal drawn
         for ref in listed:
             drawn += 1
@@ -113,8 +113,8 @@ def _as_drawn(listed: list[BlobRef | _Aside], reader: BlobReader) -> Iterator[tu
 def test_lanes_hold_at_most_held_blobs_doubling_and_each_path_stays_in_its_lane(
     monkeypatch: pytest.MonkeyPatch, held: int
 ) -> None:
-    monkeypatch.setattr(git_history, "HELD_BLOBS", held)
-    monkeypatch.setattr(git_history, "BATCH_BLOBS", 100)
+    monkeypatch.setattr(git_lanes, "HELD_BLOBS", held)
+    monkeypatch.setattr(git_lanes, "BATCH_BLOBS", 100)
     paths = [f"src/f{n % 7}.py" for n in range(60)]
     listed = _refs(paths)
     reader = BlobReader(Path("."))
@@ -140,12 +140,12 @@ def test_lanes_hold_at_most_held_blobs_doubling_and_each_path_stays_in_its_lane(
 
 @pytest.mark.parametrize(("count", "batches"), [(2, 0), (3, 1), (4, 1)])
 def test_a_lane_goes_out_when_it_holds_batch_blobs(monkeypatch: pytest.MonkeyPatch, count: int, batches: int) -> None:
-    monkeypatch.setattr(git_history, "BATCH_BLOBS", 3)
-    monkeypatch.setattr(git_history, "HELD_BLOBS", 1000)
+    monkeypatch.setattr(git_lanes, "BATCH_BLOBS", 3)
+    monkeypatch.setattr(git_lanes, "HELD_BLOBS", 1000)
     listed = _refs(["same/path.py"] * count)
     seen: list[int] = []
 
-    def watched() -> Iterator[BlobRef | _Aside]:
+    def watched() -> Iterator[BlobRef | Aside]:
         for n, ref in enumerate(listed):
             seen.append(n)
             yield ref
@@ -211,9 +211,9 @@ def test_a_folder_smaller_than_the_deferred_share_starts_no_worker(
 
 
 def test_the_number_held_doubles_only_up_to_every_lane_full(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(git_history, "HELD_BLOBS", 2)
-    monkeypatch.setattr(git_history, "BATCH_BLOBS", 1000)
-    monkeypatch.setattr(git_history, "LANES", 2)  # every lane full: 2,000 held
+    monkeypatch.setattr(git_lanes, "HELD_BLOBS", 2)
+    monkeypatch.setattr(git_lanes, "BATCH_BLOBS", 1000)
+    monkeypatch.setattr(git_lanes, "LANES", 2)  # every lane full: 2,000 held
     listed = _refs([f"p{n}.py" for n in range(6000)])
 
     limits = []

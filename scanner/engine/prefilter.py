@@ -38,7 +38,7 @@ _CATEGORIES = {
 }
 
 
-VERSION = 1
+VERSION = 2
 """Bumped when the translation changes: it is part of the compiled database's cache key."""
 ANY = rb"[\x00-\xff]"
 """The gate of a rule without a prefilter: it matches every buffer that has a byte."""
@@ -68,7 +68,7 @@ def prefilter_expression(pattern: bytes | str, flags: int = 0) -> bytes | None:
     try:
         parsed = _sre_parse.parse(pattern, flags)
         global_flags = int(parsed.state.flags)
-        text = _emit(list(parsed), bool(global_flags & re.DOTALL), 0)
+        text = _emit(list(parsed), bool(global_flags & re.DOTALL), 0, tail=True)
     except (Untranslatable, re.error, RecursionError, ValueError, TypeError):
         return None
     if not text or _can_be_empty(text):
@@ -84,13 +84,18 @@ def _can_be_empty(expression: bytes) -> bool:
         return True
 
 
-def _emit(items: list[tuple[Any, Any]], dotall: bool, depth: int) -> bytes:
+def _emit(items: list[tuple[Any, Any]], dotall: bool, depth: int, tail: bool = False) -> bytes:
+    """`items` written back; `tail` when nothing the pattern requires comes after them."""
     if depth > _DEPTH:
         raise Untranslatable("too deep")
-    return b"".join(_emit_one(op, av, dotall, depth) for op, av in items)
+    last = max((n for n, (op, _) in enumerate(items) if str(op) not in _ASSERTIONS), default=-1)
+    return b"".join(_emit_one(op, av, dotall, depth, tail and n == last) for n, (op, av) in enumerate(items))
 
 
-def _emit_one(op: Any, av: Any, dotall: bool, depth: int) -> bytes:
+_ASSERTIONS = ("AT", "ASSERT", "ASSERT_NOT")
+
+
+def _emit_one(op: Any, av: Any, dotall: bool, depth: int, tail: bool = False) -> bytes:
     name = str(op)
     if name == "LITERAL":
         return _class({av})
@@ -100,28 +105,34 @@ def _emit_one(op: Any, av: Any, dotall: bool, depth: int) -> bytes:
         return _class(_ALL if dotall else _ALL - {0x0A})
     if name == "IN":
         return _class(_set_of(av))
-    if name in ("AT", "ASSERT", "ASSERT_NOT"):
+    if name in _ASSERTIONS:
         return b""  # assertions only narrow: dropped
     if name == "SUBPATTERN":
         _group, add, remove, sub = av
         inner_dotall = (dotall or bool(add & re.DOTALL)) and not (remove & re.DOTALL)
-        return b"(?:" + _emit(list(sub), inner_dotall, depth + 1) + b")"
+        return b"(?:" + _emit(list(sub), inner_dotall, depth + 1, tail) + b")"
     if name == "ATOMIC_GROUP":
-        return b"(?:" + _emit(list(av), dotall, depth + 1) + b")"
+        return b"(?:" + _emit(list(av), dotall, depth + 1, tail) + b")"
     if name == "BRANCH":
         _, branches = av
-        return b"(?:" + b"|".join(_emit(list(b), dotall, depth + 1) for b in branches) + b")"
+        return b"(?:" + b"|".join(_emit(list(b), dotall, depth + 1, tail) for b in branches) + b")"
     if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
         low, high, sub = av
         inner = _emit(list(sub), dotall, depth + 1)
         if not inner:
             return b""
+        if tail:
+            # NOTE: nothing required comes after: any match holds its first few items, so the gate asks for those
+            # only. An open-ended repeat here (`AKCp[a-z0-9]{32,}`) kept hyperscan busy at each of a flood's
+            # million prefixes beside another such gate: ~1 MB/s.
+            count = min(low, _MIN_CAP)
+            return b"(?:" + inner + b"){%d}" % count if count else b""
         return b"(?:" + inner + b")" + _quantifier(low, high)
     if name == "GROUPREF":
         return _class(_ALL) + b"*"
     if name == "GROUPREF_EXISTS":
         _group, yes, no = av
-        options = [_emit(list(yes), dotall, depth + 1), _emit(list(no), dotall, depth + 1) if no else b""]
+        options = [_emit(list(yes), dotall, depth + 1, tail), _emit(list(no), dotall, depth + 1, tail) if no else b""]
         return b"(?:" + b"|".join(options) + b")"
     raise Untranslatable(name)
 

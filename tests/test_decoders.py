@@ -82,3 +82,17 @@ def test_escaped_secrets_on_consecutive_lines_keep_their_own_lines(make_key: Cal
     text = "".join(f'{{"secret": "{h}\\/{tail}"}}\n' for h in heads)
     found = sorted((f.line, f.column, f.secret, f.decoded) for f in scan_bytes(text.encode(), RULES))
     assert found == [(i + 1, 13, f"{h}/{tail}", "json") for i, h in enumerate(heads)]
+
+
+def test_a_url_password_keeps_its_percent_escapes_where_decoding_would_move_the_split() -> None:
+    """`%40` and `%3a` in a URL's password are its data: decoding them first reads another user and password."""
+    for line, rule, secret in [
+        (
+            b"DATABASE_URL=postgres://app:Zq7%40xK9%3amP2vL8nR@db.internal:5432/app\n",
+            "database-url-password",
+            "Zq7%40xK9%3amP2vL8nR",
+        ),
+        (b"FTPs://!%3aC=][5,bfz*(NRT:!%3aC=][5,bfz*(NRT@T\n", "url-password", "!%3aC=][5,bfz*(NRT"),  # by hypothesis
+    ]:
+        [finding] = scan_bytes(line, RULES)
+        assert (finding.rule_id, finding.secret, finding.decoded) == (rule, secret, None)

@@ -38,6 +38,14 @@ def locate(detector: Detector, fragment: Fragment) -> tuple[list[Located], list[
                 continue  # nothing was decoded inside it: the raw pass saw it already
             if any(o.start == start and o.end == end and not o.rule.generic for o in matches):
                 continue
+            if span.how == "url" and any(
+                o.rule is m.rule and o.start < end and start < o.end and data[o.end : o.end + 1] != b"%"
+                for o in matches
+            ):
+                # NOTE: the same rule read the encoded text there, and not cut short by an escape: in a URL that
+                # reading is right, since `%3a` or `%40` in a password are its data, and decoding them first
+                # moves where user and password split.
+                continue
             inside.append(Match(m.rule, start, end, m.secret, m.glue, span.how, m.partner))
         # The decoded reading wins over a raw one cut short by the escape (`whsec_abc` of `whsec_abc\/def`) and
         # over a generic rule's reading of the encoded text; every secret a base64 value holds is kept.

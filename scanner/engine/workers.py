@@ -76,11 +76,11 @@ def locate_all(detector: Detector, items: Iterable[Item | Deferred], jobs: int) 
                 break
         size, pieces = 0, sum(map(_pieces, first))
         enough = BATCH_FRAGMENTS if not first else DEFERRED_PIECES
-        while size < BATCH_BYTES and pieces < enough and (more := next(stream, None)) is not None:
+        while not _is_full(pieces, size, enough) and (more := next(stream, None)) is not None:
             first.append(more)
             size += len(more.data) if isinstance(more, Fragment) else 0
             pieces += _pieces(more)
-        if (size >= BATCH_BYTES or pieces >= enough) and not _is_daemon():
+        if _is_full(pieces, size, enough) and not _is_daemon():
             yield from _on_workers(detector, first, stream, jobs)
             return
     for item in itertools.chain(first, stream):
@@ -110,8 +110,9 @@ def _is_daemon() -> bool:
     return bool(multiprocessing.current_process().daemon)
 
 
-def _is_full(pieces: int, size: int) -> bool:
-    return size >= BATCH_BYTES or pieces >= BATCH_FRAGMENTS
+def _is_full(pieces: int, size: int, most: int | None = None) -> bool:
+    """Whether a batch holds enough: `BATCH_BYTES` of content, or `most` pieces (`BATCH_FRAGMENTS` unless given)."""
+    return size >= BATCH_BYTES or pieces >= (BATCH_FRAGMENTS if most is None else most)
 
 
 class _Waiting:

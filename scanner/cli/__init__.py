@@ -1,21 +1,17 @@
-"""The keysweep command line: a click group whose subcommands are imported only when invoked.
+"""The keysweep command line: a click group (scanner.cli.group) whose subcommands are imported only when invoked.
 
-`main` is where every run ends: each way it can end is an exit code and at most one line on stderr.
+`main` is where every run ends: each way it can end is an exit code and at most one line on stderr. The line
+pre-commit writes, `keysweep hook FILE…` with no option, runs without click (scanner.cli.hook): click's import is
+a tenth of a commit's wait.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
 import sys
 from dataclasses import dataclass
 from typing import Any, NoReturn
-
-import click
-
-from scanner import __version__
-from scanner.cli.colour import colour_flag, setting_from_env
 
 # NOTE: start-up runs on every commit through the hook, so each subcommand lives in its own module and is
 # imported only when named. Values are "module:attribute".
@@ -47,74 +43,6 @@ class _Run:
     """Show the traceback of an error: `--debug` or KEYSWEEP_DEBUG=1."""
 
 
-class LazyGroup(click.Group):
-    """A click group that imports a subcommand's module only when that subcommand runs."""
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return [name for name, (target, _) in COMMANDS.items() if _is_available(target)]
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        entry = COMMANDS.get(cmd_name)
-        if entry is None or not _is_available(entry[0]):
-            return None
-        module_name, attr = entry[0].split(":")
-        command: click.Command = getattr(importlib.import_module(module_name), attr)
-        _add_run_flags(command)
-        return command
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        # Help text comes from the table so that `--help` imports no subcommand.
-        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
-        if rows:
-            with formatter.section("Commands"):
-                formatter.write_dl(rows)
-
-
-def _is_available(target: str) -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec(target.split(":")[0]) is not None
-
-
-def run_flags() -> list[click.Option]:
-    """The flags every command takes, before or after its name: `--color/--no-color` and `--debug`."""
-    debug = click.Option(
-        ["--debug"],
-        is_flag=True,
-        expose_value=False,
-        callback=_set_debug,
-        help="Show the traceback of an error (also KEYSWEEP_DEBUG=1).",
-    )
-    return [colour_flag(), debug]
-
-
-def _set_debug(ctx: click.Context, param: click.Parameter, value: Any) -> None:
-    run = ctx.find_object(_Run)
-    if value and run is not None:
-        run.debug = True
-
-
-def _add_run_flags(command: click.Command) -> None:
-    """Give a subcommand, and a subgroup's commands, the run-wide flags: `keysweep scan . --no-color` works too."""
-    names = {param.name for param in command.params}
-    command.params.extend(flag for flag in run_flags() if flag.name not in names)
-    if isinstance(command, click.Group):
-        for sub in command.commands.values():
-            _add_run_flags(sub)
-
-
-@click.group(cls=LazyGroup, params=run_flags(), context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="keysweep")
-def cli() -> None:
-    """keysweep finds leaked secrets and helps rotate them.
-
-    \b
-    Exit codes: 0 nothing found, 1 findings at or above the failing severity, 2 error,
-    130 interrupted (Ctrl-C), 141 the output's reader went away (`| head`).
-    Environment: NO_COLOR, FORCE_COLOR and TERM=dumb for colour; KEYSWEEP_DEBUG=1 as --debug.
-    """
-
-
 def main(argv: list[str] | None = None) -> NoReturn:
     """Entry point: run the group and exit 0 clean, 1 findings, 2 error, 130 interrupted, 141 output closed.
 
@@ -135,6 +63,14 @@ def main(argv: list[str] | None = None) -> NoReturn:
 def _invoke(argv: list[str] | None, run: _Run) -> int:
     """Parse and run one command line; click's own `main` is not used, as it turns a closed pipe into exit 1."""
     args = sys.argv[1:] if argv is None else list(argv)
+    files = _plain_hook_files(args)
+    if files is not None:
+        from scanner.cli.hook import run_hook
+
+        return run_hook(files)
+    from scanner.cli.colour import setting_from_env
+    from scanner.cli.group import cli
+
     if argv is None and os.name == "nt":
         # NOTE: what click's own `main` does on Windows, whose shells leave globs and ~ unexpanded.
         from click.utils import _expand_args
@@ -151,21 +87,33 @@ def _invoke(argv: list[str] | None, run: _Run) -> int:
     return code if isinstance(code, int) else 0
 
 
+def _plain_hook_files(args: list[str]) -> list[str] | None:
+    """The FILEs of `keysweep hook FILE…` when nothing else is on the line, or None: an option, `--`, `-` or a
+    name that starts with `-` goes to click (which reads them as options), as does anything under Windows (whose
+    shells leave globs to the program) or shell completion."""
+    if not args or args[0] != "hook" or os.name == "nt" or os.environ.get("_KEYSWEEP_COMPLETE"):
+        return None
+    files = args[1:]
+    return None if any(name.startswith("-") for name in files) else files
+
+
 def _exit_code(exc: BaseException, *, debug: bool) -> int:
     """Say in one line on stderr how the run ended (nothing for a closed pipe), and give its exit code."""
     from scanner.errors import KeysweepError
 
-    if isinstance(exc, click.exceptions.Exit):
-        return exc.exit_code
+    # NOTE: a click exception comes only from click: a run that never imported it (the hook) has none
+    click = sys.modules.get("click")
+    if click is not None and isinstance(exc, click.exceptions.Exit):
+        return int(exc.exit_code)
     if isinstance(exc, BrokenPipeError):
         return OUTPUT_CLOSED  # quiet: whoever would read a message is gone, or asked for one line (`head -1`)
     if isinstance(exc, KeyboardInterrupt):
         _say(("\n" if _is_terminal(sys.stderr) else "") + "keysweep: interrupted")  # after the terminal's ^C
         return INTERRUPTED
-    if isinstance(exc, click.ClickException):
+    if click is not None and isinstance(exc, click.ClickException):
         exc.show()
         return 2
-    if isinstance(exc, click.exceptions.Abort):
+    if click is not None and isinstance(exc, click.exceptions.Abort):
         _say("keysweep: aborted")
         return 2
     if not isinstance(exc, Exception):
@@ -205,7 +153,7 @@ def _say(line: str) -> None:
     from contextlib import suppress
 
     with suppress(OSError):  # stderr is gone too: the exit code is all that is left
-        click.echo(line, err=True)
+        print(line, file=sys.stderr, flush=True)
 
 
 def _is_terminal(stream: Any) -> bool:
@@ -238,3 +186,12 @@ def _discard(stream: Any) -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, fd)
     os.close(devnull)
+
+
+def __getattr__(name: str) -> Any:
+    # NOTE: `from scanner.cli import cli` (tests, embedders) still works; the group is built on first use
+    if name == "cli":
+        from scanner.cli.group import cli
+
+        return cli
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,10 +7,12 @@ Precedence, highest first: `--color` / `--no-color` (given before or after the s
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-import click
+if TYPE_CHECKING:
+    import click
 
 
 def setting_from_env(env: Mapping[str, str]) -> bool | None:
@@ -34,7 +36,9 @@ def is_colour_on(stream: IO[str]) -> bool:
 
     Every command that colours asks this, once per stream (stdout and stderr can differ under `2>log`).
     """
-    ctx = click.get_current_context(silent=True)
+    # NOTE: a run without click (the hook) has no context and no flag: the environment and the stream decide
+    click = sys.modules.get("click")
+    ctx = click.get_current_context(silent=True) if click is not None else None
     setting = ctx.color if ctx is not None else None
     if setting is None:
         setting = setting_from_env(os.environ)
@@ -50,6 +54,8 @@ def colour_flag() -> click.Option:
     NOTE: click copies a parent's `color` into each child context when the child is made, and `click.echo`
     strips styles when it is False, so the decision reaches output that never asked `is_colour_on`.
     """
+    import click
+
     return click.Option(
         ["--color/--no-color", "colour"],
         default=None,

@@ -1,19 +1,13 @@
-"""`keysweep hook`: the pre-commit gate; scans the staged changes or the files pre-commit names."""
+"""`keysweep hook` with options: the click face of scanner.cli.hook.run_hook."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-if TYPE_CHECKING:
-    from scanner.findings import Finding
-
-# NOTE: this module is on every commit's path. It imports no git library, HTTP client or Vault client
-# (tests/git/test_git_hook.py proves it); git runs as a subprocess from scanner.sources.git_runner.
+# NOTE: `keysweep hook FILE…` with no option, as pre-commit runs it, never comes here: `main` calls
+# scanner.cli.hook.run_hook without click. This command takes the lines with options (and `--help`).
 
 
 @click.command("hook")
@@ -40,52 +34,6 @@ def hook(
 
     Exit codes: 0 clean, 1 blocked, 2 error or something that could not be read.
     """
-    from scanner.config import load_settings
-    from scanner.findings import Severity
-    from scanner.scan import exit_code, scan_target
-    from scanner.sources.git_runner import toplevel
-    from scanner.sources.targets import for_hook
+    from scanner.cli.hook import run_hook
 
-    repo = toplevel(Path.cwd())
-    settings = load_settings(
-        repo,
-        config_file,
-        fail_on=Severity.parse(fail_on) if fail_on else None,
-        baseline=baseline,
-        allow_incomplete=allow_incomplete or None,
-    )
-    target = for_hook(repo, files, settings, os.environ)
-    result = scan_target(target, settings)
-    code = exit_code(result, settings)
-    blocking = [f for f in result.findings if f.severity >= settings.fail_on]
-    if not blocking:
-        if code == 2:
-            from scanner.report.text import incomplete_lines
-
-            click.echo(f"keysweep: part of what {target.description} could not be read; blocked.", err=True)
-            for line in incomplete_lines(result, settings):
-                click.echo(line, err=True)
-        return code
-    from scanner.report.text import render
-
-    click.echo(f"keysweep: {target.description} {_count(blocking)}; blocked.\n", err=True)
-    click.echo(render(result, settings, colour=_colour()), nl=False, err=True)
-    click.echo(
-        "\nFix each place above, `git add` it, and commit again. A value that is not a secret can carry an "
-        "allow comment (`keysweep:allow <rule-id>`) on its line.",
-        err=True,
-    )
-    return code
-
-
-def _count(findings: Sequence[Finding]) -> str:
-    secrets = len({f.secret_id for f in findings})
-    return f"{secrets} secret{'s' if secrets != 1 else ''}"
-
-
-def _colour() -> bool:
-    import sys
-
-    from scanner.cli.colour import is_colour_on
-
-    return is_colour_on(sys.stderr)
+    return run_hook(files, config_file, baseline, fail_on, allow_incomplete)

@@ -6,8 +6,6 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Protocol
 
-import click
-
 from scanner.config import Settings
 from scanner.findings import Finding, ScanResult, Severity, Verification, VerificationStatus
 from scanner.naming import names_for
@@ -35,7 +33,11 @@ def render(result: ScanResult, settings: Settings, *, colour: bool = False) -> s
     lines: list[str] = []
 
     def style(text: str, *, fg: str | None = None, bold: bool | None = None, dim: bool | None = None) -> str:
-        return click.style(text, fg=fg, bold=bold, dim=dim) if colour else text
+        if not colour:
+            return text
+        import click  # NOTE: here, not at the top: the hook's plain report runs without click
+
+        return click.style(text, fg=fg, bold=bold, dim=dim)
 
     names = names_for(result.findings)
     for group in group_by_secret(result.findings):

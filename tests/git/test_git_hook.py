@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import json
+import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -97,19 +98,22 @@ def test_outside_a_repository_the_hook_fails_with_one_line(tmp_path: Path, git_e
     assert run.stderr.startswith("keysweep: error:") and "not inside a git repository" in run.stderr
 
 
-def modules_loaded_by_the_hook(repo: Repo) -> tuple[int, set[str]]:
-    """Run the hook in-process in a fresh interpreter; return its exit code and top-level modules loaded."""
+def modules_loaded_by_the_hook(repo: Repo, *args: str) -> tuple[int, set[str]]:
+    """Run `keysweep hook ARGS` in-process in a fresh interpreter; return its exit code and the modules loaded.
+
+    NOTE: the probe itself imports nothing beyond what Python starts with (no json), so that the modules the
+    hook loads can be told apart."""
     probe = (
-        "import json, sys\n"
+        "import sys\n"
         "from scanner.cli import main\n"
-        "try:\n    main(['hook'])\nexcept SystemExit as exit:\n    code = exit.code\n"
-        "print(json.dumps({'code': code, 'modules': sorted(sys.modules)}))\n"
+        f"try:\n    main(['hook', *{list(args)!r}])\nexcept SystemExit as exit:\n    code = exit.code\n"
+        "print(repr((code, sorted(sys.modules))))\n"
     )
     run = subprocess.run(
         [sys.executable, "-c", probe], cwd=repo.path, capture_output=True, text=True, env=repo.env, timeout=60
     )
-    report = json.loads(run.stdout)
-    return report["code"], set(report["modules"])
+    code, modules = ast.literal_eval(run.stdout)
+    return code, set(modules)
 
 
 def test_a_clean_commit_imports_no_git_library_http_client_or_vault_client(repo: Repo) -> None:
@@ -135,6 +139,76 @@ def test_a_blocked_commit_imports_no_git_library_http_client_or_vault_client(rep
     assert code == 1  # the whole blocking path ran, report included
     loaded = {name.split(".")[0] for name in modules}
     assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
+
+
+# NOTE: what pre-commit's line (`keysweep hook FILE…`) must not pay for on a clean commit: click (the command
+# line of every other run), TOML and JSON parsing (the rules come from the cache, there is no config), OpenSSL
+# (hashlib: no secret to name), uuid and datetime.
+NOT_ON_A_CLEAN_COMMIT = ("click", "tomllib", "json", "hashlib", "_hashlib", "uuid", "platform", "datetime")
+
+
+def test_a_clean_commit_under_pre_commit_loads_no_command_line_library_or_parser(repo: Repo) -> None:
+    repo.commit("init", {"app.py": "import os\n"})
+    repo.write("app.py", "import os\nKEY = os.environ['OPENAI_API_KEY']\n")
+    repo.git("add", "app.py")
+    modules_loaded_by_the_hook(repo, "app.py")  # NOTE: the first run fills the rule cache (which parses TOML)
+
+    code, modules = modules_loaded_by_the_hook(repo, "app.py")
+
+    assert code == 0
+    assert "scanner.sources.staged" in modules  # the scan really ran
+    assert modules.isdisjoint(NOT_ON_A_CLEAN_COMMIT), sorted(modules & set(NOT_ON_A_CLEAN_COMMIT))
+
+
+def test_a_blocked_commit_under_pre_commit_reports_without_click(repo: Repo) -> None:
+    repo.commit("init", {"app.py": "import os\n"})
+    repo.write("app.py", f'KEY = "{KEY}"\n')
+    repo.git("add", "app.py")
+
+    code, modules = modules_loaded_by_the_hook(repo, "app.py")
+
+    assert code == 1
+    assert "scanner.report.text" in modules  # the report was written
+    assert "click" not in modules
+
+
+def test_a_hook_line_with_an_option_runs_through_click_and_means_the_same(repo: Repo) -> None:
+    repo.commit("init", {"app.py": "import os\n"})
+    repo.write("app.py", f'KEY = "{KEY}"\n')
+    repo.git("add", "app.py")
+
+    plain = hook(repo, "app.py")
+    with_option = hook(repo, "--fail-on", "medium", "app.py")
+    above_it = hook(repo, "--fail-on", "critical", "app.py")
+    code, modules = modules_loaded_by_the_hook(repo, "--fail-on", "critical", "app.py")
+
+    assert plain.returncode == with_option.returncode == 1
+    assert re.sub(r"in [0-9.]+ s", "", plain.stderr) == re.sub(r"in [0-9.]+ s", "", with_option.stderr)
+    assert "app.py:1:8" in plain.stderr
+    assert above_it.returncode == code == 1  # the key is critical
+    assert "click" in modules
+
+
+def test_only_a_plain_hook_line_skips_click(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from scanner.cli import _plain_hook_files
+
+    monkeypatch.delenv("_KEYSWEEP_COMPLETE", raising=False)
+    assert _plain_hook_files(["hook"]) == []
+    assert _plain_hook_files(["hook", "a.py", "b/c.py"]) == ["a.py", "b/c.py"]
+    for line in (
+        [],
+        ["scan", "a.py"],
+        ["hooks", "a.py"],
+        ["hook", "-"],
+        ["hook", "--"],
+        ["hook", "-x.py"],
+        ["hook", "a.py", "--fail-on", "high"],
+        ["hook", "--help"],
+        ["--no-color", "hook", "a.py"],
+    ):
+        assert _plain_hook_files(line) is None, line
+    monkeypatch.setenv("_KEYSWEEP_COMPLETE", "bash_complete")
+    assert _plain_hook_files(["hook", "a.py"]) is None
 
 
 def _git_commands(trace: Path) -> list[str]:

@@ -121,12 +121,13 @@ def _has_keysweep_table(pyproject: Path) -> bool:
 def load_settings(start: Path | str = ".", config_file: Path | str | None = None, **overrides: Any) -> Settings:
     """Settings from the config file (given, or found from `start`) with `overrides` (CLI flags) on top."""
     from scanner.errors import ConfigError
-    from scanner.toml_file import read_toml
 
     found = ConfigFound(Path(config_file)) if config_file else locate_config(Path(start))
     path = found.path
     table: dict[str, Any] = {}
     if path is not None:
+        from scanner.toml_file import read_toml  # NOTE: here: a repository without a config parses no TOML
+
         data = read_toml(path, ConfigError, "config")
         table = data.get("tool", {}).get("keysweep", {}) if path.name == "pyproject.toml" else data
         if path.name != "pyproject.toml" and "keysweep" in table and len(table) == 1:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -189,6 +188,8 @@ class Finding:
 
 def secret_id(secret: str) -> str:
     """A short, stable identity for a secret value: it names the secret without revealing it."""
+    import hashlib  # NOTE: here: a clean commit computes no identity
+
     return hashlib.sha256(secret.encode("utf-8", "surrogateescape")).hexdigest()[:16]
 
 

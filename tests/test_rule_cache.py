@@ -177,3 +177,16 @@ def test_the_same_rules_in_another_folder_name_that_folder(tmp_path: Path, compi
 
     assert (first.source, second.source) == (str(here[0]), str(there[0]))
     assert compiles == ["a.toml", "a.toml"]
+
+
+def test_cache_keys_are_the_same_blake2b_without_cpythons_own_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+    import sys
+
+    from scanner.engine.disk_cache import key_hash
+
+    own = key_hash(b"rules").hexdigest()
+    monkeypatch.setitem(sys.modules, "_blake2", None)  # NOTE: `import _blake2` now raises ImportError
+
+    assert key_hash(b"rules").hexdigest() == own == hashlib.blake2b(b"rules").hexdigest()
+    assert key_hash(b"rules!").hexdigest() != own

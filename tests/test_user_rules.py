@@ -160,3 +160,18 @@ def test_rule_files_are_read_up_to_the_size_cap(tmp_path: Path, size: int, loads
     else:
         with pytest.raises(RuleError, match="rule files are at most"):
             load_rule_file(path)
+
+
+def test_a_rule_folder_holds_its_toml_files_in_name_order_links_included_folders_not(tmp_path: Path) -> None:
+    from scanner.engine.rule import rule_files
+
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    for name in ("b.toml", "a.toml", "notes.txt", "c.toml.bak"):
+        (folder / name).write_text("")
+    (folder / "sub.toml").mkdir()
+    (tmp_path / "elsewhere.toml").write_text("")
+    (folder / "link.toml").symlink_to(tmp_path / "elsewhere.toml")
+    (folder / "dangling.toml").symlink_to(tmp_path / "missing.toml")
+
+    assert rule_files(folder) == [folder / "a.toml", folder / "b.toml", folder / "link.toml"]

@@ -11,13 +11,12 @@ no memory.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from scanner.engine.disk_cache import default_cache_dir, write_atomically
+from scanner.engine.disk_cache import default_cache_dir, key_hash, write_atomically
 
 _FORMAT = "keysweep-hyperscan-2"
 
@@ -92,7 +91,7 @@ def _cached_database(keywords: Sequence[str], gates: Sequence[bytes], cache_dir:
     from scanner.engine.prefilter import VERSION
 
     version = f"{_FORMAT}.{VERSION}"
-    digest = hashlib.sha256(f"{version}\0{getattr(hyperscan, '__version__', '?')}\0{os.uname().machine}".encode())
+    digest = key_hash(f"{version}\0{getattr(hyperscan, '__version__', '?')}\0{os.uname().machine}".encode())
     for keyword in keywords:
         digest.update(keyword.encode() + b"\0")
     for gate in gates:

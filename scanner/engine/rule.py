@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import functools
+import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -71,6 +72,11 @@ class Example:
     path: str = "-"
     """The path the example is scanned as (a `paths` rule applies only to its files); `-` is stdin."""
 
+    def __reduce__(self) -> tuple[type[Example], tuple[str, str | None, str]]:
+        # NOTE: rebuilt through __init__: a third of the time every start-up spends unpickling the cached rules
+        # (1,500 examples) went to the field-by-field __setstate__ of a frozen dataclass with slots
+        return (Example, (self.text, self.secret, self.path))
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Rule:
@@ -115,6 +121,10 @@ class Rule:
     """Claims a JWT's payload must carry for this rule (implies `validate = "jwt"`)."""
     match: tuple[Example, ...] = field(default=(), repr=False)
     no_match: tuple[Example, ...] = field(default=(), repr=False)
+
+    def __reduce__(self) -> tuple[type[Rule], tuple[Any, ...]]:
+        # NOTE: rebuilt through __init__, as Example is: faster to unpickle than field by field
+        return (Rule, tuple(getattr(self, f.name) for f in fields(self)))
 
     @property
     def prefix(self) -> str:
@@ -268,4 +278,6 @@ def _examples(t: RuleTable, key: str) -> tuple[Example, ...]:
 
 def rule_files(folder: Path) -> list[Path]:
     """The rule files of a folder, in a stable order."""
-    return sorted(p for p in folder.glob("*.toml") if p.is_file())
+    # NOTE: scandir, not glob and is_file: the entry's type comes with the listing (one system call, not 70)
+    with os.scandir(folder) as entries:
+        return sorted(folder / e.name for e in entries if e.name.endswith(".toml") and e.is_file())

@@ -9,14 +9,12 @@ never by anything a scanned repository controls; unpickling it is as trusted as 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import pickle
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from scanner.engine.disk_cache import default_cache_dir, write_atomically
+from scanner.engine.disk_cache import default_cache_dir, key_hash, write_atomically
 from scanner.engine.rule import Rule
 from scanner.engine.ruleset import compile_rule_file, parse_rule_file, read_rule_bytes
 
@@ -30,14 +28,14 @@ def bundled_rules(files: Sequence[Path], cache_dir: Path | None = None) -> list[
     """The rules of `files` compiled (bundled rules: `user=False`), from the cache when these exact files were
     compiled before by this exact code."""
     raws = [read_rule_bytes(file) for file in files]
-    digest = hashlib.sha256(_COMPILED)
+    digest = key_hash(_COMPILED)
     here = Path(__file__).parent
     for name in _CODE:
-        digest.update(name.encode() + b"\0" + hashlib.sha256((here / name).read_bytes()).digest())
+        digest.update(name.encode() + b"\0" + key_hash((here / name).read_bytes()).digest())
     for file, raw in zip(files, raws, strict=True):
         # NOTE: the whole path: a compiled rule names the file it came from (`rules list`, error messages), so a
-        # second installation of the same rules has its own entry
-        digest.update(str(file.resolve()).encode() + b"\0" + hashlib.sha256(raw).digest())
+        # second installation of the same rules has its own entry (the path as the rule names it: no resolve())
+        digest.update(str(file.absolute()).encode() + b"\0" + key_hash(raw).digest())
     entry = (cache_dir or default_cache_dir()) / "rules" / f"{digest.hexdigest()[:32]}.pickle"
     try:
         rules = pickle.loads(entry.read_bytes())
@@ -59,14 +57,16 @@ def parsed_rule_files(files: Sequence[Path], cache_dir: Path | None = None) -> l
     The entry is keyed by every file's name and bytes, so an edited, added or removed rule file misses it.
     """
     raws = [read_rule_bytes(file) for file in files]
-    digest = hashlib.sha256(_FORMAT)
+    digest = key_hash(_FORMAT)
     for file, raw in zip(files, raws, strict=True):
-        digest.update(file.name.encode() + b"\0" + hashlib.sha256(raw).digest())
+        digest.update(file.name.encode() + b"\0" + key_hash(raw).digest())
     entry = (cache_dir or default_cache_dir()) / "rules" / f"{digest.hexdigest()[:32]}.json"
     cached = _read(entry, len(files))
     if cached is not None:
         return cached
     parsed = [parse_rule_file(file, raw) for file, raw in zip(files, raws, strict=True)]
+    import json  # NOTE: here and in _read: a start-up whose compiled rules are cached never comes this way
+
     try:
         encoded = json.dumps(parsed, ensure_ascii=False).encode()
     except (TypeError, ValueError):
@@ -76,6 +76,8 @@ def parsed_rule_files(files: Sequence[Path], cache_dir: Path | None = None) -> l
 
 
 def _read(entry: Path, count: int) -> list[dict[str, Any]] | None:
+    import json
+
     try:
         data = json.loads(entry.read_bytes())
     except (OSError, ValueError):

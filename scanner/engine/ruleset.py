@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import stat
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +85,8 @@ def read_rule_bytes(path: Path) -> bytes:
 
 def parse_rule_file(path: Path, raw: bytes) -> dict[str, Any]:
     """A rule file's bytes as TOML (a RuleError naming the file when they are not)."""
+    import tomllib  # NOTE: here: a start-up that finds its rules in the cache parses no TOML
+
     try:
         return tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

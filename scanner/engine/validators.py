@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from typing import Any
 
 from scanner.engine.rule import Rule
@@ -64,6 +63,8 @@ def _json_object(part: str) -> dict[str, Any] | None:
     raw = _b64url(part, limit=_MAX_PART)
     if raw is None:
         return None
+    import json  # NOTE: here: only a JWT-shaped candidate needs it, and every start-up imports this module
+
     try:
         value = json.loads(raw)
     except (UnicodeDecodeError, ValueError):

@@ -101,11 +101,9 @@ class BlobReader:
     """
 
     def __init__(self, repo: Path, max_size: int | None = None, key: str | None = None) -> None:
-        import uuid
-
         self.repo = repo
         self.max_size = max_size
-        self._key = key or uuid.uuid4().hex
+        self._key = key or os.urandom(16).hex()  # NOTE: not uuid, whose import (platform) the hook would pay
 
     def __reduce__(self) -> tuple[type[BlobReader], tuple[Path, int | None, str]]:
         return (BlobReader, (self.repo, self.max_size, self._key))

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 
 from scanner.findings import Commit
 
@@ -151,6 +149,8 @@ def parse_binary_changes(patch: bytes) -> frozenset[tuple[str, str]]:
 
 def parse_ident(text: str) -> tuple[str, str, str] | None:
     """`git var GIT_AUTHOR_IDENT` (`Name <email> 1700000000 +0100`) as (name, email, ISO-8601 date)."""
+    from datetime import datetime, timedelta, timezone  # NOTE: here: a clean commit never asks for its author
+
     match = _IDENT.match(text.strip())
     if match is None:
         return None
@@ -204,6 +204,8 @@ def parse_object_sizes(out: bytes) -> dict[str, tuple[str, int]]:
 
 def blob_id(data: bytes) -> str:
     """The id git gives these bytes as a blob (SHA-1 repositories)."""
+    import hashlib  # NOTE: here: loading OpenSSL is 4 ms of a commit's wait, and a commit's scan never asks
+
     return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 

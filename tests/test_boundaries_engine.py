@@ -435,3 +435,43 @@ def test_assigned_name_boundaries(value: str, line: str, name: str | None) -> No
 @pytest.mark.parametrize(("name", "non_secret"), [("__", False), ("", True), (None, False), ("db_hash", True)])
 def test_a_name_without_words_says_nothing(name: str | None, non_secret: bool) -> None:
     assert placeholders.is_non_secret_name(name) is non_secret
+
+
+@pytest.mark.parametrize(
+    ("source", "branches"),
+    [
+        (rb"LTAI[a-z]{20}|LTAI[a-z]{12}", [rb"LTAI[a-z]{20}", rb"LTAI[a-z]{12}"]),
+        (rb"sk-(?:a|b)c", [rb"sk-(?:a|b)c"]),
+        (rb"a[|]b|c", [rb"a[|]b", rb"c"]),
+        (rb"a[]|]b|c", [rb"a[]|]b", rb"c"]),
+        (rb"a[^]|]b|c", [rb"a[^]|]b", rb"c"]),
+        (rb"a\|b|c", [rb"a\|b", rb"c"]),
+        (rb"a[\]|]b|c", [rb"a[\]|]b", rb"c"]),
+        (rb"a|", [rb"a", rb""]),
+    ],
+)
+def test_a_regex_splits_into_branches_only_at_a_bar_outside_groups_classes_and_escapes(
+    source: bytes, branches: list[bytes]
+) -> None:
+    assert detector_module._top_level_branches(source) == branches
+
+
+def test_every_branch_of_a_prefixed_rule_skips_a_glued_keyword_at_c_speed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`LTAI…{20}|LTAI…{12}`: a flood of glued keywords reaches the Python checks once (its first keyword), not
+    once per keyword through the second branch."""
+    detector = Detector(RULESET)
+    checked: list[int] = []
+    real = Detector._check
+
+    def counted(self: Detector, rule, data, s, e, path, headings):  # type: ignore[no-untyped-def]
+        if rule.id == "alibaba-access-key-id":
+            checked.append(s)
+        return real(self, rule, data, s, e, path, headings)
+
+    monkeypatch.setattr(Detector, "_check", counted)
+
+    assert detector.detect(b"LTAI" * 10_000).matches == []
+    assert checked == [0]
+    for text, found in ((b"id: LTAIGKSjvcl8DZC4", True), (b"id: xLTAIGKSjvcl8DZC4", False)):
+        secrets = [m.secret for m in detector.detect(text).matches]
+        assert secrets == (["LTAIGKSjvcl8DZC4"] if found else []), text

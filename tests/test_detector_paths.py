@@ -9,10 +9,14 @@ import string
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scanner.engine.detector import Detector, KeywordLines
+from scanner.engine.masked import MaskedRef
 from scanner.engine.rule import Rule, compile_rule
-from scanner.engine.ruleset import RuleSet
+from scanner.engine.ruleset import RuleSet, load_ruleset
+from tests.conftest import BACKENDS, HYPERSCAN
 
 ALNUM = string.ascii_letters + string.digits
 
@@ -280,3 +284,58 @@ def test_a_generic_reading_of_a_specific_secret_yields_to_it() -> None:
     generic = rule_of(id="t-generic", prefix=None, keywords=["key="], regex="key=([A-Za-z0-9-]{35})", generic=True)
     assert _all([generic], f"key={KEY}\n") == [("t-generic", KEY)]
     assert _all([rule_of(), generic], f"key={KEY}\n") == [("t-key", KEY)]
+
+
+_MASK_CASES = [
+    # (text, masked keys listed, does the hyperscan engine run the masked-key search)
+    ("sk-proj-J1•••", ["sk-proj-J1"], True),  # the prefix at the very start of the buffer
+    ("key: sk-proj-J1***Zx\n", ["sk-proj-J1"], True),
+    ("see whsec_AB… in the dashboard\n", ["whsec_AB"], True),
+    ("key: sk-proj-J1 (no mark on this page)\n", [], False),
+    ("pip install flask-login ... and more\n", [], False),  # the prefix glued onto a word, a mark elsewhere
+    ("a mark ... and a key sk-proj-J1 apart\n", [], True),  # both somewhere: the search runs, finds none
+]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(("text", "listed", "searched"), _MASK_CASES)
+def test_masked_keys_are_searched_only_where_a_prefix_starts_a_token_and_a_mark_occurs(
+    monkeypatch: pytest.MonkeyPatch, backend: str, text: str, listed: list[str], searched: bool
+) -> None:
+    from scanner.engine import detector as detector_module
+    from scanner.engine.ruleset import load_ruleset
+
+    calls: list[bytes] = []
+    real = detector_module.masked_refs
+
+    def counted(data: bytes) -> list[MaskedRef]:
+        calls.append(data)
+        return real(data)
+
+    monkeypatch.setattr(detector_module, "masked_refs", counted)
+    masked = Detector(load_ruleset(), backend).detect(text.encode()).masked
+
+    assert [m.visible_prefix for m in masked] == listed
+    if backend == "hyperscan":
+        assert bool(calls) is searched
+
+
+_BUNDLED = load_ruleset()
+_HYPERSCAN_DETECTOR: list[Detector] = [Detector(_BUNDLED, "hyperscan")] if HYPERSCAN else []
+_PIECES = [
+    *("sk-proj-J1•••", "whsec_AB…", "sk-Ab9***Zx", "sk-svcacct-Q7...x"),  # masked keys whole
+    *("sk-", "sk-proj-", "whsec_", "SK-", "J1", "Ab9", "•", "•••", "…", "...", "***", "**"),
+    *(" ", "\n", "-", "_", "a", "|"),
+]
+
+
+@pytest.mark.skipif(not HYPERSCAN, reason="hyperscan is not installed")
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=24))
+def test_the_masked_key_gates_never_hide_a_masked_key_the_search_finds(pieces: list[str]) -> None:
+    from scanner.engine.masked import masked_refs
+
+    data = "".join(pieces).encode()
+    listed = _HYPERSCAN_DETECTOR[0].detect(data).masked
+
+    assert [m.visible_prefix for m in listed] == [m.visible_prefix for m in masked_refs(data)]

@@ -17,7 +17,7 @@ from scanner.engine.entropy import shannon_entropy
 from scanner.engine.glue import Glue, HeadingIndex, glue_readings
 from scanner.engine.lazy_regex import LazyPattern
 from scanner.engine.lines import WORDISH, KeywordLines, keyword_lines, line_of, unanchored_matches
-from scanner.engine.masked import MASKED_PATTERN, MaskedRef, has_mask, masked_refs
+from scanner.engine.masked import MASK_GATES, MaskedRef, has_mask, masked_refs
 from scanner.engine.matcher import KeywordMatcher, make_matcher
 from scanner.engine.near import Partners, candidates_near, find_partners
 from scanner.engine.overlaps import prefer_specific
@@ -61,7 +61,7 @@ class Detection:
 
 
 # The decoders' and the masked keys' marks, as gates after the rules' (escapes, base64, masks: in that order).
-_SIDE_GATES = (*(b"hs:" + gate for gate in (*ESCAPE_GATES, *BASE64_GATES)), gate_source(MASKED_PATTERN))
+_SIDE_GATES = tuple(b"hs:" + gate for gate in (*ESCAPE_GATES, *BASE64_GATES, *MASK_GATES))
 
 
 class Detector:
@@ -166,7 +166,7 @@ class Detector:
         return Detection(prefer_specific(matches.values()), masked, lines, escapes, self._may_base64(present))
 
     def _may_mask(self, present: frozenset[int], data: bytes) -> bool:
-        return bool(present & self._mask_gates) if self.matcher.tells_gates else has_mask(data)
+        return self._mask_gates <= present if self.matcher.tells_gates else has_mask(data)
 
     def _may_base64(self, present: frozenset[int]) -> bool | None:
         return bool(present & self._base64_gates) if self.matcher.tells_gates else None

@@ -18,9 +18,14 @@ _MASKED = re.compile(
 _TABLE_ROW_NAME = re.compile(r"^\s*\|?\s*([^|]+?)\s*\|")
 MASK_MARKS = ("•".encode(), "…".encode(), b"***", b"...")
 """The marks a masked key needs, one of them at least."""
-MASKED_PATTERN: bytes = _MASKED.pattern
-"""The masked-key regex, for the matcher's gate: a prefix with a mark right after it, not just a mark anywhere
-(`...` is in most prose and code)."""
+MASK_GATES: tuple[bytes, ...] = (
+    rb"(?:^|[^A-Za-z0-9_-])(?:sk-|whsec_)",
+    rb"(?:\xe2\x80[\xa2\xa6]|\*\*\*|\.\.\.)",
+)
+"""The matcher's gates for masked keys (hyperscan expressions, caseless): a buffer holds one only where both match,
+a prefix that starts a token (`masked_refs` skips one glued onto a word: `flask-…`) and a mark. Not the masked-key
+regex itself: a gate led by the prefix ran hyperscan's engine at every prefix of a flood (`sk-sk-…` at 48 MB/s for
+the whole database, 187 MB/s with these two)."""
 
 
 @dataclass(frozen=True, slots=True)

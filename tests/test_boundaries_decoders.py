@@ -7,6 +7,8 @@ from __future__ import annotations
 import base64
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scanner.engine.decoders import DecodedSpan, decoded_spans, map_span
 
@@ -92,3 +94,54 @@ def test_decoded_escapes_map_back_to_their_original_offsets() -> None:
     # decoded bytes 2..5 (`a/b`) come from original bytes 2..7 (`a\/b`)
     assert map_span(span, 2, 5) == (2, 6)
     assert span.offsets[-1] == len(line)
+
+
+# Lines holding an escape and a keyword: found from the `%` and backslash bytes where they are sparse, from the
+# keyword lines otherwise; both ways give the same lines.
+
+_KEYWORDS = (b"token", b"pass")
+
+
+def _escape_lines(data: bytes, *, starts: bool) -> list[tuple[int, int]]:
+    from scanner.engine import decoders
+    from scanner.engine.lines import KeywordLines
+
+    lines = KeywordLines(data, _KEYWORDS)
+    if starts:
+        return list(decoders._from_escape_starts(data, lines))
+    saved = decoders._SPARSE_STARTS
+    try:
+        decoders._SPARSE_STARTS = 10**9  # NOTE: no buffer is sparse enough: the keyword-line path runs
+        return list(decoders._lines_with_escapes(data, lines, look=False))
+    finally:
+        decoders._SPARSE_STARTS = saved
+
+
+_ESCAPE_PIECES = ["token", "TOKEN", "pass", "%2F", "%2", "%9F", "%", "\\/", "\\u0041", "\\u00", "\\", "a", " ", "\n"]
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(st.lists(st.sampled_from(_ESCAPE_PIECES), max_size=40))
+def test_escape_lines_found_from_escape_starts_are_the_keyword_lines_with_escapes(pieces: list[str]) -> None:
+    data = "".join(pieces).encode()
+
+    assert _escape_lines(data, starts=True) == _escape_lines(data, starts=False)
+
+
+@pytest.mark.parametrize(("percents", "from_starts"), [(3, True), (4, True), (5, False)])
+def test_escapes_are_found_from_their_starts_up_to_one_start_per_256_bytes(
+    monkeypatch: pytest.MonkeyPatch, percents: int, from_starts: bool
+) -> None:
+    from scanner.engine import decoders
+    from scanner.engine.lines import KeywordLines
+
+    data = (b"token = https://h/?q=%2Fx\n" + b"%" * (percents - 1)).ljust(1024, b" ")
+    used: list[str] = []
+    real_starts, real_few = decoders._from_escape_starts, KeywordLines.few_lines
+    monkeypatch.setattr(decoders, "_from_escape_starts", lambda *a: used.append("starts") or real_starts(*a))
+    monkeypatch.setattr(KeywordLines, "few_lines", lambda self: used.append("lines") or real_few(self))
+
+    found = list(decoders._lines_with_escapes(data, KeywordLines(data, _KEYWORDS), look=True))
+
+    assert found == [(0, 25)]
+    assert used == (["starts"] if from_starts else ["lines"])

@@ -4,6 +4,8 @@ one regex pass: checked on the engines-agree corpus, every unanchored rule, both
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scanner.engine import lines
 from scanner.engine.rule import Rule
@@ -41,3 +43,38 @@ def test_one_pass_over_dense_lines_matches_the_per_line_path(rule: Rule, monkeyp
         if per_line != one_pass:
             differing.append((path, sorted(per_line ^ one_pass)[:3]))
     assert differing == []
+
+
+def _naive_keyword_lines(lowered: bytes, keywords: tuple[bytes, ...], start: int, stop: int) -> list[tuple[int, int]]:
+    hits = sorted(at for k in keywords for at in range(start, stop - len(k) + 1) if lowered.startswith(k, at))
+    out, pos = [], start
+    for hit in hits:
+        if hit < pos:
+            continue
+        out.append((lowered.rfind(b"\n", 0, hit) + 1, hit))
+        end = lowered.find(b"\n", hit)
+        if end == -1:
+            break
+        pos = end + 1
+    return out
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(
+    st.lists(st.sampled_from(["ab", "b", "abc", "x", "\n", " "]), max_size=30),
+    st.lists(st.sampled_from([b"ab", b"b", b"bc", b"abc", b"x b"]), min_size=1, max_size=4),
+    st.integers(0, 40),
+    st.integers(0, 40),
+)
+def test_keyword_lines_are_each_line_once_with_its_first_hit(
+    pieces: list[str], keywords: list[bytes], start: int, length: int
+) -> None:
+    from scanner.engine.lines import keyword_lines
+
+    lowered = "".join(pieces).encode()
+    stop = min(len(lowered), start + length)
+    start = min(start, stop)
+
+    found = list(keyword_lines(lowered, tuple(keywords), start, stop))
+
+    assert found == _naive_keyword_lines(lowered, tuple(keywords), start, stop)

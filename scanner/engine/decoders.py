@@ -189,6 +189,11 @@ def _lines_with_escapes(data: bytes, keyword_lines: KeywordLines, *, look: bool)
     """(start, end) of each line that holds an escape and a keyword, each line once, one search per line."""
     if look and not _may_hold_escape(data):
         return
+    if (data.count(b"%") + data.count(b"\\")) * _SPARSE_STARTS <= len(data):
+        # NOTE: few bytes can start an escape (most code): each is looked at, at memchr speed in between, which is
+        # cheaper than finding every keyword line first (one pass over the buffer per keyword it holds)
+        yield from _from_escape_starts(data, keyword_lines)
+        return
     few = keyword_lines.few_lines()
     if few is not None:
         # NOTE: the same lines, found from the other side: a few keyword lines are cheaper to search for an
@@ -201,6 +206,31 @@ def _lines_with_escapes(data: bytes, keyword_lines: KeywordLines, *, look: bool)
     while (esc := _ESCAPE.search(data, pos)) is not None:
         start = data.rfind(b"\n", 0, esc.start()) + 1
         end = data.find(b"\n", esc.start())
+        end = len(data) if end == -1 else end
+        if keyword_lines.holds_keyword(start, end):
+            yield start, end
+        pos = end + 1
+
+
+_SPARSE_STARTS = 256
+"""Bytes per `%` or backslash at or above which a buffer's escapes are found from those bytes (see
+`_lines_with_escapes`)."""
+
+
+def _from_escape_starts(data: bytes, keyword_lines: KeywordLines) -> Iterator[tuple[int, int]]:
+    """`_lines_with_escapes` from each `%` and backslash: the lines where one starts an escape, if they hold a
+    keyword, each line once, in order."""
+    pos = 0
+    while True:
+        starts = [at for at in (data.find(b"%", pos), data.find(b"\\", pos)) if at != -1]
+        if not starts:
+            return
+        at = min(starts)
+        if _ESCAPE.match(data, at) is None:
+            pos = at + 1
+            continue
+        start = data.rfind(b"\n", 0, at) + 1
+        end = data.find(b"\n", at)
         end = len(data) if end == -1 else end
         if keyword_lines.holds_keyword(start, end):
             yield start, end

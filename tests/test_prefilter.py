@@ -9,12 +9,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from scanner.engine import detector as detector_module
 from scanner.engine import matcher as matcher_module
 from scanner.engine import prefilter
 from scanner.engine.decoders import decoded_spans
 from scanner.engine.detector import Detector
 from scanner.engine.lazy_regex import LazyPattern
 from scanner.engine.ruleset import load_ruleset
+from tests.conftest import HYPERSCAN
 
 RULESET = load_ruleset()
 GATED = [r for r in RULESET.rules if r.near is None and isinstance(r.regex, LazyPattern)]
@@ -194,11 +196,65 @@ def test_a_trailing_repeat_asks_only_for_its_first_items(pattern: bytes, expecte
     assert prefilter.prefilter_expression(pattern) == expected
 
 
-def test_anchored_rules_have_no_gate() -> None:
-    """An anchored rule searches from its keyword's hits at C speed; a gate that starts with a literal costs
-    hyperscan work at every hit of it (a flood of `AKCp` beside another such gate ran at ~1 MB/s)."""
+def test_anchored_rules_are_gated_by_a_keyword_and_the_byte_before_it_only() -> None:
+    """An anchored rule searches from its keyword's hits at C speed; a gate that starts with a literal and goes on
+    with the regex costs hyperscan work at every hit of it (a flood of `AKCp` beside another such gate ran at
+    ~1 MB/s). Its gate is the keyword where it may start a secret, nothing after it."""
     detector = Detector(load_ruleset())
     places = list(enumerate(detector._ordered))
-    assert any(rule.anchored for _, rule in places)
-    assert all(detector._gate_ids[n] is None for n, rule in places if rule.anchored)
-    assert any(detector._gate_ids[n] is not None for n, rule in places if not rule.anchored)
+    anchored = [rule for _, rule in places if rule.anchored]
+    assert anchored and any(detector._gate_ids[n] is not None for n, rule in places if not rule.anchored)
+    for n, rule in places:
+        gate = detector_module._boundary_gate(rule)
+        if rule.anchored and gate is not None:
+            assert detector._gate_ids[n] is not None, rule.id
+            assert gate.startswith(b"hs:(?:^|[^") and gate.endswith(b")"), rule.id
+            assert b"{" not in gate and b"*" not in gate and b"+" not in gate, rule.id
+        elif rule.anchored:
+            assert detector._gate_ids[n] is None, rule.id
+    assert detector_module._boundary_gate(next(r for r in anchored if r.id == "openai-legacy-key")) is not None
+
+
+@pytest.mark.skipif(not HYPERSCAN, reason="hyperscan is not installed")
+@pytest.mark.parametrize(
+    ("text", "gated_in"),
+    [
+        (b"sk-abc", True),  # at the start of the buffer
+        (b"key = sk-abc", True),
+        (b'"\\nsk-abc"', True),  # after a JSON escape
+        (b"?k=%3Dsk-abc", True),  # after a URL escape
+        (b"SK-abc", True),  # caseless, as the keyword is
+        (b"flask-app", False),  # glued onto a word
+        (b"_sk-abc", False),
+        (b"9sk-abc", False),
+    ],
+)
+def test_an_anchored_rules_gate_opens_where_its_keyword_may_start_a_secret(text: bytes, gated_in: bool) -> None:
+    detector = Detector(load_ruleset(), "hyperscan")
+    place = next(n for n, rule in enumerate(detector._ordered) if rule.id == "openai-legacy-key")
+
+    assert (detector._gate_ids[place] in detector.matcher.present(text)) is gated_in
+
+
+_BODY = "Zq7xK9mP2vL8nR4tY6wB1cD3fG5hJ0kQ2sU4vW6yA8bC0dE2"  # 48 letters and digits, high entropy
+_GATE_PIECES = [
+    *("sk-", "ghp_", "xoxb-", "AKIA", "glpat-", "flask-", "task", "SK-"),
+    *(_BODY, _BODY[:36], _BODY[:20] + "T3BlbkFJ" + _BODY[:20], "ABCDEFGHIJKLMNOP"),
+    *(" ", "\n", "=", '"', "_", "-", "x", "9", "\\n", "\\t", "%3D", "%2", "\\"),
+]
+
+
+@pytest.mark.skipif(not HYPERSCAN, reason="hyperscan is not installed")
+@settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_GATE_PIECES), max_size=16))
+def test_gates_never_hide_a_match_the_ungated_engine_finds(pieces: list[str]) -> None:
+    data = "".join(pieces).encode()
+
+    def found(detector: Detector) -> list[tuple[str, int, int]]:
+        return sorted((m.rule.id, m.start, m.end) for m in detector.detect(data).matches)
+
+    assert found(_GATED[0]) == found(_UNGATED[0])
+
+
+_GATED: list[Detector] = [Detector(load_ruleset(), "hyperscan")] if HYPERSCAN else []
+_UNGATED: list[Detector] = [Detector(load_ruleset(), "python")]

@@ -105,9 +105,10 @@ class Detector:
         gate_ids: list[int | None] = []
         for rule in self._ordered:
             pattern = _gated_pattern(rule)
-            gate_ids.append(None if pattern is None else count + len(gates))
-            if pattern is not None:
-                gates.append(gate_source(pattern))
+            gate = gate_source(pattern) if pattern is not None else _boundary_gate(rule)
+            gate_ids.append(None if gate is None else count + len(gates))
+            if gate is not None:
+                gates.append(gate)
         self._gate_ids = tuple(gate_ids)
         first = count + len(gates)
         after_escapes, after_base64 = first + len(ESCAPE_GATES), first + len(ESCAPE_GATES) + len(BASE64_GATES)
@@ -253,6 +254,24 @@ def _gated_pattern(rule: Rule) -> bytes | None:
         # matched: a flood of `AKCp` went at ~1 MB/s for two such gates.
         return None
     return rule.regex.pattern
+
+
+def _boundary_gate(rule: Rule) -> bytes | None:
+    """An anchored rule's gate (hyperscan, caseless): one of its keywords where it may start a secret, at the start
+    of the buffer, after a character that ends a token, or after an escape (`\\n`, `%3D`): the positions both
+    `_guarded_regex` and `_candidate_regex` try, and more. `flask-` holds `sk-`, but starts no OpenAI key there.
+
+    NOTE: only a keyword and the byte before it, no repeat after it: a gate led by a literal runs hyperscan's engine
+    at every hit of that literal (a flood of `AKCp` at ~1 MB/s with the whole regex as gate)."""
+    if not rule.anchored or rule.secret_group != 0 or rule.near is not None or not rule.keywords:
+        return None
+    # NOTE: the glue of `_candidate_regex` (a byte that continues a token in both cases), the narrower one
+    glue = bytes(c for c in range(128) if all(o in rule.token_chars and o in WORDISH for o in {c, ord(chr(c).upper())}))
+    if not glue:
+        return None
+    keywords = b"|".join(b"".join(b"\\x%02x" % c for c in k.encode()) for k in rule.keywords)
+    before = b"[^" + b"".join(b"\\x%02x" % c for c in glue) + b"]"
+    return b"hs:(?:^|" + before + rb"|\\[nrtbf]|%[0-9a-f][0-9a-f])(?:" + keywords + b")"
 
 
 def is_plausible_secret(rule: Rule, secret: str, line: str, path: str) -> bool:

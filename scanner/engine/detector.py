@@ -6,6 +6,7 @@ by the rule's window, and no step costs Python work per keyword hit, so no input
 
 from __future__ import annotations
 
+import functools
 import heapq
 import re
 from collections.abc import Iterable, Iterator
@@ -265,13 +266,24 @@ def _boundary_gate(rule: Rule) -> bytes | None:
     at every hit of that literal (a flood of `AKCp` at ~1 MB/s with the whole regex as gate)."""
     if not rule.anchored or rule.secret_group != 0 or rule.near is not None or not rule.keywords:
         return None
-    # NOTE: the glue of `_candidate_regex` (a byte that continues a token in both cases), the narrower one
-    glue = bytes(c for c in range(128) if all(o in rule.token_chars and o in WORDISH for o in {c, ord(chr(c).upper())}))
-    if not glue:
+    before = _not_glue(rule.token_chars)
+    if before is None:
         return None
     keywords = b"|".join(b"".join(b"\\x%02x" % c for c in k.encode()) for k in rule.keywords)
-    before = b"[^" + b"".join(b"\\x%02x" % c for c in glue) + b"]"
     return b"hs:(?:^|" + before + rb"|\\[nrtbf]|%[0-9a-f][0-9a-f])(?:" + keywords + b")"
+
+
+_UPPER = bytes(range(128)).upper()
+
+
+@functools.cache
+def _not_glue(token_chars: frozenset[int]) -> bytes | None:
+    """A hyperscan class of the bytes that do not glue a keyword onto a word: the complement of `_candidate_regex`'s
+    glue (a byte that continues a token in both cases, the narrower glue); None when nothing glues. Once per set
+    of token characters: every start-up builds the gates of 127 rules from a few such sets."""
+    glues = token_chars & WORDISH
+    glue = bytes(c for c in sorted(glues) if c < 128 and _UPPER[c] in glues)
+    return b"[^" + b"".join(b"\\x%02x" % c for c in glue) + b"]" if glue else None
 
 
 def is_plausible_secret(rule: Rule, secret: str, line: str, path: str) -> bool:

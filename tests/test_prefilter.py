@@ -258,3 +258,64 @@ def test_gates_never_hide_a_match_the_ungated_engine_finds(pieces: list[str]) ->
 
 _GATED: list[Detector] = [Detector(load_ruleset(), "hyperscan")] if HYPERSCAN else []
 _UNGATED: list[Detector] = [Detector(load_ruleset(), "python")]
+
+
+# Gates looked for later: a second database, scanned only when the first pass's answer wants it.
+
+
+@pytest.mark.skipif(not HYPERSCAN, reason="hyperscan is not installed")
+def test_gates_looked_for_later_keep_their_places_and_wait_for_the_first_pass(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    gates = [b"re:abc", b"re:x[0-9]{3}", b"hs:zz"]
+    one = matcher_module.HyperscanMatcher(["kw", "q"], tmp_path, gates=gates)
+    two = matcher_module.HyperscanMatcher(["kw", "q"], tmp_path, gates=gates, later={1})
+    asked: list[frozenset[int]] = []
+
+    def never(found: frozenset[int]) -> bool:
+        asked.append(found)
+        return False
+
+    text = b"kw abc x123 zz"
+    assert one.present(text) == two.present(text) == frozenset({0, 2, 3, 4})
+    assert two.present(text, lambda found: True) == frozenset({0, 2, 3, 4})
+    assert two.present(text, never) == frozenset({0, 2, 4})  # gate 1 (place 3) not looked for
+    assert asked == [frozenset({0, 2, 4})]  # the first pass's answer: keywords and the other gates
+    assert two.present(b"q x999", lambda found: 1 in found) == frozenset({1, 3})
+    assert two.present(b"kw x999", lambda found: 1 in found) == frozenset({0})
+
+
+def _rule(**fields: object) -> object:
+    from scanner.engine.rule import compile_rule
+
+    table = {"id": "t-rule", "description": "t", "regex": "t[0-9]{8}", "keywords": ["t"], **fields}
+    return compile_rule(table, "test.toml")
+
+
+@pytest.mark.parametrize(
+    ("fields", "later"),
+    [
+        ({"keywords": ["abcd"]}, False),  # four bytes: common enough in code to be in most buffers
+        ({"keywords": ["abcde"]}, True),  # five
+        ({"keywords": ["abcdef"]}, True),
+        ({"keywords": ["abcdef", "abcd"]}, False),  # one short keyword is enough to stay in the first pass
+        ({"keywords": ["abcd"], "paths": ["**/.pypirc"]}, True),  # some files only
+        ({"keywords": ["abcdef"], "generic": True, "kind": "generic"}, False),
+    ],
+)
+def test_a_rules_gate_waits_for_a_second_pass_when_its_keywords_are_long_or_its_files_few(
+    fields: dict[str, object], later: bool
+) -> None:
+    assert detector_module._is_looked_for_later(_rule(**fields)) is later  # type: ignore[arg-type]
+
+
+@pytest.mark.skipif(not HYPERSCAN, reason="hyperscan is not installed")
+def test_a_second_pass_runs_only_for_a_keyword_of_its_rules_in_a_file_they_apply_to() -> None:
+    detector = Detector(load_ruleset(), "hyperscan")
+    index = {k: i for i, k in enumerate(detector._keywords)}
+    mailgun = frozenset({index[b"mailgun"]})
+    pypirc = next(ids for rule, ids in detector._path_triggers if rule.id == "pypirc-password")
+
+    assert detector._wants_later(mailgun, "app.py")
+    assert not detector._wants_later(frozenset({index[b"pass"]}), "app.py")
+    assert detector._wants_later(pypirc, "home/.pypirc")
+    assert pypirc - detector._triggers  # `password` is no other rule's trigger
+    assert not detector._wants_later(pypirc - detector._triggers, "setup.cfg")

@@ -104,23 +104,36 @@ class Detector:
         self._keyword_count = count = len(keywords)
         gates: list[bytes] = []
         gate_ids: list[int | None] = []
+        later: set[int] = set()
+        triggers: set[int] = set()
+        path_triggers: list[tuple[Rule, frozenset[int]]] = []
         for rule in self._ordered:
             pattern = _gated_pattern(rule)
             gate = gate_source(pattern) if pattern is not None else _boundary_gate(rule)
             gate_ids.append(None if gate is None else count + len(gates))
-            if gate is not None:
-                gates.append(gate)
+            if gate is None:
+                continue
+            if pattern is not None and _is_looked_for_later(rule):
+                later.add(len(gates))
+                ids = frozenset(self._keyword_ids[rule.id])
+                if rule.paths:
+                    path_triggers.append((rule, ids))
+                else:
+                    triggers |= ids
+            gates.append(gate)
+        self._triggers = frozenset(triggers)
+        self._path_triggers = tuple(path_triggers)
         self._gate_ids = tuple(gate_ids)
         first = count + len(gates)
         after_escapes, after_base64 = first + len(ESCAPE_GATES), first + len(ESCAPE_GATES) + len(BASE64_GATES)
         self._escape_gates = tuple(range(first, after_escapes))
         self._base64_gates = frozenset(range(after_escapes, after_base64))
         self._mask_gates = frozenset(range(after_base64, first + len(_SIDE_GATES)))
-        self.matcher: KeywordMatcher = make_matcher(keywords, backend, (*gates, *_SIDE_GATES))
+        self.matcher: KeywordMatcher = make_matcher(keywords, backend, (*gates, *_SIDE_GATES), later)
 
     def detect(self, data: bytes, path: str = "") -> Detection:
         """Every secret in `data` (specific rules win over generic ones on the same span), and masked keys."""
-        present = self.matcher.present(data)
+        present = self.matcher.present(data, lambda found: self._wants_later(found, path))
         count = self._keyword_count
         keywords = sorted(i for i in present if i < count)
         if not keywords:
@@ -166,6 +179,13 @@ class Detector:
                     matches.setdefault((rule.id, match.start, match.end), match)
                     confirmed_to = max(confirmed_to, match.end)
         return Detection(prefer_specific(matches.values()), masked, lines, escapes, self._may_base64(present))
+
+    def _wants_later(self, found: frozenset[int], path: str) -> bool:
+        """Whether the gates looked for later can matter: a keyword of one of their rules is here (in a file that
+        rule applies to)."""
+        if found & self._triggers:
+            return True
+        return any(found & ids and self._is_in_paths(rule, path) for rule, ids in self._path_triggers)
 
     def _may_mask(self, present: frozenset[int], data: bytes) -> bool:
         return self._mask_gates <= present if self.matcher.tells_gates else has_mask(data)
@@ -255,6 +275,14 @@ def _gated_pattern(rule: Rule) -> bytes | None:
         # matched: a flood of `AKCp` went at ~1 MB/s for two such gates.
         return None
     return rule.regex.pattern
+
+
+def _is_looked_for_later(rule: Rule) -> bool:
+    """Whether a rule's regex gate waits for a second pass, run only on buffers holding one of the rule's keywords:
+    a rule for one provider whose keywords are 5 bytes or longer (rare in code: `discord`, `vault_token`), or one
+    for some files only (`.pypirc`). The gates of generic rules and short keywords (`pass`, `akia`), held by most
+    buffers, stay in the first pass. Either way the same rules run on the same buffers: only the cost moves."""
+    return not rule.generic and (bool(rule.paths) or min(map(len, rule.keywords), default=0) >= 5)
 
 
 def _boundary_gate(rule: Rule) -> bytes | None:

@@ -475,3 +475,13 @@ def test_every_branch_of_a_prefixed_rule_skips_a_glued_keyword_at_c_speed(monkey
     for text, found in ((b"id: LTAIGKSjvcl8DZC4", True), (b"id: xLTAIGKSjvcl8DZC4", False)):
         secrets = [m.secret for m in detector.detect(text).matches]
         assert secrets == (["LTAIGKSjvcl8DZC4"] if found else []), text
+
+
+def test_a_prefixed_rules_branches_share_one_prefix_and_guard_so_re_searches_for_the_literal() -> None:
+    alibaba = next(r for r in RULESET.rules if r.id == "alibaba-access-key-id")
+    guarded = detector_module._guarded_regex(alibaba)
+
+    assert guarded is not None
+    assert guarded.pattern.startswith(b"LTAI(?:(?<!") and guarded.pattern.count(b"LTAI") == 4  # once, and 3 guards
+    assert guarded.pattern.endswith(b"(?:[A-Za-z0-9]{20}|[A-Za-z0-9]{12})")
+    assert guarded.search(b"x LTAIGKSjvcl8DZC4 y").group() == b"LTAIGKSjvcl8DZC4"

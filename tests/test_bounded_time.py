@@ -136,3 +136,25 @@ def test_pairs_in_one_file_cost_linear_time_in_their_number() -> None:
 
     small, large = cpu_seconds(1_500), cpu_seconds(6_000)
     assert large < 8 * small, f"4x the pairs took {large / small:.1f}x the time"
+
+
+def _best_escape_lines_time(data: bytes, runs: int = 3) -> float:
+    from scanner.engine import decoders
+    from scanner.engine.lines import KeywordLines
+
+    best = float("inf")
+    for _ in range(runs):
+        started = time.perf_counter()
+        found = list(decoders._lines_with_escapes(data, KeywordLines(data, (b"token",)), look=True))
+        best = min(best, time.perf_counter() - started)
+    assert len(found) == data.count(b"\n")  # every line holds the keyword and an escape
+    return best
+
+
+def test_escape_lines_from_sparse_escape_starts_cost_linear_time() -> None:
+    """One `%` per 256 bytes and no backslash: the backslash is not searched for again at every `%` (that cost
+    time in the square of the buffer's size)."""
+    line = b"token ?q=%2F" + b"a" * 243 + b"\n"
+    quarter = _best_escape_lines_time(line * 4_000)
+    full = _best_escape_lines_time(line * 16_000)
+    assert full < 8 * quarter, f"4x the input took {full / quarter:.1f}x the time"

@@ -219,22 +219,23 @@ _SPARSE_STARTS = 256
 
 def _from_escape_starts(data: bytes, keyword_lines: KeywordLines) -> Iterator[tuple[int, int]]:
     """`_lines_with_escapes` from each `%` and backslash: the lines where one starts an escape, if they hold a
-    keyword, each line once, in order."""
-    pos = 0
-    while True:
-        starts = [at for at in (data.find(b"%", pos), data.find(b"\\", pos)) if at != -1]
-        if not starts:
-            return
-        at = min(starts)
-        if _ESCAPE.match(data, at) is None:
-            pos = at + 1
-            continue
-        start = data.rfind(b"\n", 0, at) + 1
-        end = data.find(b"\n", at)
-        end = len(data) if end == -1 else end
-        if keyword_lines.holds_keyword(start, end):
-            yield start, end
-        pos = end + 1
+    keyword, each line once, in order. One cursor per byte, each moved only once passed: a buffer without a
+    backslash is not searched for one again at every `%`."""
+    percent, backslash = data.find(b"%"), data.find(b"\\")
+    while percent != -1 or backslash != -1:
+        at = percent if backslash == -1 or (percent != -1 and percent < backslash) else backslash
+        pos = at + 1
+        if _ESCAPE.match(data, at) is not None:
+            start = data.rfind(b"\n", 0, at) + 1
+            end = data.find(b"\n", at)
+            end = len(data) if end == -1 else end
+            if keyword_lines.holds_keyword(start, end):
+                yield start, end
+            pos = end + 1
+        if percent != -1 and percent < pos:
+            percent = data.find(b"%", pos)
+        if backslash != -1 and backslash < pos:
+            backslash = data.find(b"\\", pos)
 
 
 ESCAPE_GATES = (rb"\\u00[0-7][0-9a-f]", rb"\\/", rb"%[2-7][0-9a-f]", rb"://", rb"\?")

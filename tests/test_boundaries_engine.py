@@ -14,8 +14,8 @@ import pytest
 
 from scanner.engine import detector as detector_module
 from scanner.engine import glue as glue_module
+from scanner.engine import guards, placeholders
 from scanner.engine import lines as lines_module
-from scanner.engine import placeholders
 from scanner.engine.detector import Detector
 from scanner.engine.entropy import is_repetitive, is_sequential, shannon_entropy
 from scanner.engine.examples import ExampleChecker
@@ -453,7 +453,7 @@ def test_a_name_without_words_says_nothing(name: str | None, non_secret: bool) -
 def test_a_regex_splits_into_branches_only_at_a_bar_outside_groups_classes_and_escapes(
     source: bytes, branches: list[bytes]
 ) -> None:
-    assert detector_module._top_level_branches(source) == branches
+    assert guards.top_level_branches(source) == branches
 
 
 def test_every_branch_of_a_prefixed_rule_skips_a_glued_keyword_at_c_speed(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -479,7 +479,7 @@ def test_every_branch_of_a_prefixed_rule_skips_a_glued_keyword_at_c_speed(monkey
 
 def test_a_prefixed_rules_branches_share_one_prefix_and_guard_so_re_searches_for_the_literal() -> None:
     alibaba = next(r for r in RULESET.rules if r.id == "alibaba-access-key-id")
-    guarded = detector_module._guarded_regex(alibaba)
+    guarded = guards.guarded_regex(alibaba)
 
     assert guarded is not None
     assert guarded.pattern.startswith(b"LTAI(?:(?<!") and guarded.pattern.count(b"LTAI") == 4  # once, and 3 guards

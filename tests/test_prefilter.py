@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scanner.engine import detector as detector_module
+from scanner.engine import guards, prefilter
 from scanner.engine import matcher as matcher_module
-from scanner.engine import prefilter
 from scanner.engine.decoders import decoded_spans
 from scanner.engine.detector import Detector
 from scanner.engine.lazy_regex import LazyPattern
@@ -135,7 +135,6 @@ hyperscan = pytest.importorskip("hyperscan")
 def test_a_rule_whose_gate_is_absent_is_not_run(monkeypatch):
     detector = Detector(RULESET, "hyperscan")
     ran: list[str] = []
-    import scanner.engine.detector as detector_module
 
     real = detector_module.unanchored_matches
 
@@ -205,14 +204,14 @@ def test_anchored_rules_are_gated_by_a_keyword_and_the_byte_before_it_only() -> 
     anchored = [rule for _, rule in places if rule.anchored]
     assert anchored and any(detector._gate_ids[n] is not None for n, rule in places if not rule.anchored)
     for n, rule in places:
-        gate = detector_module._boundary_gate(rule)
+        gate = guards.keyword_gate(rule)
         if rule.anchored and gate is not None:
             assert detector._gate_ids[n] is not None, rule.id
             assert gate.startswith(b"hs:(?:^|[^") and gate.endswith(b")"), rule.id
             assert b"{" not in gate and b"*" not in gate and b"+" not in gate, rule.id
         elif rule.anchored:
             assert detector._gate_ids[n] is None, rule.id
-    assert detector_module._boundary_gate(next(r for r in anchored if r.id == "openai-legacy-key")) is not None
+    assert guards.keyword_gate(next(r for r in anchored if r.id == "openai-legacy-key")) is not None
 
 
 @pytest.mark.skipif(not HYPERSCAN, reason="hyperscan is not installed")
@@ -304,7 +303,7 @@ def _rule(**fields: object) -> object:
 def test_a_rules_gate_waits_for_a_second_pass_when_its_keywords_are_long_or_its_files_few(
     fields: dict[str, object], later: bool
 ) -> None:
-    assert detector_module._is_looked_for_later(_rule(**fields)) is later  # type: ignore[arg-type]
+    assert guards.waits_for_second_pass(_rule(**fields)) is later  # type: ignore[arg-type]
 
 
 @pytest.mark.skipif(not HYPERSCAN, reason="hyperscan is not installed")

@@ -6,7 +6,6 @@ by the rule's window, and no step costs Python work per keyword hit, so no input
 
 from __future__ import annotations
 
-import functools
 import heapq
 import re
 from collections.abc import Iterable, Iterator
@@ -16,7 +15,7 @@ from scanner.engine import placeholders
 from scanner.engine.decoders import BASE64_GATES, ESCAPE_GATES, may_escape
 from scanner.engine.entropy import shannon_entropy
 from scanner.engine.glue import Glue, HeadingIndex, glue_readings
-from scanner.engine.lazy_regex import LazyPattern
+from scanner.engine.guards import candidate_regex, guarded_regex, keyword_gate, regex_gate, waits_for_second_pass
 from scanner.engine.lines import WORDISH, KeywordLines, keyword_lines, line_of, unanchored_matches
 from scanner.engine.masked import MASK_GATES, MaskedRef, has_mask, masked_refs
 from scanner.engine.matcher import KeywordMatcher, make_matcher
@@ -108,12 +107,12 @@ class Detector:
         triggers: set[int] = set()
         path_triggers: list[tuple[Rule, frozenset[int]]] = []
         for rule in self._ordered:
-            pattern = _gated_pattern(rule)
-            gate = gate_source(pattern) if pattern is not None else _boundary_gate(rule)
+            pattern = regex_gate(rule)
+            gate = gate_source(pattern) if pattern is not None else keyword_gate(rule)
             gate_ids.append(None if gate is None else count + len(gates))
             if gate is None:
                 continue
-            if pattern is not None and _is_looked_for_later(rule):
+            if pattern is not None and waits_for_second_pass(rule):
                 later.add(len(gates))
                 ids = frozenset(self._keyword_ids[rule.id])
                 if rule.paths:
@@ -230,7 +229,7 @@ class Detector:
         """The rule's own regex with the left-boundary test spliced in after its literal prefix, when it starts
         with one (Python `re` rules whose secret is the whole match); None otherwise."""
         if rule.id not in self._guarded_cache:
-            self._guarded_cache[rule.id] = _guarded_regex(rule)
+            self._guarded_cache[rule.id] = guarded_regex(rule)
         return self._guarded_cache[rule.id]
 
     def _candidates(self, rule: Rule, keyword: bytes) -> re.Pattern[bytes]:
@@ -239,7 +238,7 @@ class Detector:
         C speed instead of being tried one by one."""
         key = (rule.id, keyword)
         if key not in self._candidate_cache:
-            self._candidate_cache[key] = _candidate_regex(keyword, rule.token_chars if rule.secret_group == 0 else None)
+            self._candidate_cache[key] = candidate_regex(keyword, rule.token_chars if rule.secret_group == 0 else None)
         return self._candidate_cache[key]
 
     def _check(self, rule: Rule, data: bytes, s: int, e: int, path: str, headings: HeadingIndex) -> Match | None:
@@ -264,54 +263,6 @@ class Detector:
         if (run and glue is None) or not is_valid(rule, secret):
             return None
         return Match(rule, s, e, secret, glue)
-
-
-def _gated_pattern(rule: Rule) -> bytes | None:
-    if rule.near is not None or not isinstance(rule.regex, LazyPattern) or not isinstance(rule.regex.pattern, bytes):
-        return None
-    if rule.anchored:
-        # NOTE: an anchored rule searches from its keyword's hits at C speed already, so a gate saves it little;
-        # and a gate that starts with a literal runs hyperscan's engine at each hit of it even once it has
-        # matched: a flood of `AKCp` went at ~1 MB/s for two such gates.
-        return None
-    return rule.regex.pattern
-
-
-def _is_looked_for_later(rule: Rule) -> bool:
-    """Whether a rule's regex gate waits for a second pass, run only on buffers holding one of the rule's keywords:
-    a rule for one provider whose keywords are 5 bytes or longer (rare in code: `discord`, `vault_token`), or one
-    for some files only (`.pypirc`). The gates of generic rules and short keywords (`pass`, `akia`), held by most
-    buffers, stay in the first pass. Either way the same rules run on the same buffers: only the cost moves."""
-    return not rule.generic and (bool(rule.paths) or min(map(len, rule.keywords), default=0) >= 5)
-
-
-def _boundary_gate(rule: Rule) -> bytes | None:
-    """An anchored rule's gate (hyperscan, caseless): one of its keywords where it may start a secret, at the start
-    of the buffer, after a character that ends a token, or after an escape (`\\n`, `%3D`): the positions both
-    `_guarded_regex` and `_candidate_regex` try, and more. `flask-` holds `sk-`, but starts no OpenAI key there.
-
-    NOTE: only a keyword and the byte before it, no repeat after it: a gate led by a literal runs hyperscan's engine
-    at every hit of that literal (a flood of `AKCp` at ~1 MB/s with the whole regex as gate)."""
-    if not rule.anchored or rule.secret_group != 0 or rule.near is not None or not rule.keywords:
-        return None
-    before = _not_glue(rule.token_chars)
-    if before is None:
-        return None
-    keywords = b"|".join(b"".join(b"\\x%02x" % c for c in k.encode()) for k in rule.keywords)
-    return b"hs:(?:^|" + before + rb"|\\[nrtbf]|%[0-9a-f][0-9a-f])(?:" + keywords + b")"
-
-
-_UPPER = bytes(range(128)).upper()
-
-
-@functools.cache
-def _not_glue(token_chars: frozenset[int]) -> bytes | None:
-    """A hyperscan class of the bytes that do not glue a keyword onto a word: the complement of `_candidate_regex`'s
-    glue (a byte that continues a token in both cases, the narrower glue); None when nothing glues. Once per set
-    of token characters: every start-up builds the gates of 127 rules from a few such sets."""
-    glues = token_chars & WORDISH
-    glue = bytes(c for c in sorted(glues) if c < 128 and _UPPER[c] in glues)
-    return b"[^" + b"".join(b"\\x%02x" % c for c in glue) + b"]" if glue else None
 
 
 def is_plausible_secret(rule: Rule, secret: str, line: str, path: str) -> bool:
@@ -345,83 +296,3 @@ def _is_left_boundary(data: bytes, s: int, token: frozenset[int]) -> bool:
     if s >= 2 and data[s - 2] == 0x5C and data[s - 1] in _ESCAPES:
         return True
     return s >= 3 and data[s - 3] == 0x25 and data[s - 2] in _HEX and data[s - 1] in _HEX
-
-
-def _guarded_regex(rule: Rule) -> re.Pattern[bytes] | None:
-    if not isinstance(rule.regex, (re.Pattern, LazyPattern)) or rule.secret_group != 0 or not rule.prefix:
-        return None
-    source = rule.regex.pattern
-    if not isinstance(source, bytes):
-        return None
-    glue = bytes(c for c in range(128) if c in rule.token_chars and c in WORDISH)
-    if not glue:
-        return None
-    prefix = rule.prefix.encode()
-    cls = b"[" + b"".join(re.escape(bytes([c])) for c in glue) + b"]"
-    # NOTE: every top-level branch starts with the prefix, and the prefix and guard are said once before them all
-    # (`LTAI…{20}|LTAI…{12}` is `LTAI(?:…{20}|…{12})`): guarding only the first branch let the other match at every
-    # keyword of a glued flood, one Python step each (`LTAILTAI…` at ~2 MB/s), and a literal said once is what
-    # `re` searches for at C speed.
-    rests = []
-    literal = b""
-    for branch in _top_level_branches(source):
-        literal = _leading_literal(branch, prefix) or b""
-        if not literal:
-            return None
-        rests.append(branch[len(literal) :])
-    guard = b"(?:(?<!" + cls + literal + b")|(?<=\\\\[nrtbf]" + literal + b")|(?<=%[0-9A-Fa-f]{2}" + literal + b"))"
-    rest = rests[0] if len(rests) == 1 else b"(?:" + b"|".join(rests) + b")"
-    try:
-        return re.compile(literal + guard + rest, rule.regex.flags)
-    except re.error:
-        return None
-
-
-def _leading_literal(branch: bytes, prefix: bytes) -> bytes | None:
-    """How `branch` spells `prefix` at its start (escaped or not), when nothing quantifies its last character."""
-    minimal = re.sub(rb"([.^$*+?{}\[\]\\|()])", rb"\\\1", prefix)
-    for literal in (re.escape(prefix), minimal, prefix):
-        if branch.startswith(literal) and branch[len(literal) : len(literal) + 1] not in (b"?", b"*", b"+", b"{"):
-            return literal
-    return None
-
-
-def _top_level_branches(source: bytes) -> list[bytes]:
-    """`source` split at each `|` outside groups, classes and escapes."""
-    branches, depth, start, i, in_class = [], 0, 0, 0, False
-    while i < len(source):
-        c = source[i]
-        if c == 0x5C:  # backslash: the next byte is escaped
-            i += 2
-            continue
-        if in_class:
-            in_class = c != 0x5D
-        elif c == 0x5B:  # `[`: a `]` right after `[` or `[^` is a member, not the end
-            in_class = True
-            i += 2 if source[i + 1 : i + 2] == b"]" else 3 if source[i + 1 : i + 3] == b"^]" else 1
-            continue
-        elif c == 0x28:
-            depth += 1
-        elif c == 0x29:
-            depth -= 1
-        elif c == 0x7C and depth == 0:
-            branches.append(source[start:i])
-            start = i + 1
-        i += 1
-    branches.append(source[start:])
-    return branches
-
-
-def _candidate_regex(keyword: bytes, token: frozenset[int] | None) -> re.Pattern[bytes]:
-    """`keyword` in a lower-cased buffer, not after a character that surely continues a token (the same test as
-    `_is_left_boundary`, made conservative for lower-casing; the exact test still runs on every candidate)."""
-    literal = re.escape(keyword)
-    if token is None:
-        return re.compile(literal)
-    glue = bytes(c for c in range(128) if all(o in token and o in WORDISH for o in {c, ord(chr(c).upper())}))
-    if not glue:
-        return re.compile(literal)
-    cls = b"[" + b"".join(re.escape(bytes([c])) for c in glue) + b"]"
-    return re.compile(
-        literal + b"(?:(?<!" + cls + literal + b")|(?<=\\\\[nrtbf]" + literal + b")|(?<=%[0-9a-f]{2}" + literal + b"))"
-    )

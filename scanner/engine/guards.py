@@ -1,0 +1,149 @@
+"""Where a rule's keyword may start a secret: the regexes that search for its candidates at C speed (a keyword glued
+onto a word starts none: `flask-` holds `sk-`), and the gates the matcher's hyperscan pass answers for each rule
+(its regex widened, or for an anchored rule its keyword where it may start a secret), with which of them wait for a
+second pass. The detector builds these once per rule; they decide cost, never what is found.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from scanner.engine.lazy_regex import LazyPattern
+from scanner.engine.lines import WORDISH
+from scanner.engine.rule import Rule
+
+
+def regex_gate(rule: Rule) -> bytes | None:
+    if rule.near is not None or not isinstance(rule.regex, LazyPattern) or not isinstance(rule.regex.pattern, bytes):
+        return None
+    if rule.anchored:
+        # NOTE: an anchored rule searches from its keyword's hits at C speed already, so a gate saves it little;
+        # and a gate that starts with a literal runs hyperscan's engine at each hit of it even once it has
+        # matched: a flood of `AKCp` went at ~1 MB/s for two such gates.
+        return None
+    return rule.regex.pattern
+
+
+def waits_for_second_pass(rule: Rule) -> bool:
+    """Whether a rule's regex gate waits for a second pass, run only on buffers holding one of the rule's keywords:
+    a rule for one provider whose keywords are 5 bytes or longer (rare in code: `discord`, `vault_token`), or one
+    for some files only (`.pypirc`). The gates of generic rules and short keywords (`pass`, `akia`), held by most
+    buffers, stay in the first pass. Either way the same rules run on the same buffers: only the cost moves."""
+    return not rule.generic and (bool(rule.paths) or min(map(len, rule.keywords), default=0) >= 5)
+
+
+def keyword_gate(rule: Rule) -> bytes | None:
+    """An anchored rule's gate (hyperscan, caseless): one of its keywords where it may start a secret, at the start
+    of the buffer, after a character that ends a token, or after an escape (`\\n`, `%3D`): the positions both
+    `guarded_regex` and `candidate_regex` try, and more. `flask-` holds `sk-`, but starts no OpenAI key there.
+
+    NOTE: only a keyword and the byte before it, no repeat after it: a gate led by a literal runs hyperscan's engine
+    at every hit of that literal (a flood of `AKCp` at ~1 MB/s with the whole regex as gate)."""
+    if not rule.anchored or rule.secret_group != 0 or rule.near is not None or not rule.keywords:
+        return None
+    before = _not_glue(rule.token_chars)
+    if before is None:
+        return None
+    keywords = b"|".join(b"".join(b"\\x%02x" % c for c in k.encode()) for k in rule.keywords)
+    return b"hs:(?:^|" + before + rb"|\\[nrtbf]|%[0-9a-f][0-9a-f])(?:" + keywords + b")"
+
+
+@functools.cache
+def _not_glue(token_chars: frozenset[int]) -> bytes | None:
+    """A hyperscan class of the bytes that do not glue a keyword onto a word: the complement of `candidate_regex`'s
+    glue (the narrower one); None when nothing glues. Once per set of token characters: every start-up builds the
+    gates of 127 rules from a few such sets."""
+    glue = _glue(token_chars, both_cases=True)
+    return b"[^" + b"".join(b"\\x%02x" % c for c in glue) + b"]" if glue else None
+
+
+_UPPER = bytes(range(128)).upper()
+
+
+@functools.cache
+def _glue(token_chars: frozenset[int], *, both_cases: bool) -> bytes:
+    """The ASCII bytes, in order, that glue a keyword onto the word before it: they continue a token and a word
+    (`WORDISH`), in both cases when `both_cases` (for a search of the lower-cased buffer)."""
+    glues = token_chars & WORDISH
+    return bytes(c for c in range(128) if c in glues and (not both_cases or _UPPER[c] in glues))
+
+
+def guarded_regex(rule: Rule) -> re.Pattern[bytes] | None:
+    if not isinstance(rule.regex, (re.Pattern, LazyPattern)) or rule.secret_group != 0 or not rule.prefix:
+        return None
+    source = rule.regex.pattern
+    if not isinstance(source, bytes):
+        return None
+    glue = _glue(rule.token_chars, both_cases=False)
+    if not glue:
+        return None
+    prefix = rule.prefix.encode()
+    cls = b"[" + b"".join(re.escape(bytes([c])) for c in glue) + b"]"
+    # NOTE: every top-level branch starts with the prefix, and the prefix and guard are said once before them all
+    # (`LTAI…{20}|LTAI…{12}` is `LTAI(?:…{20}|…{12})`): guarding only the first branch let the other match at every
+    # keyword of a glued flood, one Python step each (`LTAILTAI…` at ~2 MB/s), and a literal said once is what
+    # `re` searches for at C speed.
+    rests = []
+    literal = b""
+    for branch in top_level_branches(source):
+        literal = _leading_literal(branch, prefix) or b""
+        if not literal:
+            return None
+        rests.append(branch[len(literal) :])
+    guard = b"(?:(?<!" + cls + literal + b")|(?<=\\\\[nrtbf]" + literal + b")|(?<=%[0-9A-Fa-f]{2}" + literal + b"))"
+    rest = rests[0] if len(rests) == 1 else b"(?:" + b"|".join(rests) + b")"
+    try:
+        return re.compile(literal + guard + rest, rule.regex.flags)
+    except re.error:
+        return None
+
+
+def _leading_literal(branch: bytes, prefix: bytes) -> bytes | None:
+    """How `branch` spells `prefix` at its start (escaped or not), when nothing quantifies its last character."""
+    minimal = re.sub(rb"([.^$*+?{}\[\]\\|()])", rb"\\\1", prefix)
+    for literal in (re.escape(prefix), minimal, prefix):
+        if branch.startswith(literal) and branch[len(literal) : len(literal) + 1] not in (b"?", b"*", b"+", b"{"):
+            return literal
+    return None
+
+
+def top_level_branches(source: bytes) -> list[bytes]:
+    """`source` split at each `|` outside groups, classes and escapes."""
+    branches, depth, start, i, in_class = [], 0, 0, 0, False
+    while i < len(source):
+        c = source[i]
+        if c == 0x5C:  # backslash: the next byte is escaped
+            i += 2
+            continue
+        if in_class:
+            in_class = c != 0x5D
+        elif c == 0x5B:  # `[`: a `]` right after `[` or `[^` is a member, not the end
+            in_class = True
+            i += 2 if source[i + 1 : i + 2] == b"]" else 3 if source[i + 1 : i + 3] == b"^]" else 1
+            continue
+        elif c == 0x28:
+            depth += 1
+        elif c == 0x29:
+            depth -= 1
+        elif c == 0x7C and depth == 0:
+            branches.append(source[start:i])
+            start = i + 1
+        i += 1
+    branches.append(source[start:])
+    return branches
+
+
+def candidate_regex(keyword: bytes, token: frozenset[int] | None) -> re.Pattern[bytes]:
+    """`keyword` in a lower-cased buffer, not after a character that surely continues a token (the same test as
+    `_is_left_boundary`, made conservative for lower-casing; the exact test still runs on every candidate)."""
+    literal = re.escape(keyword)
+    if token is None:
+        return re.compile(literal)
+    glue = _glue(token, both_cases=True)
+    if not glue:
+        return re.compile(literal)
+    cls = b"[" + b"".join(re.escape(bytes([c])) for c in glue) + b"]"
+    return re.compile(
+        literal + b"(?:(?<!" + cls + literal + b")|(?<=\\\\[nrtbf]" + literal + b")|(?<=%[0-9a-f]{2}" + literal + b"))"
+    )

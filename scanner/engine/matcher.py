@@ -90,12 +90,13 @@ class HyperscanMatcher:
         self._db = _cached_database(keywords, [gates[j] for j in first], cache_dir)
         self._scratch = hyperscan.Scratch(self._db)
         count = len(keywords)
-        # NOTE: each database numbers its own patterns; these give them their places among all keywords and gates
-        self._first = (*range(count), *(count + j for j in first)) if second else None
-        self._later: tuple[Any, Any, tuple[int, ...]] | None = None
+        # NOTE: each database numbers its own patterns: the places of the first's and the second's among all
+        # keywords and gates come with the second database (with none, the first's numbers are the places)
+        self._later: tuple[Any, Any, tuple[int, ...], tuple[int, ...]] | None = None
         if second:
             db = _cached_database((), [gates[j] for j in second], cache_dir)
-            self._later = (db, hyperscan.Scratch(db), tuple(count + j for j in second))
+            places = (*range(count), *(count + j for j in first))
+            self._later = (db, hyperscan.Scratch(db), places, tuple(count + j for j in second))
 
     def present(self, data: bytes, wanted: Callable[[frozenset[int]], bool] | None = None) -> frozenset[int]:
         found: set[int] = set()
@@ -104,13 +105,12 @@ class HyperscanMatcher:
             found.add(index)
 
         self._db.scan(data, match_event_handler=on_match, scratch=self._scratch)
-        if self._first is None or self._later is None:
+        if self._later is None:
             return frozenset(found)
-        places = self._first
+        db, scratch, places, later = self._later
         result = frozenset(places[i] for i in found)
         if wanted is not None and not wanted(result):
             return result
-        db, scratch, later = self._later
         found.clear()
         db.scan(data, match_event_handler=on_match, scratch=scratch)
         return result | {later[i] for i in found}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import Any
 
 from scanner.engine.lazy_regex import LazyPattern
 from scanner.engine.lines import WORDISH
@@ -134,16 +135,93 @@ def top_level_branches(source: bytes) -> list[bytes]:
     return branches
 
 
+def dense_regex(rule: Rule) -> re.Pattern[bytes] | None:
+    """An anchored rule's regex, when searching with it from one of its keywords to the next gives exactly what
+    matching it at each keyword does, and costs a few nanoseconds a byte: None otherwise.
+
+    Exact because no path of the regex can read a byte `window` bytes or more past where it starts (its longest
+    match, plus one byte for `$` or `\\b` at its end, and no lookahead): the window never cuts what it reads, so a
+    search at C speed finds, at each place, what a match bounded by the window finds there. Cheap because it starts
+    with what `re` searches for without trying every byte: a literal (`define\\(`), a set of bytes or a
+    choice of literals (`'PASSWORD'|"PASSWORD"`). A lookbehind or a case-insensitive start tries every byte.
+    """
+    if not rule.anchored or not isinstance(rule.regex, (re.Pattern, LazyPattern)):
+        return None
+    source = rule.regex.pattern
+    if not isinstance(source, bytes):
+        return None
+    from re import _parser  # type: ignore[attr-defined]
+
+    try:
+        parsed = _parser.parse(source)
+    except re.error:  # pragma: no cover - the rule's regex compiled at its checks
+        return None
+    if parsed.state.flags & re.IGNORECASE or not _reads_forward_only(parsed.data):
+        return None
+    if parsed.getwidth()[1] + 1 > rule.window or not _starts_fast(parsed.data):
+        return None
+    compiled = rule.regex.compiled() if isinstance(rule.regex, LazyPattern) else rule.regex
+    return compiled
+
+
+def _reads_forward_only(items: list[tuple[Any, Any]]) -> bool:
+    """Whether a parsed regex holds no lookahead (it reads past the match) and no backreference (its width is
+    not known), at any depth."""
+    from re import _constants  # type: ignore[attr-defined]
+
+    for op, av in items:
+        if op in (_constants.GROUPREF, _constants.GROUPREF_EXISTS, _constants.GROUPREF_IGNORE):
+            return False
+        if op in (_constants.ASSERT, _constants.ASSERT_NOT) and av[0] == 1:
+            return False
+        for nested in av if isinstance(av, (tuple, list)) else (av,):
+            for sub in nested if isinstance(nested, list) else (nested,):  # a branch holds a list of sub-regexes
+                inner = getattr(sub, "data", None)
+                if isinstance(inner, list) and not _reads_forward_only(inner):
+                    return False
+    return True
+
+
+def _starts_fast(items: list[tuple[Any, Any]]) -> bool:
+    """Whether a parsed regex starts, after plain groups, with a literal, a set, or a choice of literals: what
+    `re` looks for before trying a place (its prefix or charset), so a search skips the bytes that cannot start
+    a match at C speed."""
+    from re import _constants  # type: ignore[attr-defined]
+
+    while items and items[0][0] is _constants.SUBPATTERN:
+        _group, add_flags, del_flags, inner = items[0][1]
+        if add_flags or del_flags:
+            return False
+        items = inner.data
+    if not items:
+        return False
+    op, av = items[0]
+    if op is _constants.LITERAL or op is _constants.IN:
+        return True
+    return op is _constants.BRANCH and all(b.data and b.data[0][0] is _constants.LITERAL for b in av[1])
+
+
 def candidate_regex(keyword: bytes, token: frozenset[int] | None) -> re.Pattern[bytes]:
     """`keyword` in a lower-cased buffer, not after a character that surely continues a token (the same test as
     `_is_left_boundary`, made conservative for lower-casing; the exact test still runs on every candidate)."""
-    literal = re.escape(keyword)
-    if token is None:
-        return re.compile(literal)
-    glue = _glue(token, both_cases=True)
+    # NOTE: a keyword that ends as it starts (`'password'`) may overlap its next hit (`'x''password'`): the search
+    # consumes it up to its period only and looks ahead for the rest, so `finditer` finds the overlapping hit too.
+    period = next(p for p in range(1, len(keyword) + 1) if keyword[p:] == keyword[: len(keyword) - p])
+    literal, rest = re.escape(keyword[:period]), re.escape(keyword[period:])
+    ahead = b"(?=" + rest + b")" if rest else b""
+    glue = _glue(token, both_cases=True) if token is not None else b""
     if not glue:
-        return re.compile(literal)
+        return re.compile(literal + ahead)
     cls = b"[" + b"".join(re.escape(bytes([c])) for c in glue) + b"]"
     return re.compile(
-        literal + b"(?:(?<!" + cls + literal + b")|(?<=\\\\[nrtbf]" + literal + b")|(?<=%[0-9a-f]{2}" + literal + b"))"
+        literal
+        + ahead
+        + b"(?:(?<!"
+        + cls
+        + literal
+        + b")|(?<=\\\\[nrtbf]"
+        + literal
+        + b")|(?<=%[0-9a-f]{2}"
+        + literal
+        + b"))"
     )

@@ -198,7 +198,8 @@ def test_a_trailing_repeat_asks_only_for_its_first_items(pattern: bytes, expecte
 def test_anchored_rules_are_gated_by_a_keyword_and_the_byte_before_it_only() -> None:
     """An anchored rule searches from its keyword's hits at C speed; a gate that starts with a literal and goes on
     with the regex costs hyperscan work at every hit of it (a flood of `AKCp` beside another such gate ran at
-    ~1 MB/s). Its gate is the keyword where it may start a secret, nothing after it."""
+    ~1 MB/s). Its gate is the keyword where it may start a secret, nothing after it; or, when its secret is a
+    group, a literal its matches hold past the keyword, and nothing else."""
     detector = Detector(load_ruleset())
     places = list(enumerate(detector._ordered))
     anchored = [rule for _, rule in places if rule.anchored]
@@ -209,6 +210,9 @@ def test_anchored_rules_are_gated_by_a_keyword_and_the_byte_before_it_only() -> 
             assert detector._gate_ids[n] is not None, rule.id
             assert gate.startswith(b"hs:(?:^|[^") and gate.endswith(b")"), rule.id
             assert b"{" not in gate and b"*" not in gate and b"+" not in gate, rule.id
+        elif rule.anchored and (literal := guards.literal_gate(rule)) is not None:
+            assert detector._gate_ids[n] is not None, rule.id
+            assert re.fullmatch(rb"hs:(?:\\x[0-9a-f]{2}){2,}", literal), rule.id
         elif rule.anchored:
             assert detector._gate_ids[n] is None, rule.id
     assert guards.keyword_gate(next(r for r in anchored if r.id == "openai-legacy-key")) is not None

@@ -20,6 +20,7 @@ from scanner.engine.guards import (
     dense_regex,
     guarded_regex,
     keyword_gate,
+    literal_gate,
     regex_gate,
     waits_for_second_pass,
 )
@@ -109,9 +110,10 @@ class Detector:
         self._dense_cache: dict[str, re.Pattern[bytes] | None] = {}
         self._mask_keywords = frozenset(i for i, k in enumerate(keywords) if k.startswith(("sk-", "whsec_")))
         # NOTE: per rule, its regex as a gate in the matcher's pass: a rule whose keyword is in a buffer but whose
-        # regex cannot match anywhere in it is not run (`key` is in most code, `key = '…'` in little of it). A rule
-        # with a `near` partner is gated by its partner's match and user rules (RE2 syntax) by nothing (`_gate_ids`
-        # None). Gate ids follow the keywords'; the escape, base64 and mask gates come last.
+        # regex cannot match anywhere in it is not run (`key` is in most code, `key = '…'` in little of it). An
+        # anchored rule is gated by its keyword where it may start a secret, or by a literal its matches hold past
+        # the keyword. A rule with a `near` partner is gated by its partner's match and user rules (RE2 syntax) by
+        # nothing (`_gate_ids` None). Gate ids follow the keywords'; the escape, base64 and mask gates come last.
         self._keyword_count = count = len(keywords)
         gates: list[bytes] = []
         gate_ids: list[int | None] = []
@@ -120,7 +122,7 @@ class Detector:
         path_triggers: list[tuple[Rule, frozenset[int]]] = []
         for rule in self._ordered:
             pattern = regex_gate(rule)
-            gate = gate_source(pattern) if pattern is not None else keyword_gate(rule)
+            gate = gate_source(pattern) if pattern is not None else keyword_gate(rule) or literal_gate(rule)
             gate_ids.append(None if gate is None else count + len(gates))
             if gate is None:
                 continue

@@ -164,6 +164,32 @@ def dense_regex(rule: Rule) -> re.Pattern[bytes] | None:
     return compiled
 
 
+def literal_gate(rule: Rule) -> bytes | None:
+    """An anchored rule's gate when its keyword cannot be one (its secret is a group): the longest run of literal
+    bytes, two or more, that every match holds past its start (`DB_PASSWORD` after `define(`, `</` closing an XML
+    element, `password` in a `.netrc` line). A buffer without it holds no match, so a flood of the keyword alone
+    (`define(` repeated) never runs the rule."""
+    if not rule.anchored or rule.secret_group == 0 or rule.near is not None:
+        return None
+    if not isinstance(rule.regex, (re.Pattern, LazyPattern)) or not isinstance(rule.regex.pattern, bytes):
+        return None
+    from re import _constants, _parser  # type: ignore[attr-defined]
+
+    runs, run = [], bytearray()
+    for op, av in _parser.parse(rule.regex.pattern).data:
+        if op is not _constants.LITERAL:
+            runs.append(bytes(run))
+            run.clear()
+        else:
+            run.append(av)
+    runs.append(bytes(run))
+    # NOTE: not the keyword the regex starts with, which a flood of it holds: only what follows it in that run.
+    keyword = max((k for k in rule.keywords if runs[0].lower().startswith(k.encode())), key=len, default=None)
+    runs[0] = runs[0][len(keyword) :] if keyword is not None else b""
+    literal = max(runs, key=len)
+    return b"hs:" + b"".join(b"\\x%02x" % c for c in literal) if len(literal) >= 2 else None
+
+
 def _reads_forward_only(items: list[tuple[Any, Any]]) -> bool:
     """Whether a parsed regex holds no lookahead (it reads past the match) and no backreference (its width is
     not known), at any depth."""

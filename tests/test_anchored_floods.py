@@ -1,6 +1,7 @@
-"""Dense keyword hits of an anchored rule: its regex searches from one hit to the next at C speed instead of one
-Python step per hit (a flood of `define(` went at ~6 MB/s). Which regexes may, where the switch is, and that both
-ways find the same matches."""
+"""Floods of an anchored rule's keyword: its regex searches from one dense hit to the next at C speed instead of
+one Python step per hit (a flood of `define(` went at ~6 MB/s), and a rule whose secret is a group is gated by a
+literal its matches hold past the keyword. Which regexes may, where the switch is, and that every way finds the
+same matches."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from scanner.engine import guards
 from scanner.engine.detector import Detector
 from scanner.engine.rule import Rule, compile_rule
 from scanner.engine.ruleset import RuleSet, load_ruleset
+from tests.conftest import BACKENDS, HYPERSCAN
 
 RULESET = load_ruleset()
 BUNDLED = {r.id: r for r in RULESET.rules}
@@ -222,3 +224,85 @@ def test_candidates_include_overlapping_hits(keyword: bytes, token: frozenset[in
 
 def test_a_keyword_that_cannot_overlap_itself_is_searched_as_a_plain_literal() -> None:
     assert guards.candidate_regex(b"define(", None).pattern == re.escape(b"define(")
+
+
+def _literal(rule: Rule) -> bytes | None:
+    gate = guards.literal_gate(rule)
+    return None if gate is None else bytes.fromhex(gate.removeprefix(b"hs:").decode().replace("\\x", ""))
+
+
+def test_the_literal_each_bundled_anchored_rule_with_a_secret_group_is_gated_by() -> None:
+    gated = {r.id: _literal(r) for r in RULESET.rules if r.anchored and r.secret_group and r.near is None}
+    assert gated == {
+        "netrc-password": b"password",
+        "docker-config-auth": b'"auth"',
+        "django-database-password": None,  # `'PASSWORD'` then `:`: one byte past the keyword
+        "generic-xml-secret": b"</",
+        "putty-private-key": b"Private-Lines: ",
+        "spring-yaml-password": b"password:",
+        "wordpress-db-password": b"DB_PASSWORD",
+        "wordpress-auth-salt": None,
+    }
+
+
+@pytest.mark.parametrize(
+    ("regex", "literal"),
+    [
+        (r"tk\(ab([a-z]{8})", b"ab"),  # two bytes: a gate
+        (r"tk\(a([a-z]{8})", None),  # one: none
+        (r"tk\(([a-z]{8})xyz", b"xyz"),  # at the end
+        (r"tk\(ab([a-z]{8})c?xyz", b"xyz"),  # the longest run; an optional byte ends one
+        (r"tk\(a[bc]d([a-z]{8})", None),  # a set breaks a run
+        (r"tk\(xyz(?:ab)?([a-z]{8})", b"xyz"),  # an optional group holds none
+        (r"tk\((?:abcd|abce)([a-z]{8})", b"abc"),  # what both branches start with is in every match
+        (r"tk\((?:abcd|xbce)([a-z]{8})", None),  # neither branch is
+        (r"tk\(abc([a-z]{8})", b"abc"),  # the keyword it starts with is not the gate: `tk(abc`, not `tk(`
+    ],
+)
+def test_the_literal_gate_is_the_longest_run_of_literal_bytes_past_the_start(regex: str, literal: bytes | None) -> None:
+    assert _literal(rule_of(regex)) == literal
+
+
+def test_rules_whose_secret_is_the_match_or_unanchored_or_user_rules_have_no_literal_gate() -> None:
+    assert guards.literal_gate(rule_of(r"tk\(ab[a-z]{8}")) is None  # the keyword gate applies
+    assert guards.literal_gate(rule_of(r"tk\(ab([a-z]{8})", prefix=None)) is None
+    assert guards.literal_gate(rule_of(r"tk\(ab([a-z]{8})", user=True)) is None
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_flood_without_the_literal_never_runs_the_rule(backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    rules = [BUNDLED[i] for i in ("wordpress-db-password", "generic-xml-secret", "netrc-password")]
+    detector = Detector(RuleSet(tuple(rules)), backend)
+    ran: list[str] = []
+    real = Detector._anchored
+
+    def counted(self: Detector, rule: Rule, *args: Any) -> Any:
+        ran.append(rule.id)
+        return real(self, rule, *args)
+
+    monkeypatch.setattr(Detector, "_anchored", counted)
+    flood = b"define(" * 20_000 + b"token>" * 20_000 + b"machine " * 20_000
+    assert detector.detect(flood).matches == []
+    # Python's matcher says "maybe" to every gate: it runs every rule whose keyword is there.
+    assert sorted(ran) == ([] if backend == "hyperscan" else sorted(r.id for r in rules))
+
+    ran.clear()
+    found = detector.detect(flood + f"\ndefine('DB_PASSWORD', '{_SECRET}');\n".encode()).matches
+    assert [m.secret for m in found] == [_SECRET]
+    assert "wordpress-db-password" in ran and ("generic-xml-secret" in ran) is (backend != "hyperscan")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(["wordpress-db-password", "docker-config-auth", "django-database-password"]).flatmap(
+        lambda rid: st.tuples(st.just(rid), st.lists(st.sampled_from(_PIECES[rid]), max_size=30))
+    )
+)
+def test_the_gated_engine_finds_what_the_ungated_one_does(case: tuple[str, list[str]]) -> None:
+    if not HYPERSCAN:
+        pytest.skip("hyperscan is not installed")
+    rule_id, pieces = case
+    data = "".join(pieces).encode()
+    rules = RuleSet((BUNDLED[rule_id],))
+    found = [[(m.start, m.secret) for m in Detector(rules, b).detect(data).matches] for b in ("hyperscan", "python")]
+    assert found[0] == found[1]

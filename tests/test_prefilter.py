@@ -239,9 +239,32 @@ def test_an_anchored_rules_gate_opens_where_its_keyword_may_start_a_secret(text:
     assert (detector._gate_ids[place] in detector.matcher.present(text)) is gated_in
 
 
+@pytest.mark.skipif(not HYPERSCAN, reason="hyperscan is not installed")
+@pytest.mark.parametrize(
+    ("text", "gated_in"),
+    [
+        (b"key = sb_secret_abc", True),
+        (b"key = sb_secreX", True),  # the gate holds the keyword's first 8 bytes: looser, never narrower
+        (b"key = sb_secr", False),  # 7 of them
+        (b"key = xsb_secret_abc", False),  # glued
+        (b"secret_" * 1000, False),  # the keyword's tail alone
+    ],
+)
+def test_a_long_keywords_gate_is_its_first_8_bytes(text: bytes, gated_in: bool) -> None:
+    """Hyperscan looks for literals of 8 bytes at most; of `sb_secret_` it picked `_secret_`, so a flood of
+    `secret_` ran its engine every 7 bytes. The gate holds each keyword's first 8 bytes (`sb_secre`)."""
+    detector = Detector(load_ruleset(), "hyperscan")
+    place = next(n for n, rule in enumerate(detector._ordered) if rule.id == "supabase-secret-key")
+
+    assert guards.keyword_gate(detector._ordered[place]).endswith(
+        b"(?:" + b"".join(b"\\x%02x" % c for c in b"sb_secre") + b")"
+    )
+    assert (detector._gate_ids[place] in detector.matcher.present(text)) is gated_in
+
+
 _BODY = "Zq7xK9mP2vL8nR4tY6wB1cD3fG5hJ0kQ2sU4vW6yA8bC0dE2"  # 48 letters and digits, high entropy
 _GATE_PIECES = [
-    *("sk-", "ghp_", "xoxb-", "AKIA", "glpat-", "flask-", "task", "SK-"),
+    *("sk-", "ghp_", "xoxb-", "AKIA", "glpat-", "flask-", "task", "SK-", "sb_secret_", "sb_secre"),
     *(_BODY, _BODY[:36], _BODY[:20] + "T3BlbkFJ" + _BODY[:20], "ABCDEFGHIJKLMNOP"),
     *(" ", "\n", "=", '"', "_", "-", "x", "9", "\\n", "\\t", "%3D", "%2", "\\"),
 ]

@@ -1,7 +1,8 @@
 """Where a rule's keyword may start a secret: the regexes that search for its candidates at C speed (a keyword glued
-onto a word starts none: `flask-` holds `sk-`), and the gates the matcher's hyperscan pass answers for each rule
-(its regex widened, or for an anchored rule its keyword where it may start a secret), with which of them wait for a
-second pass. The detector builds these once per rule; they decide cost, never what is found.
+onto a word starts none: `flask-` holds `sk-`; dense hits are searched with the rule's own regex), and the gates the
+matcher's hyperscan pass answers for each rule (its regex widened, or for an anchored rule its keyword where it may
+start a secret, or a literal its matches hold past the keyword), with which of them wait for a second pass. The
+detector builds these once per rule; they decide cost, never what is found.
 """
 
 from __future__ import annotations

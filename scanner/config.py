@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,7 +58,14 @@ class Settings:
 
         The one path check: every source asks it before reading, so an exempt file is neither read nor listed.
         """
-        return any(fnmatch.fnmatch(path, glob) for glob in self.allow_paths)
+        return bool(self.allow_paths) and _globs(self.allow_paths).match(os.path.normcase(path)) is not None
+
+
+@functools.lru_cache(maxsize=8)
+def _globs(globs: tuple[str, ...]) -> re.Pattern[str]:
+    """`globs` as one regex, as `fnmatch` reads each (case as the platform folds it): every path of a history
+    asks, and one match costs what one `fnmatch` call did for each glob."""
+    return re.compile("|".join(fnmatch.translate(os.path.normcase(glob)) for glob in globs))
 
 
 _KEYS = {

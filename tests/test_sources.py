@@ -3,9 +3,12 @@ notes that arrive in the stream, in the order they were met."""
 
 from __future__ import annotations
 
+import fnmatch
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scanner.config import Settings
 from scanner.findings import Fragment, Skipped
@@ -65,3 +68,16 @@ def test_skips_come_in_the_stream_where_they_were_met(tmp_path: Path) -> None:
         ("Skipped", "skip.txt"),  # listed, never read: the user's allow_paths exempts it
     ]
     assert list(BufferSource("-", b"\0x").read()) == [Skipped("-", "binary", incomplete=False)]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.text(alphabet="ab/.*?[]!-", max_size=8), max_size=4),
+    st.lists(st.text(alphabet="ab/.-[]!", max_size=10), min_size=1, max_size=6),
+)
+def test_allowed_paths_read_each_glob_as_fnmatch_does(globs: list[str], paths: list[str]) -> None:
+    """The globs are matched as one regex; each path's answer is still what `fnmatch` says of some glob."""
+    config = Settings(allow_paths=tuple(globs))
+
+    for path in paths:
+        assert config.is_allowed_path(path) == any(fnmatch.fnmatch(path, glob) for glob in globs), (path, globs)

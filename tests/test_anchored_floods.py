@@ -101,19 +101,48 @@ class _Searches:
         return self.pattern.search(data, pos)
 
 
-@pytest.mark.parametrize(("extra", "dense"), [(-1, True), (0, True), (1, False)])
-def test_hits_are_dense_at_one_per_32_bytes_or_closer(extra: int, dense: bool) -> None:
-    rule = BUNDLED["wordpress-db-password"]
+def _spied(rule: Rule) -> tuple[Detector, _Searches]:
     detector = Detector(RuleSet((rule,)), "python")
     spy = _Searches(guards.dense_regex(rule))  # type: ignore[arg-type]
     detector._dense_cache[rule.id] = spy  # type: ignore[assignment]
-    hits = 1_000
-    data = ((b"define(" + b" " * 25) * hits + b" ")[: hits * 32 + extra]
-    assert len(data) == hits * detector_module._DENSE_BYTES + extra
+    return detector, spy
+
+
+@pytest.mark.parametrize(("gap", "dense"), [(31, True), (32, True), (33, False)])
+def test_hits_are_dense_at_one_per_32_bytes_or_closer(gap: int, dense: bool) -> None:
+    """256 hits in a row within fewer than 256 * 32 bytes: the 256th of hits 32 bytes apart starts at 8,160."""
+    assert (detector_module._DENSE_CHECK, detector_module._DENSE_BYTES) == (256, 32)
+    detector, spy = _spied(BUNDLED["wordpress-db-password"])
+    data = (b"define(" + b" " * (gap - 7)) * 2_000
 
     assert detector.detect(data).matches == []
-    assert (spy.calls > 0) is dense
-    assert spy.calls <= 1  # a flood of near-misses is one search: no Python step per hit
+    assert spy.calls == (1 if dense else 0)  # a flood of near-misses is one search: no Python step per hit
+
+
+@pytest.mark.parametrize(("lead", "dense"), [(31, True), (32, False)])
+def test_the_span_of_256_hits_must_be_under_8192_bytes(lead: int, dense: bool) -> None:
+    """After `lead` bytes, hits 32 bytes apart: the 256th starts at `lead` + 8,160, dense only below 8,192."""
+    detector, spy = _spied(BUNDLED["wordpress-db-password"])
+    data = b" " * lead + (b"define(" + b" " * 25) * 300
+
+    assert detector.detect(data).matches == []
+    assert spy.calls == (1 if dense else 0)
+
+
+@pytest.mark.parametrize(("hits", "dense"), [(255, False), (256, True), (257, True)])
+def test_hits_are_checked_for_density_every_256(hits: int, dense: bool) -> None:
+    detector, spy = _spied(BUNDLED["wordpress-db-password"])
+    assert detector.detect(b"define(" * hits).matches == []
+    assert spy.calls == (1 if dense else 0)
+
+
+def test_a_flood_after_sparse_hits_turns_dense_where_it_starts() -> None:
+    detector, spy = _spied(BUNDLED["wordpress-db-password"])
+    sparse = (b"define(" + b" " * 200) * 600  # 600 hits 207 bytes apart
+    data = sparse + b"define(" * 50_000 + f"define('DB_PASSWORD', '{_SECRET}');".encode()
+
+    assert [m.secret for m in detector.detect(data).matches] == [_SECRET]
+    assert spy.calls == 2  # one search to the match, one past it
 
 
 _SECRET = "SNZNTA#06KfYrypC"
@@ -171,17 +200,19 @@ def test_a_dense_search_finds_what_matching_at_each_hit_finds(case: tuple[str, l
     data = "".join(pieces).encode()
     detector = Detector(RuleSet((_RULES[rule_id],)), "python")
     found = {}
-    saved = detector_module._DENSE_BYTES
+    saved = detector_module._DENSE_CHECK, detector_module._DENSE_BYTES
     try:
-        for way, density in (("dense", 1 << 40), ("per hit", 0)):  # every buffer with a hit is dense, or none is
-            detector_module._DENSE_BYTES = density
+        # Dense from the second hit on (each hit is checked, and any span is short enough), or never.
+        for way, check, density in (("dense", 1, 1 << 40), ("per hit", 1, 0)):
+            detector_module._DENSE_CHECK, detector_module._DENSE_BYTES = check, density
             found[way] = [(m.start, m.end, m.secret) for m in detector.detect(data).matches]
     finally:
-        detector_module._DENSE_BYTES = saved
+        detector_module._DENSE_CHECK, detector_module._DENSE_BYTES = saved
     assert found["dense"] == found["per hit"]
 
 
-def test_a_dense_search_keeps_only_matches_that_start_at_a_keyword() -> None:
+def test_a_dense_search_keeps_only_matches_that_start_at_a_keyword(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(detector_module, "_DENSE_CHECK", 1)  # dense from the second hit on
     assert guards.dense_regex(_SYNTHETIC) is not None
     detector = Detector(RuleSet((_SYNTHETIC,)), "python")
     data = b"uk(qwzxmplr) tk(qwzxmplr) " * 40
@@ -192,12 +223,13 @@ def test_a_dense_search_keeps_a_match_whose_keyword_differs_in_case_from_its_reg
     """The search runs on the buffer as it is and the keyword test on its lower-cased copy, as matching at hits
     does: `DEFINE(` is a keyword hit but no match; `define(` after it still is."""
     rule = BUNDLED["wordpress-db-password"]
-    data = (b"DEFINE( " * 200) + f"define('DB_PASSWORD', '{_SECRET}');".encode()
+    data = (b"DEFINE( " * 600) + f"define('DB_PASSWORD', '{_SECRET}');".encode()
     assert [m.secret for m in Detector(RuleSet((rule,)), "python").detect(data).matches] == [_SECRET]
 
 
 @pytest.mark.parametrize("density", [0, 1 << 40], ids=["per hit", "dense"])
 def test_a_keyword_hit_overlapping_the_one_before_is_tried_too(density: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(detector_module, "_DENSE_CHECK", 1)
     """`'password'` ends as it starts: in `'password'PASSWORD': '…'` its second hit shares the first one's closing
     quote. Matching at each hit found only the first (a search that consumed the whole keyword went on after it)."""
     monkeypatch.setattr(detector_module, "_DENSE_BYTES", density)

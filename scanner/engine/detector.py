@@ -39,9 +39,12 @@ _HEX = b"0123456789abcdefABCDEF"
 _ESCAPES = b"nrtbf"
 _MAX_GLUED = 64  # a glued heading word is short; a longer run is a longer token
 _DENSE_BYTES = 32
-"""Keyword hits of an anchored rule one per this many bytes or closer are dense: its regex searches from one to
-the next at C speed (a few ns a byte) instead of one Python step per hit (~0.3-0.8 us). Sparser hits cost the
-per-hit loop at most ~25 ns a byte; below it, a search costs more than the hits it saves."""
+_DENSE_CHECK = 256
+"""Keyword hits of an anchored rule are dense where `_DENSE_CHECK` of them in a row lie within fewer than
+`_DENSE_CHECK * _DENSE_BYTES` bytes: from there on its regex searches from one to the next at C speed (a few ns a
+byte) instead of one Python step per hit (~0.3-0.8 us). Sparser hits cost the per-hit loop at most ~25 ns a byte;
+there a search would cost more than the hits it saves. Checked every `_DENSE_CHECK` hits, so a buffer with few hits
+pays nothing for it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,28 +216,13 @@ class Detector:
 
     def _anchored(self, rule: Rule, data: bytes, lowered: bytes, keywords: tuple[bytes, ...]) -> Iterator[RegexMatch]:
         """Matches starting at one of the rule's keywords, each seeing at most `window` bytes."""
-        regex, window = rule.regex, rule.window
         guarded = self._guarded(rule)
         if guarded is not None:
             # One C-speed search from candidate to candidate: near-misses cost no Python work at all.
-            pos = 0
-            while (hit := guarded.search(data, pos)) is not None:
-                start = hit.start()
-                pos = start + 1
-                m = hit if hit.end() - start <= window else regex.match(data, start, start + window)
-                if m is not None and any(lowered.startswith(k, start) for k in keywords):
-                    yield m
+            yield from _searched(guarded, rule, data, lowered, keywords, 0)
             return
-        dense = self._dense(rule)
-        if dense is not None and sum(map(lowered.count, keywords)) * _DENSE_BYTES >= len(data):
-            # NOTE: exact (see `dense_regex`): every match the search finds is one a match at its place finds.
-            pos = 0
-            while (hit := dense.search(data, pos)) is not None:
-                pos = hit.start() + 1
-                if any(lowered.startswith(k, hit.start()) for k in keywords):
-                    yield hit
-            return
-        last = -1
+        regex, window, dense = rule.regex, rule.window, self._dense(rule)
+        last, tried, since = -1, 0, 0
         streams = [(m.start() for m in self._candidates(rule, k).finditer(lowered)) for k in keywords]
         for start in streams[0] if len(streams) == 1 else heapq.merge(*streams):
             if start != last:
@@ -242,6 +230,13 @@ class Detector:
                 found = regex.match(data, start, start + window)
                 if found is not None:
                     yield found
+                tried += 1
+                if dense is not None and tried % _DENSE_CHECK == 0:
+                    if start - since < _DENSE_CHECK * _DENSE_BYTES:
+                        # NOTE: exact (see `dense_regex`): the search finds, past here, what matching at each hit does.
+                        yield from _searched(dense, rule, data, lowered, keywords, start + 1)
+                        return
+                    since = start
 
     def _is_in_paths(self, rule: Rule, path: str) -> bool:
         if rule.id not in self._path_cache:
@@ -291,6 +286,20 @@ class Detector:
         if (run and glue is None) or not is_valid(rule, secret):
             return None
         return Match(rule, s, e, secret, glue)
+
+
+def _searched(
+    search: re.Pattern[bytes], rule: Rule, data: bytes, lowered: bytes, keywords: tuple[bytes, ...], pos: int
+) -> Iterator[RegexMatch]:
+    """The matches of an anchored rule from `pos` on, found by one C-speed search from candidate to candidate (its
+    guarded regex, or its own for dense hits), each starting at a keyword and seeing at most `window` bytes."""
+    regex, window = rule.regex, rule.window
+    while (hit := search.search(data, pos)) is not None:
+        start = hit.start()
+        pos = start + 1
+        m = hit if hit.end() - start <= window else regex.match(data, start, start + window)
+        if m is not None and any(lowered.startswith(k, start) for k in keywords):
+            yield m
 
 
 def is_plausible_secret(rule: Rule, secret: str, line: str, path: str) -> bool:

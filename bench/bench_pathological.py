@@ -1,7 +1,7 @@
 """Pathological-input benchmark: near-miss floods of every rule prefix, as a file and on stdin.
 
     .venv/bin/python bench/bench_pathological.py [--file-mb 10] [--stdin-mb 50] [--prefixes sk-,ghp_]
-                                                 [--stdin-prefixes sk-,mixed] [--peers]
+                                                 [--stdin-prefixes sk-,mixed] [--peers] [--runs 3]
 
 A script, not a test. Each flood is one rule prefix repeated (`sk-sk-sk-…`: every repetition is a keyword hit
 that the engine must look at and reject), plus `mixed` (every prefix in turn). For each, keysweep scans a
@@ -99,6 +99,13 @@ def run_keysweep(args: list[str], stdin: Path | None, timeout: float) -> tuple[f
     return seconds, float(peak) / 1024, done.returncode
 
 
+def best_run(args: list[str], stdin: Path | None, timeout: float, runs: int) -> tuple[float, float, int]:
+    """The fastest of `runs` runs of `keysweep ARGS`, with the highest peak memory and the last exit code: a shared
+    VM's neighbours slow single runs by a third at times, never speed them up."""
+    measured = [run_keysweep(args, stdin, timeout) for _ in range(max(1, runs))]
+    return min(m[0] for m in measured), max(m[1] for m in measured), measured[-1][2]
+
+
 def time_peer(command: list[str], timeout: float) -> float:
     started = time.perf_counter()
     try:
@@ -116,6 +123,9 @@ def main() -> None:
     parser.add_argument("--stdin-prefixes", default="sk-,mixed", help="floods also piped on stdin")
     parser.add_argument("--timeout", type=float, default=900)
     parser.add_argument("--peers", action="store_true", help="also time gitleaks and kingfisher on each file")
+    parser.add_argument(
+        "--runs", type=int, default=1, help="keysweep runs per flood; the fastest counts (peak memory: the highest)"
+    )
     args = parser.parse_args()
     if not Path("/proc/self/status").exists():
         sys.exit("reads peak memory from Linux's /proc/self/status")
@@ -131,7 +141,7 @@ def main() -> None:
             name = prefix.replace("/", "_").replace(":", "_")
             file = work / f"flood-{name}.txt"
             file.write_bytes(flood(prefix, int(args.file_mb * MB), every))
-            seconds, peak, code = run_keysweep(["scan", str(file), "-q"], None, args.timeout)
+            seconds, peak, code = best_run(["scan", str(file), "-q"], None, args.timeout, args.runs)
             results.append(Measured(prefix, "file", args.file_mb, seconds, peak, code))
             print(results[-1].row(), flush=True)
             for peer, exe in peers.items():
@@ -147,7 +157,7 @@ def main() -> None:
             if prefix in on_stdin:
                 piped = work / "stdin.txt"
                 piped.write_bytes(flood(prefix, int(args.stdin_mb * MB), every))
-                seconds, peak, code = run_keysweep(["scan", "-", "-q"], piped, args.timeout)
+                seconds, peak, code = best_run(["scan", "-", "-q"], piped, args.timeout, args.runs)
                 results.append(Measured(prefix, "stdin", args.stdin_mb, seconds, peak, code))
                 print(results[-1].row(), flush=True)
                 piped.unlink()

@@ -15,22 +15,13 @@ from scanner.engine import placeholders
 from scanner.engine.decoders import BASE64_GATES, ESCAPE_GATES, may_escape
 from scanner.engine.entropy import shannon_entropy
 from scanner.engine.glue import Glue, HeadingIndex, glue_readings
-from scanner.engine.guards import (
-    candidate_regex,
-    dense_regex,
-    guarded_regex,
-    keyword_gate,
-    literal_gate,
-    regex_gate,
-    waits_for_second_pass,
-)
+from scanner.engine.guards import candidate_regex, dense_regex, gate_for, guarded_regex
 from scanner.engine.lines import WORDISH, KeywordLines, keyword_lines, line_of, unanchored_matches
 from scanner.engine.masked import MASK_GATES, MaskedRef, has_mask, masked_refs
 from scanner.engine.matcher import KeywordMatcher, make_matcher
 from scanner.engine.near import Partners, candidates_near, find_partners
 from scanner.engine.overlaps import prefer_specific
 from scanner.engine.path_globs import compile_globs
-from scanner.engine.prefilter import gate_source
 from scanner.engine.rule import RegexMatch, Rule
 from scanner.engine.ruleset import RuleSet
 from scanner.engine.validators import is_valid
@@ -124,12 +115,11 @@ class Detector:
         triggers: set[int] = set()
         path_triggers: list[tuple[Rule, frozenset[int]]] = []
         for rule in self._ordered:
-            pattern = regex_gate(rule)
-            gate = gate_source(pattern) if pattern is not None else keyword_gate(rule) or literal_gate(rule)
+            gate, waits = gate_for(rule)
             gate_ids.append(None if gate is None else count + len(gates))
             if gate is None:
                 continue
-            if pattern is not None and waits_for_second_pass(rule):
+            if waits:
                 later.add(len(gates))
                 ids = frozenset(self._keyword_ids[rule.id])
                 if rule.paths:
@@ -233,7 +223,8 @@ class Detector:
                 tried += 1
                 if dense is not None and tried % _DENSE_CHECK == 0:
                     if start - since < _DENSE_CHECK * _DENSE_BYTES:
-                        # NOTE: exact (see `dense_regex`): the search finds, past here, what matching at each hit does.
+                        # NOTE: exact (see `dense_regex`): the search finds, past here, what matching at each hit
+                        # does; the hits a candidate regex skips (glued onto a word) are the ones `_check` rejects.
                         yield from _searched(dense, rule, data, lowered, keywords, start + 1)
                         return
                     since = start

@@ -9,11 +9,24 @@ from __future__ import annotations
 
 import functools
 import re
+from re import _constants as _sre  # type: ignore[attr-defined]
+from re import _parser as _sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
 from scanner.engine.lazy_regex import LazyPattern
 from scanner.engine.lines import WORDISH
+from scanner.engine.prefilter import gate_source
 from scanner.engine.rule import Rule
+
+
+def gate_for(rule: Rule) -> tuple[bytes | None, bool]:
+    """A rule's gate in the matcher's pass (None: it runs wherever its keyword is), and whether it waits for the
+    second pass: its regex widened (`regex_gate`), else for an anchored rule its keyword where it may start a secret
+    (`keyword_gate`) or a literal its matches hold past the keyword (`literal_gate`)."""
+    pattern = regex_gate(rule)
+    if pattern is not None:
+        return gate_source(pattern), waits_for_second_pass(rule)
+    return keyword_gate(rule) or literal_gate(rule), False
 
 
 def regex_gate(rule: Rule) -> bytes | None:
@@ -156,16 +169,8 @@ def dense_regex(rule: Rule) -> re.Pattern[bytes] | None:
     """
     if not rule.anchored or not isinstance(rule.regex, (re.Pattern, LazyPattern)):
         return None
-    source = rule.regex.pattern
-    if not isinstance(source, bytes):
-        return None
-    from re import _parser  # type: ignore[attr-defined]
-
-    try:
-        parsed = _parser.parse(source)
-    except re.error:  # pragma: no cover - the rule's regex compiled at its checks
-        return None
-    if parsed.state.flags & re.IGNORECASE or not _reads_forward_only(parsed.data):
+    parsed = _parsed(rule.regex.pattern)
+    if parsed is None or parsed.state.flags & re.IGNORECASE or not _reads_forward_only(parsed.data):
         return None
     if parsed.getwidth()[1] + 1 > rule.window or not _starts_fast(parsed.data):
         return None
@@ -180,13 +185,11 @@ def literal_gate(rule: Rule) -> bytes | None:
     (`define(` repeated) never runs the rule."""
     if not rule.anchored or rule.secret_group == 0 or rule.near is not None:
         return None
-    if not isinstance(rule.regex, (re.Pattern, LazyPattern)) or not isinstance(rule.regex.pattern, bytes):
+    if not isinstance(rule.regex, (re.Pattern, LazyPattern)) or (parsed := _parsed(rule.regex.pattern)) is None:
         return None
-    from re import _constants, _parser  # type: ignore[attr-defined]
-
     runs, run = [], bytearray()
-    for op, av in _parser.parse(rule.regex.pattern).data:
-        if op is not _constants.LITERAL:
+    for op, av in parsed.data:
+        if op is not _sre.LITERAL:
             runs.append(bytes(run))
             run.clear()
         else:
@@ -199,15 +202,25 @@ def literal_gate(rule: Rule) -> bytes | None:
     return b"hs:" + b"".join(b"\\x%02x" % c for c in literal) if len(literal) >= 2 else None
 
 
+@functools.cache
+def _parsed(source: bytes | str) -> Any:
+    """A bundled rule's regex as `re` parses it (once per process: `literal_gate` at start-up and `dense_regex` at
+    its first dense hits read the same ones); None for a `str` regex or one `re` cannot parse."""
+    if not isinstance(source, bytes):
+        return None
+    try:
+        return _sre_parse.parse(source)
+    except (re.error, RecursionError):  # pragma: no cover - every bundled regex compiles at its checks
+        return None
+
+
 def _reads_forward_only(items: list[tuple[Any, Any]]) -> bool:
     """Whether a parsed regex holds no lookahead (it reads past the match) and no backreference (its width is
     not known), at any depth."""
-    from re import _constants  # type: ignore[attr-defined]
-
     for op, av in items:
-        if op in (_constants.GROUPREF, _constants.GROUPREF_EXISTS, _constants.GROUPREF_IGNORE):
+        if op in (_sre.GROUPREF, _sre.GROUPREF_EXISTS, _sre.GROUPREF_IGNORE):
             return False
-        if op in (_constants.ASSERT, _constants.ASSERT_NOT) and av[0] == 1:
+        if op in (_sre.ASSERT, _sre.ASSERT_NOT) and av[0] == 1:
             return False
         for nested in av if isinstance(av, (tuple, list)) else (av,):
             for sub in nested if isinstance(nested, list) else (nested,):  # a branch holds a list of sub-regexes
@@ -221,9 +234,7 @@ def _starts_fast(items: list[tuple[Any, Any]]) -> bool:
     """Whether a parsed regex starts, after plain groups, with a literal, a set, or a choice of literals: what
     `re` looks for before trying a place (its prefix or charset), so a search skips the bytes that cannot start
     a match at C speed."""
-    from re import _constants  # type: ignore[attr-defined]
-
-    while items and items[0][0] is _constants.SUBPATTERN:
+    while items and items[0][0] is _sre.SUBPATTERN:
         _group, add_flags, del_flags, inner = items[0][1]
         if add_flags or del_flags:
             return False
@@ -231,9 +242,9 @@ def _starts_fast(items: list[tuple[Any, Any]]) -> bool:
     if not items:
         return False
     op, av = items[0]
-    if op is _constants.LITERAL or op is _constants.IN:
+    if op is _sre.LITERAL or op is _sre.IN:
         return True
-    return op is _constants.BRANCH and all(b.data and b.data[0][0] is _constants.LITERAL for b in av[1])
+    return op is _sre.BRANCH and all(b.data and b.data[0][0] is _sre.LITERAL for b in av[1])
 
 
 def candidate_regex(keyword: bytes, token: frozenset[int] | None) -> re.Pattern[bytes]:

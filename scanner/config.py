@@ -6,15 +6,15 @@ import fnmatch
 import functools
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
 
 from scanner.findings import Severity
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
+class Settings(Struct, frozen=True):
     """Everything a scan needs to know, resolved once and passed down (no globals)."""
 
     fail_on: Severity = Severity.MEDIUM
@@ -84,8 +84,7 @@ _KEYS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class ConfigFound:
+class ConfigFound(Struct, frozen=True):
     """The config file that applies from a folder, and the one beside it that it overrides."""
 
     path: Path | None

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Protocol
+
+from msgspec import Struct, field
 
 
 class Severity(enum.IntEnum):
@@ -29,8 +30,7 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
 
-@dataclass(frozen=True, slots=True)
-class Commit:
+class Commit(Struct, frozen=True):
     """Who made a commit and when, read once by the git sources and carried by fragments and findings."""
 
     oid: str | None
@@ -41,14 +41,13 @@ class Commit:
     """ISO-8601 author date."""
 
 
-@dataclass(frozen=True, slots=True)
-class Fragment:
+class Fragment(Struct, frozen=True):
     """A piece of text to scan and where it came from."""
 
     path: str
     """Path relative to the scanned root (POSIX separators); `-` for stdin."""
-    data: bytes = field(repr=False)
-    """The raw bytes; the engine never needs them decoded, so invalid UTF-8 cannot break a scan."""
+    data: bytes
+    """The raw bytes (not in its repr); the engine never needs them decoded, so invalid UTF-8 cannot break a scan."""
     commit: Commit | None = None
     """The commit this content was read from (None for the working tree or stdin)."""
     added_lines: frozenset[int] | None = None
@@ -61,9 +60,11 @@ class Fragment:
     chunk: Chunk | None = None
     """Set when the content was too big to scan at once: where this piece sits in it (see `Chunk`)."""
 
+    def __repr__(self) -> str:
+        return shown_repr(self, ("data",))
 
-@dataclass(frozen=True, slots=True)
-class Chunk:
+
+class Chunk(Struct, frozen=True):
     """Where a fragment that is one piece of a bigger content sits in it, and which of its findings it owns.
 
     Consecutive pieces overlap by more than any rule looks at, so a secret on a boundary is whole in one of
@@ -93,14 +94,13 @@ class Chunk:
         return self.owns_from <= (line, column) and (self.owns_to is None or (line, column) < self.owns_to)
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(Struct, frozen=True):
     """One occurrence of one secret at one place."""
 
     rule_id: str
     severity: Severity
-    secret: str = field(repr=False)
-    """The secret value. Never printed unless the user asks with --reveal."""
+    secret: str
+    """The secret value. Never printed unless the user asks with --reveal (nor in its repr)."""
     path: str
     line: int
     """1-based line of the first character of the secret."""
@@ -127,10 +127,23 @@ class Finding:
     """secret_ids of findings that belong with this one (the org IDs beside a key)."""
     decoded: str | None = None
     """How the secret was reached when it was encoded in the source (`base64`, `url`, `json`)."""
-    blob: str | None = field(default=None, repr=False, compare=False)
-    """The git blob the finding was read from (history scans); not part of its identity."""
-    name_hint: str | None = field(default=None, compare=False)
-    """What the code beside the secret calls it (`NEXUS_API_KEY="…"`); scanner.naming decides from it."""
+    blob: str | None = None
+    """The git blob the finding was read from (history scans); not part of its identity, nor of its equality."""
+    name_hint: str | None = None
+    """What the code beside the secret calls it (`NEXUS_API_KEY="…"`); scanner.naming decides from it. Not part
+    of its equality."""
+
+    def __repr__(self) -> str:
+        return shown_repr(self, ("secret", "blob"))
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Finding and self._compared() == other._compared()
+
+    def __hash__(self) -> int:
+        return hash(self._compared())
+
+    def _compared(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in _FINDING_COMPARED)
 
     @property
     def secret_id(self) -> str:
@@ -186,6 +199,15 @@ class Finding:
         return row
 
 
+_FINDING_COMPARED = tuple(name for name in Finding.__struct_fields__ if name not in ("blob", "name_hint"))
+
+
+def shown_repr(record: Struct, hidden: tuple[str, ...]) -> str:
+    """`record`'s repr without the fields in `hidden` (secret material: a repr ends up in logs and tracebacks)."""
+    shown = (f"{name}={getattr(record, name)!r}" for name in record.__struct_fields__ if name not in hidden)
+    return f"{type(record).__name__}({', '.join(shown)})"
+
+
 def secret_id(secret: str) -> str:
     """A short, stable identity for a secret value: it names the secret without revealing it."""
     import hashlib  # NOTE: here: a clean commit computes no identity
@@ -225,8 +247,7 @@ CHECK_FAILED = frozenset(
 `--only-verified` counts these; `unsupported` and `missing-partner` were never asked)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Verification:
+class Verification(Struct, frozen=True):
     """The liveness of one secret (`scan --verify`): the JSON row's `verification`; never holds the secret."""
 
     status: VerificationStatus
@@ -263,8 +284,7 @@ class Verification:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Skipped:
+class Skipped(Struct, frozen=True):
     """Something a source did not scan, and why (listed in every report format).
 
     `incomplete` says whether the scan fell short of what it was asked to read (an unreadable file, a missing
@@ -277,12 +297,11 @@ class Skipped:
     """What was not read: a path, `path (history)`, `path@commit`, or a description (`history before abc123`)."""
     reason: str
     """Short, stable reason: `binary`, `too large (12.0 MiB > 10.0 MiB)`, `unreadable: …`, `missing object`."""
-    incomplete: bool = field(kw_only=True)
+    incomplete: bool
     """True when this skip leaves part of what was asked unread (fail closed); False when skipped by design."""
 
 
-@dataclass(frozen=True, slots=True)
-class Note:
+class Note(Struct, frozen=True):
     """A line for the report's summary from a source or a filter (commits not scanned, stale baseline entries)."""
 
     text: str
@@ -306,15 +325,13 @@ class Deferred(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
-class CommitsRead:
+class CommitsRead(Struct, frozen=True):
     """How many commits a git source's content comes from (history, range): the summary counts them."""
 
     count: int
 
 
-@dataclass(frozen=True, slots=True)
-class ScanResult:
+class ScanResult(Struct, frozen=True):
     """What a scan found and what it read: everything a reporter needs, and nothing of the pipeline."""
 
     findings: list[Finding]

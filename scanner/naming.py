@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from scanner.findings import Finding
 
@@ -43,8 +44,7 @@ _K8S_NAME = re.compile(r"""^\s*-?\s*name:\s*["']?([A-Za-z_][A-Za-z0-9_]*)["']?\s
 _KIND_SUFFIX = {"org-id": "ORG_ID", "webhook-secret": "WEBHOOK_SECRET"}
 
 
-@dataclass(frozen=True, slots=True)
-class Sighting:
+class Sighting(Struct, frozen=True):
     """One place a secret was seen, as naming needs it."""
 
     secret_id: str

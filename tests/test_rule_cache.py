@@ -3,7 +3,6 @@ rule file is parsed again, and a damaged cache entry is rebuilt, never an error.
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +98,7 @@ def test_the_bundled_rules_load_the_same_from_the_cache(tmp_path: Path, monkeypa
 
 def _fields(rule: Rule) -> tuple[object, ...]:
     """A rule's every field (rules compare by identity)."""
-    return tuple(getattr(rule, f.name) for f in dataclasses.fields(rule))
+    return tuple(getattr(rule, name) for name in rule.__struct_fields__)
 
 
 _RULE = """[[rule]]

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import replace
 
 import pytest
+from msgspec.structs import replace
 
 from scanner.engine.examples import ExampleChecker, check_examples
 from scanner.engine.rule import Example

@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 import re
 import sys
-from dataclasses import dataclass
 from typing import Any, NoReturn
+
+from msgspec import Struct
 
 # NOTE: start-up runs on every commit through the hook, so each subcommand lives in its own module and is
 # imported only when named. Values are "module:attribute".
@@ -35,8 +36,7 @@ shell reports for cat, grep or git in the same place. Not 0, the report was cut 
 not 2, nothing went wrong in keysweep."""
 
 
-@dataclass(slots=True)
-class _Run:
+class _Run(Struct):
     """What this run's flags asked for beyond colour (which lives on the click context); made by `main`."""
 
     debug: bool

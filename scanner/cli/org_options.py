@@ -80,7 +80,8 @@ def run_org(
 ) -> int:
     """Run the org scan the context's options describe; render the merged report; return the exit code."""
     import os
-    from dataclasses import replace
+
+    from msgspec.structs import replace
 
     from scanner.config import load_settings
     from scanner.errors import KeysweepError, UsageError

@@ -178,7 +178,7 @@ def _scan_on_disk(
     groups: list[tuple[Settings, list[str]]], *, several: bool, backend: str, verify: bool
 ) -> tuple[Settings, ScanResult, int]:
     """Each group of paths scanned with its own settings, then one report (the strictest threshold shown)."""
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     from scanner.scan import exit_code, merge, own_rule_dirs, scan_target
     from scanner.sources.targets import on_disk

@@ -7,8 +7,9 @@ import base64
 import binascii
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Protocol
+
+from msgspec import Struct
 
 _B64_VALUE = re.compile(rb"^(\s*)([\w.-]+):\s*[\"']?([A-Za-z0-9+/]{12,}={0,2})[\"']?\s*$")
 _BLOCK = re.compile(rb"^(\s*)(?:data|stringData|binaryData):\s*$")
@@ -30,8 +31,7 @@ _ESCAPE = re.compile(rb"\\u00[0-7][0-9a-fA-F]|\\/|%[2-7][0-9a-fA-F]")
 _LAYOUT = str.maketrans("", "", "\r\n\t")
 
 
-@dataclass(frozen=True, slots=True)
-class DecodedSpan:
+class DecodedSpan(Struct, frozen=True):
     """Decoded text and, for each of its bytes, the offset in the original buffer it came from."""
 
     data: bytes

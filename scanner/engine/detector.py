@@ -9,7 +9,9 @@ from __future__ import annotations
 import heapq
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from scanner.engine import placeholders
 from scanner.engine.decoders import BASE64_GATES, ESCAPE_GATES, may_escape
@@ -25,6 +27,7 @@ from scanner.engine.path_globs import compile_globs
 from scanner.engine.rule import RegexMatch, Rule
 from scanner.engine.ruleset import RuleSet
 from scanner.engine.validators import is_valid
+from scanner.findings import shown_repr
 
 _HEX = b"0123456789abcdefABCDEF"
 _ESCAPES = b"nrtbf"
@@ -38,23 +41,24 @@ there a search would cost more than the hits it saves. Checked every `_DENSE_CHE
 pays nothing for it."""
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(Struct, frozen=True):
     """A confirmed secret in a buffer, by byte offsets."""
 
     rule: Rule
     start: int
     end: int
-    secret: str = field(repr=False)
+    secret: str
     glue: Glue | None = None
     """Readings without a glued heading word, when one may be glued on (`…Kj3XDocker`)."""
     decoded: str | None = None
-    partner: str | None = field(default=None, repr=False)
+    partner: str | None = None
     """The nearest partner value of a `near` rule (the AWS key id of a secret access key)."""
 
+    def __repr__(self) -> str:
+        return shown_repr(self, ("secret", "partner"))
 
-@dataclass(frozen=True, slots=True)
-class Detection:
+
+class Detection(Struct, frozen=True):
     """What one buffer held: confirmed matches, masked keys, and which lines hold keywords (for the decoders)."""
 
     matches: list[Match]

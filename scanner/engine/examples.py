@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from scanner.engine.detector import Detector
 from scanner.engine.locate import locate, resolve_glue
@@ -13,8 +14,7 @@ from scanner.engine.ruleset import RuleSet
 from scanner.findings import Finding, Fragment
 
 
-@dataclass(frozen=True, slots=True)
-class ExampleFailure:
+class ExampleFailure(Struct, frozen=True):
     """One example that does not hold."""
 
     rule: Rule

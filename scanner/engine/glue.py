@@ -10,9 +10,11 @@ a longer token, not this rule's secret.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+
+from msgspec import Struct
 
 from scanner.engine.rule import Rule
+from scanner.findings import shown_repr
 
 _GLUED_WORDS = re.compile(r"(?:[A-Z][a-z]+)+")
 _MAX_HEADING = 80
@@ -21,17 +23,19 @@ _MAX_HEADING = 80
 _MAX_LOOKUPS = 32
 
 
-@dataclass(frozen=True, slots=True)
-class Glue:
+class Glue(Struct, frozen=True):
     """The readings of a value that may carry a glued heading word, and the evidence the buffer itself holds."""
 
-    readings: tuple[str, ...] = field(repr=False)
+    readings: tuple[str, ...]
     """Shorter readings with a glued word cut off, longest first; the value itself first when a word is glued
     right after it."""
-    headed: str | None = field(default=None, repr=False)
+    headed: str | None = None
     """The reading whose cut-off text this document uses as a heading."""
     standalone: bool = True
     """The value as read is a valid secret on its own (no word glued right after it)."""
+
+    def __repr__(self) -> str:
+        return shown_repr(self, ("readings", "headed"))
 
 
 class HeadingIndex:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from scanner.engine.decoders import decoded_spans, map_span
 from scanner.engine.detector import Detector, Match
@@ -16,8 +18,7 @@ from scanner.findings import Finding, Fragment, secret_id
 from scanner.naming import name_hint
 
 
-@dataclass(frozen=True, slots=True)
-class Located:
+class Located(Struct, frozen=True):
     """A finding whose glued heading word may still be cut off once the whole scan is known."""
 
     finding: Finding

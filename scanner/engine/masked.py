@@ -6,7 +6,8 @@ from __future__ import annotations
 import heapq
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from scanner.engine.lines import SPARSE, WORDISH, line_of
 
@@ -28,8 +29,7 @@ regex itself: a gate led by the prefix ran hyperscan's engine at every prefix of
 the whole database, 187 MB/s with these two)."""
 
 
-@dataclass(frozen=True, slots=True)
-class MaskedRef:
+class MaskedRef(Struct, frozen=True):
     """A masked key (`sk-proj-J1•••`), with the name its table row gives it."""
 
     visible_prefix: str

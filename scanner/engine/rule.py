@@ -6,12 +6,13 @@ import functools
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Protocol
 
+from msgspec import Struct
+
 from scanner.engine.rule_schema import KNOWN_KEYS, MAX_NEAR_LINES, MAX_WINDOW, RuleTable
-from scanner.findings import Severity
+from scanner.findings import Severity, shown_repr
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _ENV = re.compile(r"^[A-Z][A-Z0-9_]*$")
@@ -43,8 +44,7 @@ class TextPattern(Protocol):
     def search(self, text: str, /) -> object | None: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Near:
+class Near(Struct, frozen=True):
     """`near = { rule = "aws-access-key-id", lines = 5 }` or `near = { regex = '…', lines = 3 }`."""
 
     rule: str | None
@@ -54,8 +54,7 @@ class Near:
     lines: int
 
 
-@dataclass(frozen=True, slots=True)
-class Claim:
+class Claim(Struct, frozen=True):
     """One `jwt_claims` entry: the payload's `name` equals `value`, or `pattern` finds a match in it."""
 
     name: str
@@ -63,8 +62,7 @@ class Claim:
     pattern: TextPattern | None
 
 
-@dataclass(frozen=True, slots=True)
-class Example:
+class Example(Struct, frozen=True):
     """One `match` or `no_match` example; `secret` is the value a `match` example must yield, if given."""
 
     text: str
@@ -72,14 +70,8 @@ class Example:
     path: str = "-"
     """The path the example is scanned as (a `paths` rule applies only to its files); `-` is stdin."""
 
-    def __reduce__(self) -> tuple[type[Example], tuple[str, str | None, str]]:
-        # NOTE: rebuilt through __init__: a third of the time every start-up spends unpickling the cached rules
-        # (1,500 examples) went to the field-by-field __setstate__ of a frozen dataclass with slots
-        return (Example, (self.text, self.secret, self.path))
 
-
-@dataclass(frozen=True, slots=True, eq=False)
-class Rule:
+class Rule(Struct, frozen=True, eq=False):
     """A compiled detection rule."""
 
     id: str
@@ -119,12 +111,11 @@ class Rule:
     """Match the regex at each keyword even though the secret is a later group (no prefix to anchor on)."""
     jwt_claims: tuple[Claim, ...] = ()
     """Claims a JWT's payload must carry for this rule (implies `validate = "jwt"`)."""
-    match: tuple[Example, ...] = field(default=(), repr=False)
-    no_match: tuple[Example, ...] = field(default=(), repr=False)
+    match: tuple[Example, ...] = ()
+    no_match: tuple[Example, ...] = ()
 
-    def __reduce__(self) -> tuple[type[Rule], tuple[Any, ...]]:
-        # NOTE: rebuilt through __init__, as Example is: faster to unpickle than field by field
-        return (Rule, tuple(getattr(self, f.name) for f in fields(self)))
+    def __repr__(self) -> str:
+        return shown_repr(self, ("match", "no_match"))
 
     @property
     def prefix(self) -> str:

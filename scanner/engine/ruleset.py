@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct
 
 from scanner.engine.rule import Rule, compile_rule, rule_files
 from scanner.errors import RuleError
@@ -15,8 +16,7 @@ MAX_RULE_FILE = 4 * 1024 * 1024
 """Bytes; a rule file is data a person writes, and reading must not hang on `/dev/zero`."""
 
 
-@dataclass(frozen=True, slots=True)
-class RuleSet:
+class RuleSet(Struct, frozen=True):
     """The rules of one scan, in a stable order, with their keywords indexed."""
 
     rules: tuple[Rule, ...]

@@ -12,8 +12,9 @@ import os
 import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
+
+from msgspec.structs import replace
 
 from scanner.engine.locate import Located, locate
 from scanner.engine.masked import MaskedRef

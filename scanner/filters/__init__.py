@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Protocol
+
+from msgspec import Struct
 
 from scanner.config import Settings
 from scanner.findings import Finding, Skipped
 
 
-@dataclass(frozen=True, slots=True)
-class ScanScope:
+class ScanScope(Struct, frozen=True):
     """What a filter may need to know about the scan beyond its findings."""
 
     root: str
@@ -22,12 +22,11 @@ class ScanScope:
     """True when the sources read only part of what `root` holds (added lines, a hook's files)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Filtered:
+class Filtered(Struct, frozen=True):
     """What a filter keeps, and lines for the report's summary."""
 
     kept: list[Finding]
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = ()
 
 
 class Filter(Protocol):

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from scanner.filters import Filtered, ScanScope
 from scanner.findings import Finding
 
 
-@dataclass(frozen=True, slots=True)
-class AllowedValues:
+class AllowedValues(Struct, frozen=True):
     """Values a team has declared not secret (test keys, documented examples of its own)."""
 
     patterns: tuple[Any, ...]

@@ -13,9 +13,10 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+
+from msgspec import Struct
 
 from scanner.errors import BaselineError
 from scanner.filters import Filtered, ScanScope
@@ -61,8 +62,7 @@ class Entry(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class BaselineEntry:
+class BaselineEntry(Struct, frozen=True, order=True):
     """A keysweep baseline entry: one secret, found by one rule, in one file."""
 
     path: str
@@ -78,8 +78,7 @@ class BaselineEntry:
         return {"path": self.path, "rule_id": self.rule_id, "secret_id": self.secret_id}
 
 
-@dataclass(frozen=True, slots=True)
-class DetectSecretsEntry:
+class DetectSecretsEntry(Struct, frozen=True):
     """A `results` item of detect-secrets' `.secrets.baseline`: the SHA-1 of the value in a file, any rule."""
 
     path: str
@@ -90,8 +89,7 @@ class DetectSecretsEntry:
         return hashlib.sha1(value, usedforsecurity=False).hexdigest() == self.hashed_secret
 
 
-@dataclass(frozen=True, slots=True)
-class GitleaksEntry:
+class GitleaksEntry(Struct, frozen=True):
     """A `.gitleaksignore` fingerprint: `[commit:]file:rule-id:line`; it holds no identity of the secret."""
 
     path: str
@@ -109,8 +107,7 @@ class GitleaksEntry:
         return finding.rule_id == self.rule_id or finding.line == self.line
 
 
-@dataclass(frozen=True, slots=True)
-class Baseline:
+class Baseline(Struct, frozen=True):
     """The accepted findings of one baseline file."""
 
     file: Path
@@ -153,7 +150,7 @@ def _keysweep_entries(data: dict[str, object], file: Path) -> list[BaselineEntry
         raise BaselineError(f"{file}: `entries` must be a list")
     out = []
     for n, item in enumerate(items, 1):
-        if not isinstance(item, dict) or not all(isinstance(item.get(k), str) for k in BaselineEntry.__slots__):
+        if not isinstance(item, dict) or not all(isinstance(item.get(k), str) for k in BaselineEntry.__struct_fields__):
             raise BaselineError(f"{file}: entry {n} needs string `path`, `rule_id` and `secret_id`")
         out.append(BaselineEntry(item["path"], item["rule_id"], item["secret_id"]))
     return out
@@ -243,8 +240,7 @@ def is_in_scope(entry_path: str, root: str, base_dir: Path) -> bool:
     return target == scope or target.startswith(scope.rstrip(os.sep) + os.sep)
 
 
-@dataclass(frozen=True, slots=True)
-class BaselineMatch:
+class BaselineMatch(Struct, frozen=True):
     """How a baseline met a list of findings."""
 
     kept: list[Finding]
@@ -279,8 +275,7 @@ def match_baseline(
     return BaselineMatch(kept, accepted, stale)
 
 
-@dataclass(frozen=True, slots=True)
-class BaselineFilter:
+class BaselineFilter(Struct, frozen=True):
     """The baseline as a step of the filter stage: findings it accepts are not reported, and entries that
     accepted nothing in a scan that read their files whole are noted as stale."""
 
@@ -294,8 +289,7 @@ class BaselineFilter:
         return Filtered(match.kept, (stale_note(baseline, len(match.stale)),) if stale else ())
 
 
-@dataclass(frozen=True, slots=True)
-class Created:
+class Created(Struct, frozen=True):
     """A new baseline: its entries, and how many findings a migrated-from baseline did not accept."""
 
     entries: list[BaselineEntry]
@@ -319,8 +313,7 @@ def create(file: Path, scan: Callable[[], ScanResult], *, migrate_from: Path | N
     return Created(entries, left_out)
 
 
-@dataclass(frozen=True, slots=True)
-class Update:
+class Update(Struct, frozen=True):
     """How a rescan changed a baseline."""
 
     entries: frozenset[BaselineEntry]

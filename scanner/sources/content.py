@@ -6,7 +6,8 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import replace
+
+from msgspec.structs import replace
 
 from scanner.findings import Chunk, Commit, Fragment, Skipped
 from scanner.sources import BINARY_SNIFF, too_large
@@ -97,7 +98,7 @@ def fragments_of_bytes(
     if added_lines is not None and found[0] == "utf-8" and b"\r" in data:
         added_lines = _lines_with_lone_cr(data, added_lines)
     if found == ("utf-8", 0) and len(data) <= CHUNK_SIZE + OVERLAP and b"\r" not in data:
-        # the common case: no copy (and no `dataclasses.replace`, which costs more than the rest of this path)
+        # the common case: no copy (and no `replace`, which costs more than the rest of this path)
         yield Fragment(path=path, data=data, commit=commit, blob=blob, added_lines=added_lines, unit=unit)
         return
     template = Fragment(path=path, data=b"", commit=commit, blob=blob, added_lines=added_lines, unit=unit)

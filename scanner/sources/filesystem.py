@@ -6,9 +6,10 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
+
+from msgspec import Struct
 
 from scanner.config import Settings
 from scanner.findings import Finding, Fragment, Note, Skipped
@@ -116,8 +117,7 @@ class FilesystemSource:
         yield from read_file(path, shown, named=named, limit=self.settings.max_file_size, seen=self._read_before)
 
 
-@dataclass(frozen=True, slots=True)
-class FileBatch:
+class FileBatch(Struct, frozen=True):
     """Files met in a folder, read in the process that scans them (see `Deferred`)."""
 
     lane: int

@@ -9,9 +9,10 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
+
+from msgspec import Struct
 
 from scanner.findings import Fragment, Skipped
 from scanner.sources import BINARY_SNIFF, git_runner, too_large
@@ -19,8 +20,7 @@ from scanner.sources.content import fragments_of_bytes, sniff
 from scanner.sources.git_parse import Change
 
 
-@dataclass(frozen=True, slots=True)
-class BlobRead:
+class BlobRead(Struct, frozen=True):
     """The outcome of asking git for one blob: its bytes, or why there are none."""
 
     oid: str

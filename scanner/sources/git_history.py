@@ -6,8 +6,10 @@ from __future__ import annotations
 import contextlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
 from pathlib import Path
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from scanner.config import Settings
 from scanner.findings import Commit, CommitsRead, Finding, Note, Skipped
@@ -23,8 +25,7 @@ _SUBMODULES = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class _Introduction:
+class _Introduction(Struct, frozen=True):
     """A commit that put secrets at a path where no version it replaced had them."""
 
     change: Change

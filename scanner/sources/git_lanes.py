@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from scanner.findings import Fragment, Note, Skipped
 from scanner.sources import ALLOWED, Item
@@ -14,8 +15,7 @@ from scanner.sources.git_blobs import BlobReader
 from scanner.sources.git_parse import BlobRef, is_lfs_pointer
 
 
-@dataclass(frozen=True, slots=True)
-class Aside:
+class Aside(Struct, frozen=True):
     """What the listing says instead of a blob to read: a path `allow_paths` exempts, a note, git's complaint."""
 
     ref: BlobRef | None = None
@@ -44,8 +44,7 @@ LFS_NOTE = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class BlobBatch:
+class BlobBatch(Struct, frozen=True):
     """Blobs of one lane, read and cut into fragments in the process that scans them (see `Deferred`)."""
 
     lane: int

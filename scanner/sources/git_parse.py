@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from scanner.findings import Commit
 
@@ -19,16 +20,14 @@ _HUNK = re.compile(rb"^@@+ (?:-\S+ )+\+(\d+)(?:,(\d+))? @@+")
 _IDENT = re.compile(r"^(.*) <(.*)> (\d+) ([+-]\d{4})$")
 
 
-@dataclass(frozen=True, slots=True)
-class BlobRef:
+class BlobRef(Struct, frozen=True):
     """A blob reachable from some ref, with the first path git named it by."""
 
     oid: str
     path: str
 
 
-@dataclass(frozen=True, slots=True)
-class AddedLines:
+class AddedLines(Struct, frozen=True):
     """What a patch adds: lines per (commit, new blob id), and the changes git showed as binary (no lines)."""
 
     lines: dict[tuple[str, str], set[int]]
@@ -36,8 +35,7 @@ class AddedLines:
     """(commit, new blob) pairs of `Binary files … differ`: UTF-16 text among them needs a `--text` diff."""
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
+class Change(Struct, frozen=True):
     """One path a commit changed: the blob it now has and the blobs its parents had there."""
 
     commit: Commit

@@ -6,9 +6,10 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from msgspec import Struct
 
 from scanner.config import Settings
 from scanner.sources import Item, Source
@@ -17,8 +18,7 @@ if TYPE_CHECKING:
     from scanner.findings import Finding, Skipped
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
+class Target(Struct, frozen=True):
     """The sources of one scan, and what the filter stage needs to know about them."""
 
     sources: tuple[Source, ...]

@@ -1,4 +1,4 @@
-from dataclasses import replace
+from msgspec.structs import replace
 
 from scanner.findings import Commit
 from scanner.rotation.rewrite.engine import (

@@ -49,6 +49,29 @@ def git(repo: Path, *args: str, input: bytes | None = None, allow: Sequence[int]
     return done.stdout
 
 
+def later(repo: Path, *args: str) -> Callable[[], bytes]:
+    """`git(repo, *args)`, started now and answered when the result is called (once): git works while the caller
+    goes on. The hook loads its rules while git diffs the index, a few milliseconds of every commit."""
+    try:
+        process = subprocess.Popen(
+            ["git", *_GIT_OPTIONS, *args],
+            cwd=repo,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=_environment(),
+        )
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH; install git to scan repositories") from None
+
+    def answer() -> bytes:
+        out, err = process.communicate()
+        if process.returncode != 0:
+            raise GitError(complaint(args, err, repo))
+        return out
+
+    return answer
+
+
 Process = subprocess.Popen
 """A running git (see `start`)."""
 
@@ -287,10 +310,16 @@ def staged_changes(repo: Path, paths: Sequence[str] = ()) -> list[Change]:
     return list(git_parse.parse_raw_changes(out, Commit(None, "", "", "")))
 
 
-def staged_added_lines(repo: Path, paths: Sequence[str] = ()) -> AddedLines:
-    """The lines the index adds against HEAD (or against nothing before a first commit), by ("", blob)."""
-    out = git(repo, "diff", "--cached", "-M", *_PATCH_OPTIONS, "--", *paths)
-    return AddedLines(git_parse.parse_added_lines(out), git_parse.parse_binary_changes(out))
+def staged_added_lines(repo: Path, paths: Sequence[str] = ()) -> Callable[[], AddedLines]:
+    """The lines the index adds against HEAD (or against nothing before a first commit), by ("", blob), when the
+    result is called: git starts now (see `later`)."""
+    diff = later(repo, "diff", "--cached", "-M", *_PATCH_OPTIONS, "--", *paths)
+
+    def added() -> AddedLines:
+        out = diff()
+        return AddedLines(git_parse.parse_added_lines(out), git_parse.parse_binary_changes(out))
+
+    return added
 
 
 def range_added_lines(repo: Path, revisions: Sequence[str]) -> AddedLines:

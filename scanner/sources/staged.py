@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from msgspec.structs import replace
@@ -11,7 +11,7 @@ from scanner.config import Settings
 from scanner.findings import Finding, Skipped
 from scanner.sources import ALLOWED, Item, git_runner
 from scanner.sources.git_blobs import added_fragments
-from scanner.sources.git_parse import EMPTY_BLOB, GITLINK_MODE, Change
+from scanner.sources.git_parse import EMPTY_BLOB, GITLINK_MODE, AddedLines, Change
 
 
 class StagedSource:
@@ -37,13 +37,16 @@ class StagedSource:
         self.paths = tuple(paths or ())
         self._changes = changes
         """The staged changes of `paths`, when the caller has asked git for them already."""
+        self._added: Callable[[], AddedLines] | None = git_runner.staged_added_lines(self.repo, self.paths)
+        """The added lines, asked of git now: it diffs while the scan loads its rules, and `read` collects."""
 
     def read(self) -> Iterator[Item]:
+        answer, self._added = self._added or git_runner.staged_added_lines(self.repo, self.paths), None
+        added = answer()
         changes = self._changes if self._changes is not None else git_runner.staged_changes(self.repo, self.paths)
         staged = [c for c in changes if c.new != EMPTY_BLOB]
         if not staged:
             return
-        added = git_runner.staged_added_lines(self.repo, self.paths)
         wanted: list[tuple[Change, frozenset[int] | None]] = []
         for change in staged:
             if self.settings.is_allowed_path(change.path):

@@ -7,6 +7,7 @@ from gitrepo import Recorded, Repo, commit_of, drain, fake_key, stand_in_scan
 
 from scanner.config import Settings
 from scanner.errors import GitError
+from scanner.sources import git_runner
 from scanner.sources.staged import StagedSource
 
 KEY = fake_key(11)
@@ -110,3 +111,29 @@ def test_nothing_staged_yields_nothing(repo: Repo) -> None:
 def test_outside_a_repository_is_a_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(GitError, match="not inside a git repository"):
         StagedSource(tmp_path, Settings())
+
+
+def test_a_git_asked_ahead_answers_what_git_says_and_fails_in_gits_words(repo: Repo) -> None:
+    repo.commit("init", {"a.py": "x = 1\n"})
+    head = git_runner.later(repo.path, "rev-parse", "--verify", "HEAD")
+    missing = git_runner.later(repo.path, "rev-parse", "--verify", "--quiet", "no-such-branch")
+    unknown = git_runner.later(repo.path, "cat-file", "-t", "0" * 40)
+
+    assert head().decode().strip() == repo.git("rev-parse", "HEAD")
+    with pytest.raises(GitError, match=r"^git rev-parse failed in .*: no message$"):
+        missing()
+    with pytest.raises(GitError, match=r"^git cat-file failed in .*: (?:Not a valid object name|git cat-file).*"):
+        unknown()
+
+
+def test_the_diff_asked_ahead_reads_the_index_and_a_failing_one_fails_the_read(repo: Repo) -> None:
+    repo.commit("init", {"app.py": "import os\n"})
+    repo.write("app.py", f"import os\nKEY = '{KEY}'\n")
+    repo.git("add", "app.py")
+    source = StagedSource(repo.path, Settings(), ["app.py"])
+    outside = StagedSource(repo.path, Settings(), ["../elsewhere.py"])
+
+    assert [f.added_lines for f in drain(source).fragments] == [frozenset({2})]
+    assert [f.added_lines for f in drain(source).fragments] == [frozenset({2})]  # read twice, answered alike
+    with pytest.raises(GitError, match=r"^git diff failed in .*outside repository"):
+        drain(outside)

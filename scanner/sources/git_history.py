@@ -302,9 +302,11 @@ class UnscannedHistory:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self._count = git_runner.commit_count_later(folder)
+        """Counted beside the folder's scan: this source is read after it."""
 
     def read(self) -> Iterator[Item]:
-        count = git_runner.commit_count(self.folder)
+        count = self._count()
         if count:
             yield Note(
                 f"{count} commit{'s' if count != 1 else ''} in this repository's history were not scanned; "

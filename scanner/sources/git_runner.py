@@ -133,19 +133,27 @@ def shallow_boundary(repo: Path) -> frozenset[str]:
 def commit_count(path: Path, revisions: Sequence[str] = ("--all",)) -> int | None:
     """How many commits `revisions` (default: the whole repository around `path`) hold; None outside a
     repository or without git."""
+    return commit_count_later(path, revisions)()
+
+
+def commit_count_later(path: Path, revisions: Sequence[str] = ("--all",)) -> Callable[[], int | None]:
+    """`commit_count`, its git started now and answered when the result is called (see `later`): a folder scan
+    counts the history it leaves out while it scans the folder (a second of `rev-list` in a sympy checkout)."""
     start = path if path.is_dir() else path.parent
     if not start.is_dir():
-        return None
+        return lambda: None
     try:
-        done = run(start, "rev-list", "--count", *revisions, "--")
+        answer = later(start, "rev-list", "--count", *revisions, "--")
     except GitError:
-        return None
-    if done.returncode != 0:
-        return None
-    try:
-        return int(done.stdout.strip() or 0)
-    except ValueError:
-        return None
+        return lambda: None
+
+    def count() -> int | None:
+        try:
+            return int(answer().strip() or 0)
+        except (GitError, ValueError):
+            return None
+
+    return count
 
 
 def tracked_files(repo: Path, paths: Sequence[str] = ()) -> list[tuple[str, str, str]]:

@@ -9,8 +9,9 @@ from pathlib import Path
 from gitrepo import Recorded, Repo, author_of, commit_of, drain, fake_key, stand_in_scan
 
 from scanner.config import Settings
+from scanner.findings import Note
 from scanner.sources import git_parse, git_runner
-from scanner.sources.git_history import HistorySource
+from scanner.sources.git_history import HistorySource, UnscannedHistory
 
 KEY = fake_key(1)
 OTHER = fake_key(2)
@@ -271,3 +272,23 @@ def test_commit_count_counts_every_ref(repo: Repo, tmp_path: Path) -> None:
 
     assert git_runner.commit_count(repo.path) == 3
     assert git_runner.commit_count(tmp_path / "plain") is None
+    assert git_runner.commit_count(tmp_path / "nowhere") is None
+    assert git_runner.commit_count(repo.path, ["no-such-branch"]) is None  # git fails: no count, no error
+    assert git_runner.commit_count(repo.path, ["b~1"]) == 2
+
+
+def test_a_folder_scan_counts_the_history_it_leaves_out_while_it_scans(repo: Repo, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    repo.commit("a")
+    repo.commit("b")
+    started: list[tuple[str, ...]] = []
+    later = git_runner.later
+    monkeypatch.setattr(git_runner, "later", lambda at, *args: started.append(args) or later(at, *args))
+
+    unscanned = UnscannedHistory(repo.path)
+    asked = list(started)  # git was asked when the source was made, so it counts beside the folder's scan
+    notes = [item.text for item in unscanned.read() if isinstance(item, Note)]
+
+    assert asked == [("rev-list", "--count", "--all", "--")]
+    assert notes == ["2 commits in this repository's history were not scanned; add --history to include them"]
+    (tmp_path / "plain").mkdir()
+    assert list(UnscannedHistory(tmp_path / "plain").read()) == []  # not a repository: no note, no error

@@ -284,19 +284,25 @@ class Verification(Struct, frozen=True):
         }
 
 
-class Skipped(Struct, frozen=True):
+class _Unread(Struct, frozen=True):
+    """What a `Skipped` did not read, and why: its positional fields."""
+
+    path: str
+    """What was not read: a path, `path (history)`, `path@commit`, or a description (`history before abc123`)."""
+    reason: str
+    """Short, stable reason: `binary`, `too large (12.0 MiB > 10.0 MiB)`, `unreadable: …`, `missing object`."""
+
+
+class Skipped(_Unread, frozen=True, kw_only=True):
     """Something a source did not scan, and why (listed in every report format).
 
     `incomplete` says whether the scan fell short of what it was asked to read (an unreadable file, a missing
     git object, a shallow clone's boundary, a repository an org scan could not clone): an incomplete scan
     says so in every format and exits 2 unless the user allowed it. Content passed over by design (binary
     files, a limit or allow-list the user set, dependency folders) is listed but leaves the scan complete.
+    Every source says which, by name: `Skipped(path, reason, incomplete=…)`.
     """
 
-    path: str
-    """What was not read: a path, `path (history)`, `path@commit`, or a description (`history before abc123`)."""
-    reason: str
-    """Short, stable reason: `binary`, `too large (12.0 MiB > 10.0 MiB)`, `unreadable: …`, `missing object`."""
     incomplete: bool
     """True when this skip leaves part of what was asked unread (fail closed); False when skipped by design."""
 

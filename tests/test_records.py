@@ -107,7 +107,7 @@ def test_findings_that_differ_in_any_other_field_are_not_equal(changes: dict[str
 
 
 def test_a_finding_is_never_equal_to_something_else_with_the_same_fields() -> None:
-    assert finding() != Skipped("app.py", "binary", False)
+    assert finding() != Skipped("app.py", "binary", incomplete=False)
     assert finding() != tuple(getattr(finding(), name) for name in Finding.__struct_fields__)
 
 
@@ -124,3 +124,15 @@ def test_records_survive_a_pickle_whole() -> None:
 def test_records_are_frozen() -> None:
     with pytest.raises(AttributeError):
         finding().line = 4  # type: ignore[misc]
+
+
+def test_a_skip_says_by_name_whether_it_leaves_the_scan_incomplete() -> None:
+    with pytest.raises(TypeError):
+        Skipped("app.py", "unreadable: permission denied", True)  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        Skipped("app.py", "unreadable: permission denied")  # type: ignore[call-arg]
+
+    named = Skipped("app.py", "unreadable: permission denied", incomplete=True)
+
+    assert (named.path, named.reason, named.incomplete) == ("app.py", "unreadable: permission denied", True)
+    assert named == pickle.loads(pickle.dumps(named)) and named != replace(named, incomplete=False)

@@ -10,11 +10,9 @@ from its character class otherwise, narrowed to the character kinds the example'
 
 from __future__ import annotations
 
-import math
 import random
 import re
 import string
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from re import _constants as _sre  # type: ignore[attr-defined]
@@ -316,18 +314,5 @@ def test_drawn_keys_are_read_by_the_rules_own_regex() -> None:
 
 
 def _under_floor(rule: Rule, secrets: list[str]) -> list[str]:
-    """The secrets whose body falls under the rule's floor, as the detector decides it (shannon_entropy)."""
-    # NOTE: H = log2(n) - sum(c * log2(c)) / n with c * log2(c) looked up, twice as fast as shannon_entropy; a body
-    # within rounding of the floor is decided by shannon_entropy itself
-    bodies = [body(rule, s) for s in secrets]
-    n = len(bodies[0]) if bodies and all(len(b) == len(bodies[0]) for b in bodies) else 0
-    if n == 0:
-        return [s for s, b in zip(secrets, bodies, strict=True) if shannon_entropy(b) < rule.entropy]
-    c_log_c = [0.0] + [c * math.log2(c) for c in range(1, n + 1)]
-    log_n, looked_up = math.log2(n), c_log_c.__getitem__
-    return [
-        s
-        for s, b in zip(secrets, bodies, strict=True)
-        if log_n - sum(map(looked_up, Counter(b).values())) / n < rule.entropy + 1e-9
-        and shannon_entropy(b) < rule.entropy
-    ]
+    """The secrets whose body falls under the rule's floor, as the detector decides it."""
+    return [s for s in secrets if shannon_entropy(body(rule, s)) < rule.entropy]

@@ -38,7 +38,7 @@ def run(repo: Path, *args: str, input: bytes | None = None) -> subprocess.Comple
             check=False,
         )
     except FileNotFoundError:
-        raise GitError("git is not installed or not on PATH; install git to scan repositories") from None
+        raise GitError(_NO_GIT) from None
 
 
 def git(repo: Path, *args: str, input: bytes | None = None, allow: Sequence[int] = (0,)) -> bytes:
@@ -52,16 +52,7 @@ def git(repo: Path, *args: str, input: bytes | None = None, allow: Sequence[int]
 def later(repo: Path, *args: str) -> Callable[[], bytes]:
     """`git(repo, *args)`, started now and answered when the result is called (once): git works while the caller
     goes on. The hook loads its rules while git diffs the index, a few milliseconds of every commit."""
-    try:
-        process = subprocess.Popen(
-            ["git", *_GIT_OPTIONS, *args],
-            cwd=repo,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=_environment(),
-        )
-    except FileNotFoundError:
-        raise GitError("git is not installed or not on PATH; install git to scan repositories") from None
+    process = _started(repo, args, stderr=subprocess.PIPE)
 
     def answer() -> bytes:
         out, err = process.communicate()
@@ -72,20 +63,31 @@ def later(repo: Path, *args: str) -> Callable[[], bytes]:
     return answer
 
 
+_NO_GIT = "git is not installed or not on PATH; install git to scan repositories"
+
+
 Process = subprocess.Popen
 """A running git (see `start`)."""
 
 
 def start(repo: Path, *args: str) -> Process[bytes]:
     """Start a long-running git command (`cat-file --batch`) with pipes to its stdin and stdout."""
-    return subprocess.Popen(
-        ["git", *_GIT_OPTIONS, *args],
-        cwd=repo,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env=_environment(),
-    )
+    return _started(repo, args, stdin=subprocess.PIPE, stderr=subprocess.DEVNULL)
+
+
+def _started(repo: Path, args: Sequence[str], *, stderr: int, stdin: int | None = None) -> Process[bytes]:
+    """git `args` running in `repo`, its stdout piped; GitError when git itself is missing."""
+    try:
+        return subprocess.Popen(
+            ["git", *_GIT_OPTIONS, *args],
+            cwd=repo,
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            env=_environment(),
+        )
+    except FileNotFoundError:
+        raise GitError(_NO_GIT) from None
 
 
 def toplevel(path: Path) -> Path:

@@ -137,3 +137,16 @@ def test_the_diff_asked_ahead_reads_the_index_and_a_failing_one_fails_the_read(r
     assert [f.added_lines for f in drain(source).fragments] == [frozenset({2})]  # read twice, answered alike
     with pytest.raises(GitError, match=r"^git diff failed in .*outside repository"):
         drain(outside)
+
+
+def test_without_git_every_way_of_starting_it_is_a_clear_error(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PATH", str(tmp_path))  # a folder with no git in it
+
+    for call in (
+        lambda: git_runner.run(tmp_path, "status"),
+        lambda: git_runner.git(tmp_path, "status"),
+        lambda: git_runner.later(tmp_path, "status"),
+        lambda: git_runner.start(tmp_path, "cat-file", "--batch"),
+    ):
+        with pytest.raises(GitError, match=r"^git is not installed or not on PATH; install git to scan repositories$"):
+            call()

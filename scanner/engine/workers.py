@@ -2,7 +2,8 @@
 Detector, so nothing is compiled again), and the results come back in the order the work was given.
 
 Content a source hands on unread (`Deferred`: git history's batches of blobs) is read by the worker that scans it,
-so its bytes never travel between processes; work of one lane always goes to the same worker.
+so its bytes never travel between processes; work of one lane goes to the same worker until that worker falls
+behind the others (`MOVE_BEHIND`), and then moves to the least busy one.
 """
 
 from __future__ import annotations
@@ -34,6 +35,11 @@ BATCH_FRAGMENTS = 2048
 """Fragments per batch at most (many tiny files)."""
 DEFERRED_PIECES = 512
 """Files or blobs of deferred work that pay for starting the workers: no bytes go to them, only a fork each."""
+MOVE_BEHIND = 2
+"""Batches of deferred work a lane's worker may still have unfinished beyond the least busy worker's before the
+lane moves to that worker: lanes differ in size (sympy's 16 split 54/46 between two workers), and a worker that
+waits while the other scans its larger share wastes a core. A move costs git some inflating in the new worker (a
+cold cache of delta bases for that lane's files), a few hundredths of a second."""
 _AHEAD = 4
 """Batches in flight per worker: one scanning, the others waiting, so no worker idles while the next is read or
 while the results of another lane are waited for."""
@@ -88,6 +94,13 @@ def locate_all(detector: Detector, items: Iterable[Item | Deferred], jobs: int) 
         yield from _here(detector, item)
 
 
+def lane_worker(current: int, unfinished: list[int]) -> int:
+    """The worker for a lane's next work: its `current` one, unless that one has more than `MOVE_BEHIND` pieces of
+    work `unfinished` beyond the least busy worker (then that one; the first of them on a tie)."""
+    idlest = min(range(len(unfinished)), key=unfinished.__getitem__)
+    return idlest if unfinished[current] > unfinished[idlest] + MOVE_BEHIND else current
+
+
 def _here(detector: Detector, item: Item | Deferred) -> Iterator[Result]:
     if isinstance(item, Fragment):
         yield (item, *locate(detector, item), len(item.data))
@@ -123,9 +136,9 @@ class _Waiting:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        # NOTE: one single-process pool per worker, so that deferred work of one lane always reaches the same
-        # worker. Fork, so that workers inherit the compiled rules and hyperscan database instead of building
-        # their own; the workers never touch the pipes of this process's git.
+        # NOTE: one single-process pool per worker, so that deferred work of one lane reaches the worker chosen for
+        # it. Fork, so that workers inherit the compiled rules and hyperscan database instead of building their own;
+        # the workers never touch the pipes of this process's git.
         context = multiprocessing.get_context("fork")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
@@ -135,13 +148,21 @@ class _Waiting:
         self.pending: deque[tuple[list[Fragment], Future[_Found]] | Future[list[Result]] | list[Result]] = deque()
         self.turn = 0
         self.in_flight = 0
+        self.lanes: dict[int, int] = {}
+        """The worker of each lane of deferred work seen so far."""
+        self.running: list[list[Future[Any]]] = [[] for _ in range(jobs)]
+        """Each worker's submitted work, unfinished at the last look."""
 
     def fragments(self, batch: list[Fragment]) -> None:
         self.turn = (self.turn + 1) % len(self.pools)
         self.pending.append((batch, self._submit(self.turn, _locate_batch, batch)))
 
     def deferred(self, work: Deferred) -> None:
-        self.pending.append(self._submit(work.lane % len(self.pools), _read_and_locate, work))
+        for queued in self.running:
+            queued[:] = [future for future in queued if not future.done()]
+        worker = lane_worker(self.lanes.get(work.lane, work.lane % len(self.pools)), list(map(len, self.running)))
+        self.lanes[work.lane] = worker
+        self.pending.append(self._submit(worker, _read_and_locate, work))
 
     def ready(self, item: Item) -> None:
         self.pending.append([(item, [], [], 0)])
@@ -150,7 +171,9 @@ class _Waiting:
         self.in_flight += 1
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
-            return self.pools[worker].submit(call, arg)
+            future = self.pools[worker].submit(call, arg)
+        self.running[worker].append(future)
+        return future
 
     def results(self, *, down_to: int) -> Iterator[Result]:
         """The results of the oldest work while more than `down_to` batches are in flight."""

@@ -33,7 +33,7 @@ class Aside(Struct, frozen=True):
 
 LANES = 16
 """How many ways the history's blobs are split by path: the engine reads each lane in one process (lane modulo its
-workers), so that all versions of a file go through the same git."""
+workers, until that one falls behind), so that the versions of a file go through the same git."""
 BATCH_BLOBS = 512
 """Blobs in one batch of a lane at most: ten-odd megabytes of typical source."""
 HELD_BLOBS = 512

@@ -1,10 +1,12 @@
-"""Deferred work: read where it is scanned, each lane always by the same worker and in order; a folder on workers
+"""Deferred work: read where it is scanned, each lane by the same worker until that one falls behind, and in order;
+a folder on workers
 reports exactly what one process reports; the history's lanes keep every version of a path together and hold few
 blobs before work goes out."""
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,13 +32,15 @@ KEYS = [fake_key(300 + n) for n in range(6)]
 
 @dataclass(frozen=True)
 class Probe:
-    """Deferred work that says which process read it."""
+    """Deferred work that says which process read it (after `pause` seconds)."""
 
     lane: int
     n: int
     pieces: int = 1
+    pause: float = 0.0
 
     def read(self) -> Iterator[Fragment | Skipped | Note]:
+        time.sleep(self.pause)
         yield Note(f"{self.lane}:{self.n}:{os.getpid()}")
 
 
@@ -58,6 +62,7 @@ def test_each_lane_is_read_by_one_worker_and_every_result_comes_back_in_order(
     detector: Detector, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(workers, "DEFERRED_PIECES", 1)
+    monkeypatch.setattr(workers, "MOVE_BEHIND", 10**6)  # no worker may look behind: a busy machine starts one late
     probes = [Probe(lane=(n * 7 // 3) % 4, n=n) for n in range(40)]  # lanes out of step with any rotation
 
     said = _said(workers.locate_all(detector, probes, jobs=2))
@@ -68,6 +73,45 @@ def test_each_lane_is_read_by_one_worker_and_every_result_comes_back_in_order(
     assert by_lane[0] == by_lane[2] and by_lane[1] == by_lane[3]  # lane modulo workers
     assert by_lane[0] != by_lane[1]
     assert os.getpid() not in by_lane[0] | by_lane[1]
+
+
+@pytest.mark.parametrize(
+    ("current", "unfinished", "chosen"),
+    [
+        (0, [2, 0], 0),  # MOVE_BEHIND (2) more than the idlest: stays
+        (0, [3, 1], 0),
+        (0, [1, 0], 0),
+        (0, [3, 0], 1),  # one more: moves
+        (0, [9, 2], 1),
+        (1, [0, 2], 1),
+        (1, [0, 3], 0),
+        (2, [1, 5, 3], 2),
+        (2, [1, 3, 4], 0),  # behind the idlest by 3: moves to it, not to the second idlest
+        (1, [2, 0, 0], 1),  # the idlest itself
+        (0, [5, 2, 2], 1),  # a tie among the idlest: the first
+        (0, [0], 0),
+    ],
+)
+def test_a_lane_moves_only_when_its_worker_is_more_than_move_behind_behind(
+    current: int, unfinished: list[int], chosen: int
+) -> None:
+    assert workers.MOVE_BEHIND == 2
+    assert workers.lane_worker(current, unfinished) == chosen
+
+
+def test_a_lane_leaves_a_worker_that_falls_behind_and_every_result_still_comes_back_in_order(
+    detector: Detector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(workers, "DEFERRED_PIECES", 1)
+    # Lanes 0 and 2 both start on the first worker, and lane 0's work is slow: that worker falls behind, and the
+    # lane given next moves to the other one, which would otherwise get nothing.
+    probes = [Probe(lane=0 if n % 2 else 2, n=n, pause=0.15 if n % 2 else 0.0) for n in range(16)]
+
+    said = _said(workers.locate_all(detector, probes, jobs=2))
+
+    assert [n for _, n, _ in said] == list(range(16))
+    assert len({pid for _, _, pid in said}) == 2
+    assert os.getpid() not in {pid for _, _, pid in said}
 
 
 @pytest.mark.parametrize(("pieces", "on_workers"), [(3, False), (4, True), (5, True)])

@@ -99,7 +99,8 @@ def find_config(start: Path) -> Path | None:
 
 
 def locate_config(start: Path) -> ConfigFound:
-    """The nearest folder from `start` up (to the repository root) with a `.keysweep.toml` or a `pyproject.toml`
+    """The nearest folder from `start` up (to the repository root, a bare one's too) with a `.keysweep.toml` or a
+    `pyproject.toml`
     with `[tool.keysweep]`; when it has both, `.keysweep.toml` wins and the other is named as shadowed."""
     folder = Path(os.path.realpath(start))  # NOTE: never raises, even on a link loop (Path.resolve does)
     if not folder.is_dir():
@@ -112,9 +113,15 @@ def locate_config(start: Path) -> ConfigFound:
             return ConfigFound(own, pyproject if has_table else None)
         if has_table:
             return ConfigFound(pyproject)
-        if (candidate / ".git").exists():
+        if (candidate / ".git").exists() or _is_bare_repository(candidate):
             break
     return ConfigFound(None)
+
+
+def _is_bare_repository(folder: Path) -> bool:
+    """Whether `folder` is a git directory itself (a bare clone, a mirror): a repository root, as a work tree's is.
+    NOTE: without this, a bare clone kept inside another project's work tree took that project's config."""
+    return (folder / "HEAD").is_file() and (folder / "objects").is_dir() and (folder / "refs").is_dir()
 
 
 def _has_keysweep_table(pyproject: Path) -> bool:

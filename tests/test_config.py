@@ -70,6 +70,26 @@ def test_the_walk_stops_at_the_repository_root(tmp_path: Path) -> None:
     assert find_config(tmp_path / "repo") is None
 
 
+def test_the_walk_stops_at_a_bare_repository_kept_inside_another_project(tmp_path: Path) -> None:
+    # A bare clone inside another project's tree (a benchmark's, a mirror cache) is a repository of its own: the
+    # other project's allow_paths once hid tests/ and examples/ of every history scanned from there.
+    (tmp_path / ".keysweep.toml").write_text('allow_paths = ["tests/*"]\n')
+    subprocess.run(["git", "init", "-q", "--bare", str(tmp_path / "work" / "other.git")], check=True)
+    assert find_config(tmp_path / "work" / "other.git") is None
+    assert find_config(tmp_path / "work") == tmp_path / ".keysweep.toml"
+
+
+@pytest.mark.parametrize("missing", ["HEAD", "objects", "refs"])
+def test_a_folder_with_only_part_of_a_git_directory_s_layout_is_walked_past(tmp_path: Path, missing: str) -> None:
+    (tmp_path / ".keysweep.toml").write_text('fail_on = "high"\n')
+    folder = tmp_path / "looks-like-git"
+    folder.mkdir()
+    for name in ("HEAD", "objects", "refs"):
+        if name != missing:
+            (folder / name).write_text("ref: refs/heads/main\n") if name == "HEAD" else (folder / name).mkdir()
+    assert find_config(folder) == tmp_path / ".keysweep.toml"
+
+
 def test_config_flag_overrides_the_discovered_file(project: Path, make_key: Callable[..., str]) -> None:
     (project / "src" / "app" / "hooks.py").write_text(f'SECRET = "{make_key("whsec_", 32)}"\n')  # severity high
     (project / ".keysweep.toml").write_text('fail_on = "critical"\n')

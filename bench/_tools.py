@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _peers import clean_env, peer_bin
+from _peers import clean_env, no_config, peer_bin
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +44,7 @@ def run_keysweep(root: Path) -> Run:
     exe = Path(sys.executable).parent / "keysweep"
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "report.json"
-        cmd = [str(exe), "scan", str(root), "--format", "json", "--reveal", "-q", "-o", str(out)]
+        cmd = [str(exe), "scan", str(root), "--format", "json", "--reveal", "-q", "-o", str(out), *no_config()]
         started = time.perf_counter()
         done = subprocess.run(cmd, capture_output=True, text=True, env=clean_env())
         seconds = time.perf_counter() - started

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _peers import WORK, best_of, clean_env, fake_secrets, peer_bin, source_tree
+from _peers import WORK, best_of, clean_env, fake_secrets, no_config, peer_bin, source_tree
 
 
 def main() -> None:
@@ -42,9 +42,10 @@ def main() -> None:
     out = Path(tempfile.mkdtemp())
     commands = {
         "keysweep": [sys.executable, "-m", "scanner", "scan", str(tree), "-q", "--format", "json",
-                     "-o", str(out / "ks.json")],
+                     "-o", str(out / "ks.json"), *no_config()],
         "keysweep (pure-Python engine)": [sys.executable, "-m", "scanner", "scan", str(tree), "-q",
-                                          "--engine", "python", "--format", "json", "-o", str(out / "ksp.json")],
+                                          "--engine", "python", "--format", "json", "-o", str(out / "ksp.json"),
+                                          *no_config()],
         "gitleaks 8.30.1 dir": [str(gitleaks), "dir", str(tree), "--no-banner", "--exit-code", "0",
                                 "-f", "json", "-r", str(out / "gl.json")],
         "kingfisher 2.14.0": [str(kingfisher), "scan", str(tree), "--no-update-check", "--format", "json",

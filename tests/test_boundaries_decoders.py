@@ -19,7 +19,7 @@ class Everywhere:
     def holds_keyword(self, start: int, end: int) -> bool:
         return True
 
-    def few_lines(self) -> None:
+    def few_lines(self, start: int = 0) -> None:
         return None  # dense: every line is asked
 
 
@@ -27,7 +27,7 @@ class Nowhere:
     def holds_keyword(self, start: int, end: int) -> bool:
         return False
 
-    def few_lines(self) -> list[tuple[int, int]]:
+    def few_lines(self, start: int = 0) -> list[tuple[int, int]]:
         return []
 
 
@@ -111,7 +111,7 @@ def _escape_lines(data: bytes, *, starts: bool) -> list[tuple[int, int]]:
         return list(decoders._from_escape_starts(data, lines))
     saved = decoders._SPARSE_STARTS
     try:
-        decoders._SPARSE_STARTS = 10**9  # NOTE: no buffer is sparse enough: the keyword-line path runs
+        decoders._SPARSE_STARTS = 10**9  # NOTE: no byte may be looked at: the keyword-line path runs from the start
         return list(decoders._lines_with_escapes(data, lines, look=False))
     finally:
         decoders._SPARSE_STARTS = saved
@@ -136,12 +136,52 @@ def test_escapes_are_found_from_their_starts_up_to_one_start_per_256_bytes(
     from scanner.engine.lines import KeywordLines
 
     data = (b"token = https://h/?q=%2Fx\n" + b"%" * (percents - 1)).ljust(1024, b" ")
-    used: list[str] = []
-    real_starts, real_few = decoders._from_escape_starts, KeywordLines.few_lines
-    monkeypatch.setattr(decoders, "_from_escape_starts", lambda *a: used.append("starts") or real_starts(*a))
-    monkeypatch.setattr(KeywordLines, "few_lines", lambda self: used.append("lines") or real_few(self))
+    asked: list[int] = []
+    real_few = KeywordLines.few_lines
+    monkeypatch.setattr(KeywordLines, "few_lines", lambda self, start=0: asked.append(start) or real_few(self, start))
 
     found = list(decoders._lines_with_escapes(data, KeywordLines(data, _KEYWORDS), look=True))
 
     assert found == [(0, 25)]
-    assert used == (["starts"] if from_starts else ["lines"])
+    # past 4 starts (1024 / 256), the keyword lines are searched from the line of the fifth on (here the second)
+    assert asked == ([] if from_starts else [26])
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.lists(st.sampled_from(_ESCAPE_PIECES), max_size=60), st.integers(1, 80))
+def test_a_search_that_runs_out_of_starts_midway_finds_the_same_lines(pieces: list[str], per_start: int) -> None:
+    from scanner.engine import decoders
+    from scanner.engine.lines import KeywordLines
+
+    data = "".join(pieces).encode()
+    saved = decoders._SPARSE_STARTS
+    try:
+        decoders._SPARSE_STARTS = per_start  # a budget of len(data) // per_start starts: run out anywhere, or never
+        found = list(decoders._lines_with_escapes(data, KeywordLines(data, _KEYWORDS), look=False))
+    finally:
+        decoders._SPARSE_STARTS = saved
+    assert found == _escape_lines(data, starts=True) == _escape_lines(data, starts=False)
+
+
+def test_running_out_of_starts_resumes_at_the_start_of_the_line_it_stopped_in() -> None:
+    from scanner.engine import decoders
+    from scanner.engine.lines import KeywordLines
+
+    data = b"token https://h/?a=%2F\npass %% \\ https://h/?b=%2F\n"
+    search = decoders._from_escape_starts(data, KeywordLines(data, _KEYWORDS), 2)
+    assert next(search) == (0, 22)  # the first escape (one byte looked at)
+    with pytest.raises(StopIteration) as stop:
+        next(search)  # the second line's first `%` is the second byte, its second `%` the third: one too many
+    assert stop.value.value == 23
+
+
+@pytest.mark.parametrize("cased", [b"TOKEN", b"Token", b"token"])
+def test_a_line_holds_a_keyword_in_any_case_whether_or_not_the_buffer_was_lower_cased(cased: bytes) -> None:
+    from scanner.engine.lines import KeywordLines
+
+    data = b"x\n" + cased + b" = 1\ny\n"
+    fresh, lowered = KeywordLines(data, _KEYWORDS), KeywordLines(data, _KEYWORDS)
+    assert lowered.lowered  # the whole buffer lower-cased first
+    for lines in (fresh, lowered):
+        assert lines.holds_keyword(2, 11) and lines.holds_keyword(2, 7)
+        assert not lines.holds_keyword(2, 6) and not lines.holds_keyword(0, 1) and not lines.holds_keyword(12, 13)

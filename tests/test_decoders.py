@@ -53,7 +53,7 @@ class _Every:
     def holds_keyword(self, start: int, end: int) -> bool:
         return True
 
-    def few_lines(self) -> None:
+    def few_lines(self, start: int = 0) -> None:
         return None
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from typing import Protocol
 
 from msgspec import Struct
@@ -47,8 +47,9 @@ class KeywordLines(Protocol):
 
     def holds_keyword(self, start: int, end: int) -> bool: ...
 
-    def few_lines(self) -> Iterable[tuple[int, int]] | None:
-        """(start, end) of every line holding a keyword, in order, when there are few; None when there are many."""
+    def few_lines(self, start: int = 0) -> Iterable[tuple[int, int]] | None:
+        """(start, end) of every line holding a keyword from `start` (a line's start) on, in order, when there are
+        few; None when there are many."""
         ...
 
 
@@ -189,12 +190,13 @@ def _lines_with_escapes(data: bytes, keyword_lines: KeywordLines, *, look: bool)
     """(start, end) of each line that holds an escape and a keyword, each line once, one search per line."""
     if look and not _may_hold_escape(data):
         return
-    if (data.count(b"%") + data.count(b"\\")) * _SPARSE_STARTS <= len(data):
-        # NOTE: few bytes can start an escape (most code): each is looked at, at memchr speed in between, which is
-        # cheaper than finding every keyword line first (one pass over the buffer per keyword it holds)
-        yield from _from_escape_starts(data, keyword_lines)
+    # NOTE: few bytes can start an escape in most buffers (code): each is looked at, at memchr speed in between,
+    # which is cheaper than finding every keyword line first (one pass over the buffer per keyword it holds). Past
+    # one such byte per `_SPARSE_STARTS` they are dense, and the rest of the buffer is searched the other way.
+    resume = yield from _from_escape_starts(data, keyword_lines, len(data) // _SPARSE_STARTS)
+    if resume is None:
         return
-    few = keyword_lines.few_lines()
+    few = keyword_lines.few_lines(resume)
     if few is not None:
         # NOTE: the same lines, found from the other side: a few keyword lines are cheaper to search for an
         # escape than the whole buffer is for escapes (`%` is everywhere in code), and no keyword costs nothing.
@@ -202,7 +204,7 @@ def _lines_with_escapes(data: bytes, keyword_lines: KeywordLines, *, look: bool)
             if _ESCAPE.search(data, start, end) is not None:
                 yield start, end
         return
-    pos = 0
+    pos = resume
     while (esc := _ESCAPE.search(data, pos)) is not None:
         start = data.rfind(b"\n", 0, esc.start()) + 1
         end = data.find(b"\n", esc.start())
@@ -213,17 +215,27 @@ def _lines_with_escapes(data: bytes, keyword_lines: KeywordLines, *, look: bool)
 
 
 _SPARSE_STARTS = 256
-"""Bytes per `%` or backslash at or above which a buffer's escapes are found from those bytes (see
-`_lines_with_escapes`)."""
+"""Bytes per `%` or backslash looked at, at most, before the rest of a buffer's escapes are found from its keyword
+lines instead (see `_lines_with_escapes`)."""
 
 
-def _from_escape_starts(data: bytes, keyword_lines: KeywordLines) -> Iterator[tuple[int, int]]:
+def _from_escape_starts(
+    data: bytes, keyword_lines: KeywordLines, budget: int | None = None
+) -> Generator[tuple[int, int], None, int | None]:
     """`_lines_with_escapes` from each `%` and backslash: the lines where one starts an escape, if they hold a
     keyword, each line once, in order. One cursor per byte, each moved only once passed: a buffer without a
-    backslash is not searched for one again at every `%`."""
+    backslash is not searched for one again at every `%`.
+
+    Returns None when done, or, when more than `budget` bytes were looked at, the start of the line where the
+    search stopped (no line from there on was yielded).
+    """
     percent, backslash = data.find(b"%"), data.find(b"\\")
+    looked = 0
     while percent != -1 or backslash != -1:
         at = percent if backslash == -1 or (percent != -1 and percent < backslash) else backslash
+        looked += 1
+        if budget is not None and looked > budget:
+            return data.rfind(b"\n", 0, at) + 1
         pos = at + 1
         if _ESCAPE.match(data, at) is not None:
             start = data.rfind(b"\n", 0, at) + 1
@@ -236,6 +248,7 @@ def _from_escape_starts(data: bytes, keyword_lines: KeywordLines) -> Iterator[tu
             percent = data.find(b"%", pos)
         if backslash != -1 and backslash < pos:
             backslash = data.find(b"\\", pos)
+    return None
 
 
 ESCAPE_GATES = (rb"\\u00[0-7][0-9a-f]", rb"\\/", rb"%[2-7][0-9a-f]", rb"://", rb"\?")

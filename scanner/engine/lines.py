@@ -162,22 +162,28 @@ class KeywordLines:
         return self._lowered
 
     def holds_keyword(self, start: int, end: int) -> bool:
-        return any(self.lowered.find(k, start, end) != -1 for k in self.keywords)
+        if self._lowered is None:
+            # NOTE: the span alone is lower-cased while the buffer is not (the decoders ask of a few lines; most
+            # buffers that reach them never had a rule to run, so nothing lower-cased all of it).
+            span = self._data[start:end].lower()
+            return any(k in span for k in self.keywords)
+        return any(self._lowered.find(k, start, end) != -1 for k in self.keywords)
 
-    def few_lines(self) -> list[tuple[int, int]] | None:
-        """(start, end) of each line holding a keyword, when such lines are sparse (fewer than one per `SPARSE`
-        bytes); None when they are dense (a flood is searched from its escapes instead)."""
+    def few_lines(self, start: int = 0) -> list[tuple[int, int]] | None:
+        """(start, end) of each line holding a keyword from `start` (a line's start) on, when such lines are sparse
+        (fewer than one per `SPARSE` bytes of that part); None when they are dense (a flood is searched from its
+        escapes instead)."""
         if not self.keywords:
             return []
         lowered = self.lowered
-        most = len(lowered) // SPARSE
+        most = (len(lowered) - start) // SPARSE
         out: list[tuple[int, int]] = []
         # NOTE: no count of every hit first: the walk stops as soon as the lines are too many to be few.
-        for start, hit in keyword_lines(lowered, self.keywords):
+        for line, hit in keyword_lines(lowered, self.keywords, start):
             if len(out) >= most:
                 return None
             end = lowered.find(b"\n", hit)
-            out.append((start, len(lowered) if end == -1 else end))
+            out.append((line, len(lowered) if end == -1 else end))
         return out
 
 

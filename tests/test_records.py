@@ -136,3 +136,31 @@ def test_a_skip_says_by_name_whether_it_leaves_the_scan_incomplete() -> None:
 
     assert (named.path, named.reason, named.incomplete) == ("app.py", "unreadable: permission denied", True)
     assert named == pickle.loads(pickle.dumps(named)) and named != replace(named, incomplete=False)
+
+
+_FRESH = """
+import sys
+{before}
+import scanner.findings
+print(sorted({{"typing_extensions", "inspect"}} & set(sys.modules)))
+import typing_extensions, msgspec
+class Typed(msgspec.Struct):
+    ids: "list[int]"
+    note: "str | None" = None
+print(msgspec.json.decode(b'{{"ids": [1, 2]}}', type=Typed).ids, typing_extensions.__name__)
+"""
+
+
+@pytest.mark.parametrize(
+    ("before", "loaded"),
+    [("", "[]"), ("import typing_extensions", "['inspect', 'typing_extensions']")],
+)
+def test_the_records_load_without_typing_extensions_which_stays_importable(before: str, loaded: str) -> None:
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-c", _FRESH.format(before=before)], capture_output=True, text=True, check=True, timeout=60
+    )
+
+    assert run.stdout.splitlines() == [loaded, "[1, 2] typing_extensions"]

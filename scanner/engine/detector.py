@@ -133,6 +133,7 @@ class Detector:
             gates.append(gate)
         self._triggers = frozenset(triggers)
         self._path_triggers = tuple(path_triggers)
+        self._path_trigger_ids = frozenset(i for _, ids in path_triggers for i in ids)
         self._gate_ids = tuple(gate_ids)
         first = count + len(gates)
         after_escapes, after_base64 = first + len(ESCAPE_GATES), first + len(ESCAPE_GATES) + len(BASE64_GATES)
@@ -195,6 +196,8 @@ class Detector:
         rule applies to)."""
         if found & self._triggers:
             return True
+        if not found & self._path_trigger_ids:
+            return False  # NOTE: most buffers: no rule's paths to match against
         return any(found & ids and self._is_in_paths(rule, path) for rule, ids in self._path_triggers)
 
     def _may_mask(self, present: frozenset[int], data: bytes) -> bool:

@@ -93,7 +93,7 @@ def test_decoded_escapes_map_back_to_their_original_offsets() -> None:
     assert span.data == b'x"a/b"'
     # decoded bytes 2..5 (`a/b`) come from original bytes 2..7 (`a\/b`)
     assert map_span(span, 2, 5) == (2, 6)
-    assert span.offsets[-1] == len(line)
+    assert map_span(span, len(span.data), len(span.data)) == (len(line), len(line))
 
 
 # Lines holding an escape and a keyword: found from the `%` and backslash bytes where they are sparse, from the
@@ -185,3 +185,78 @@ def test_a_line_holds_a_keyword_in_any_case_whether_or_not_the_buffer_was_lower_
     for lines in (fresh, lowered):
         assert lines.holds_keyword(2, 11) and lines.holds_keyword(2, 7)
         assert not lines.holds_keyword(2, 6) and not lines.holds_keyword(0, 1) and not lines.holds_keyword(12, 13)
+
+
+def _offsets_reference(data: bytes, lines: list[tuple[int, int]]) -> list[tuple[bytes, list[int], str]]:
+    """Escaped lines decoded one escape at a time, with the original offset of every decoded byte and one past the
+    end, consecutive lines decoded alike joined by their newline: what the decoders once built (the oracle)."""
+    from scanner.engine.decoders import _ESCAPE
+
+    spans: list[tuple[bytes, list[int], str]] = []
+    run_end = -1
+    for start, end in lines:
+        in_url = data.find(b"://", start, end) != -1 or data.find(b"?", start, end) != -1
+        out, offsets, i = bytearray(), list[int](), start
+        for esc in _ESCAPE.finditer(data, start, end):
+            at, token = esc.start(), esc.group()
+            if not in_url and token.startswith(b"%"):
+                continue
+            code = token[2:] if token.startswith(b"\\u") else token[1:]
+            out += data[i:at] + (b"/" if token == b"\\/" else bytes([int(code, 16)]))
+            offsets += [*range(i, at), at]
+            i = esc.end()
+        if i == start:
+            continue
+        out += data[i:end]
+        offsets += [*range(i, end), end]
+        how = "url" if b"%" in data[start:end] and b"\\" not in data[start:end] else "json"
+        if spans and spans[-1][2] == how and start == run_end + 1:
+            joined, joined_offsets, _ = spans[-1]
+            spans[-1] = (joined + b"\n" + bytes(out), [*joined_offsets[:-1], run_end, *offsets], how)
+        else:
+            spans.append((bytes(out), offsets, how))
+        run_end = end
+    return spans
+
+
+_LINE_PIECES = ["%2F", "%2f", "%7A", "%25", "%80", "%1f", "%", "\\/", "\\u0041", "\\u007F", "\\u0080", "\\u00",
+                "\\", "://", "?", "a", "=", "\n"]  # fmt: skip
+
+
+@settings(max_examples=600, deadline=None, database=None)
+@given(st.lists(st.sampled_from(_LINE_PIECES), max_size=40))
+def test_decoded_lines_map_every_byte_back_as_an_offset_per_byte_did(pieces: list[str]) -> None:
+    data = "".join(pieces).encode()
+    lines, start = [], 0
+    for line in data.split(b"\n"):
+        lines.append((start, start + len(line)))
+        start += len(line) + 1
+
+    spans = list(decoded_spans(data, Everywhere()))
+
+    expected = _offsets_reference(data, lines)
+    assert [(s.data, s.how) for s in spans] == [(d, how) for d, _, how in expected]
+    for span, (_, offsets, _) in zip(spans, expected, strict=True):
+        assert not span.whole
+        assert [map_span(span, k, k)[0] for k in range(len(span.data) + 1)] == offsets
+
+
+def test_every_escape_form_stands_for_its_byte() -> None:
+    from scanner.engine.decoders import _ESCAPE, _UNESCAPED
+
+    digits = "0123456789abcdefABCDEF"
+    forms = [f"\\u00{h}{x}" for h in "01234567" for x in digits] + [f"%{h}{x}" for h in "234567" for x in digits]
+    for form in [*forms, "\\/"]:
+        token = form.encode()
+        assert _ESCAPE.fullmatch(token)
+        assert _UNESCAPED[token] == (b"/" if form == "\\/" else bytes([int(form[-2:], 16)]))
+    assert len(_UNESCAPED) == len(forms) + 1
+
+
+def test_a_base64_value_maps_back_to_its_whole_span_whatever_the_decoded_offsets() -> None:
+    value = base64.b64encode(b"sk-proj-0123456789").decode()
+    doc = secret_doc(value)
+    [span] = decoded_spans(doc)
+    start = doc.index(value.encode())
+    for k in (0, 5, len(span.data)):
+        assert map_span(span, k, len(span.data)) == (start, start + len(value))

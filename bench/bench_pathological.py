@@ -4,8 +4,9 @@
                                                  [--stdin-prefixes sk-,mixed] [--peers] [--runs 3]
 
 A script, not a test. Each flood is one rule prefix repeated (`sk-sk-sk-…`: every repetition is a keyword hit
-that the engine must look at and reject), plus `mixed` (every prefix in turn). For each, keysweep scans a
-`--file-mb` file and, for `--stdin-prefixes`, `--stdin-mb` on stdin; the script prints the throughput (MB/s)
+that the engine must look at and reject), plus `mixed` (every prefix in turn) and `escaped-json` (a minified JSON
+line of escaped URLs beside a keyword). For each, keysweep scans a `--file-mb` file and, for `--stdin-prefixes`,
+`--stdin-mb` on stdin; the script prints the throughput (MB/s)
 and the peak resident memory (VmHWM of the keysweep process itself), against the budget: at least 20 MB/s,
 and peak memory at most 2x the input + 100 MB. `--peers` also times gitleaks 8.30.1 and kingfisher 2.14.0 on
 the same files (installed into bench/.env), for ratios measured in the same run.
@@ -72,9 +73,17 @@ def prefixes() -> list[str]:
     return sorted({r.prefix for r in load_ruleset().rules if r.prefix}, key=lambda p: (-len(p), p))
 
 
+ESCAPED_JSON = b'{"url":"https:\\/\\/cdn.example.com\\/assets\\/app.js","token_name":"session","n":12},'
+"""`escaped-json`: one line of minified JSON whose URLs escape every slash, beside a keyword (`token`): each escape
+on the line is undone and mapped back (the decoders)."""
+
+
 def flood(prefix: str, size: int, every: list[str]) -> bytes:
-    """`size` bytes of near-misses: the prefix repeated, or every prefix in turn for `mixed`."""
-    unit = "".join(every).encode() if prefix == "mixed" else prefix.encode()
+    """`size` bytes of near-misses: the prefix repeated, every prefix in turn for `mixed`, or `escaped-json`."""
+    if prefix == "escaped-json":
+        unit = ESCAPED_JSON
+    else:
+        unit = "".join(every).encode() if prefix == "mixed" else prefix.encode()
     return (unit * (size // len(unit) + 1))[:size]
 
 
@@ -119,7 +128,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--file-mb", type=float, default=10)
     parser.add_argument("--stdin-mb", type=float, default=50)
-    parser.add_argument("--prefixes", help="comma-separated prefixes (default: every rule prefix, and mixed)")
+    parser.add_argument(
+        "--prefixes", help="comma-separated prefixes (default: every rule prefix, mixed and escaped-json)"
+    )
     parser.add_argument("--stdin-prefixes", default="sk-,mixed", help="floods also piped on stdin")
     parser.add_argument("--timeout", type=float, default=900)
     parser.add_argument("--peers", action="store_true", help="also time gitleaks and kingfisher on each file")
@@ -130,7 +141,7 @@ def main() -> None:
     if not Path("/proc/self/status").exists():
         sys.exit("reads peak memory from Linux's /proc/self/status")
     every = prefixes()
-    chosen = args.prefixes.split(",") if args.prefixes else [*every, "mixed"]
+    chosen = args.prefixes.split(",") if args.prefixes else [*every, "mixed", "escaped-json"]
     on_stdin = set(args.stdin_prefixes.split(",")) if args.stdin_prefixes else set()
     peers = {"gitleaks": peer_bin("gitleaks"), "kingfisher": peer_bin("kingfisher")} if args.peers else {}
     print(f"{len(chosen)} floods; budget: >= {TARGET_MBPS:.0f} MB/s, peak RSS <= 2x input + 100 MB")

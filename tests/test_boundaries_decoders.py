@@ -260,3 +260,58 @@ def test_a_base64_value_maps_back_to_its_whole_span_whatever_the_decoded_offsets
     start = doc.index(value.encode())
     for k in (0, 5, len(span.data)):
         assert map_span(span, k, len(span.data)) == (start, start + len(value))
+
+
+@pytest.mark.parametrize(
+    ("hit", "forms"),
+    [
+        ((False, False, False, False, False), (False, False, False)),
+        ((True, False, False, False, False), (True, False, False)),
+        ((False, True, False, False, False), (False, True, False)),
+        ((False, False, True, False, False), (False, False, False)),  # `%XX` with no URL anywhere: never decodes
+        ((False, False, True, True, False), (False, False, True)),
+        ((False, False, True, False, True), (False, False, True)),
+        ((False, False, False, True, True), (False, False, False)),
+        ((True, True, True, True, True), (True, True, True)),
+    ],
+)
+def test_the_matcher_s_gates_say_which_forms_of_escape_may_decode(
+    hit: tuple[bool, ...], forms: tuple[bool, bool, bool]
+) -> None:
+    from scanner.engine.decoders import may_escape
+
+    assert may_escape(hit) == forms
+
+
+def test_only_places_where_an_escape_form_may_start_are_looked_at() -> None:
+    from scanner.engine import decoders
+    from scanner.engine.lines import KeywordLines
+
+    latex = b"token = r'\\frac{1}{2} \\alpha \\beta'\n" * 50  # a backslash in every line, none starting an escape
+    search = decoders._from_escape_starts(latex, KeywordLines(latex, _KEYWORDS), 0)
+    with pytest.raises(StopIteration) as stop:
+        next(search)
+    assert stop.value.value is None  # done, with a budget of no place at all: no backslash was looked at
+
+    data = b'token "a\\/b"\ntoken https://h/?q=%2F\ntoken "\\u0041"\n' + b"x\n" * 400  # a budget of 3 places
+    lines = KeywordLines(data, _KEYWORDS)
+    json_line, url_line, unicode_line = (0, 12), (13, 35), (36, 50)
+    for forms, found in [
+        ((True, True, True), [json_line, url_line, unicode_line]),
+        ((False, True, False), [json_line]),
+        ((False, False, True), [url_line]),
+        ((True, False, False), [unicode_line]),
+        ((False, False, False), []),
+    ]:
+        assert list(decoders._lines_with_escapes(data, lines, look=False, forms=forms)) == found
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(st.lists(st.sampled_from([*_LINE_PIECES, "token"]), max_size=40))
+def test_decoding_only_the_forms_a_buffer_holds_changes_nothing(pieces: list[str]) -> None:
+    from scanner.engine.decoders import _escape_forms
+
+    data = "".join(pieces).encode()
+    every = [(s.data, s.starts, s.origins, s.how) for s in decoded_spans(data, Everywhere(), (True, True, True))]
+    held = [(s.data, s.starts, s.origins, s.how) for s in decoded_spans(data, Everywhere(), _escape_forms(data))]
+    assert held == every

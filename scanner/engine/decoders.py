@@ -68,21 +68,24 @@ class KeywordLines(Protocol):
 
 
 def decoded_spans(
-    data: bytes, keyword_lines: KeywordLines | None = None, escapes: bool | None = None, base64: bool | None = None
+    data: bytes,
+    keyword_lines: KeywordLines | None = None,
+    escapes: EscapeForms | None = None,
+    base64: bool | None = None,
 ) -> Iterator[DecodedSpan]:
     """Every span of `data` that needs decoding before it can be scanned.
 
     Escapes are undone only on lines that hold a keyword (`keyword_lines`; none when not given): a secret whose
-    keyword itself is escaped is out of reach, and every other line is spared the work. `escapes` and `base64`
-    False say the matcher's pass found no escape that could decode, no `Secret` and no encoded PEM header (None:
-    look).
+    keyword itself is escaped is out of reach, and every other line is spared the work. `escapes` says which
+    forms of escape may decode (`may_escape`, from the matcher's pass), and `base64` False that no `Secret` and no
+    encoded PEM header is there (None: look).
     """
     if base64 is not False and b"Secret" in data and _SECRET_KIND.search(data):
         yield from _kubernetes_secret_values(data)
     if base64 is not False and _PEM_B64 in data:
         yield from _base64_pem(data)  # a Kubernetes value decoded twice yields the same span: locate keeps one
-    if keyword_lines is not None and escapes is not False:
-        yield from _escaped_lines(data, keyword_lines, look=escapes is None)
+    if keyword_lines is not None and (escapes is None or any(escapes)):
+        yield from _escaped_lines(data, keyword_lines, look=escapes is None, forms=escapes or ALL_FORMS)
 
 
 def _kubernetes_secret_values(data: bytes) -> Iterator[DecodedSpan]:
@@ -145,14 +148,16 @@ def _b64(value: bytes) -> bytes | None:
     return decoded if text.translate(_LAYOUT).isprintable() else None
 
 
-def _escaped_lines(data: bytes, keyword_lines: KeywordLines, *, look: bool = True) -> Iterator[DecodedSpan]:
+def _escaped_lines(
+    data: bytes, keyword_lines: KeywordLines, *, look: bool = True, forms: EscapeForms | None = None
+) -> Iterator[DecodedSpan]:
     """The lines holding a keyword and an escape, decoded; a line where nothing decodes yields nothing.
 
     Consecutive lines decoded the same way make one span, joined by their newlines: a file of thousands of escaped
     lines costs a few detections, not one a line.
     """
     out, starts, origins, how, run_end = bytearray(), list[int](), list[int](), "", -1
-    for start, end in _lines_with_escapes(data, keyword_lines, look=look):
+    for start, end in _lines_with_escapes(data, keyword_lines, look=look, forms=forms):
         line = _decoded_line(data, start, end)
         if line is None:
             continue
@@ -200,14 +205,20 @@ def _unescaped(escape: re.Match[bytes]) -> bytes:
     return _UNESCAPED[escape.group()]
 
 
-def _lines_with_escapes(data: bytes, keyword_lines: KeywordLines, *, look: bool) -> Iterator[tuple[int, int]]:
-    """(start, end) of each line that holds an escape and a keyword, each line once, one search per line."""
-    if look and not _may_hold_escape(data):
+def _lines_with_escapes(
+    data: bytes, keyword_lines: KeywordLines, *, look: bool, forms: EscapeForms | None = None
+) -> Iterator[tuple[int, int]]:
+    """(start, end) of each line that holds an escape and a keyword, each line once, one search per line; `forms`
+    are the forms of escape that may decode (all unless given), looked for in `data` itself when `look`."""
+    if look:
+        forms = _escape_forms(data)
+    forms = forms or ALL_FORMS
+    if not any(forms):
         return
-    # NOTE: few bytes can start an escape in most buffers (code): each is looked at, at memchr speed in between,
+    # NOTE: few places can start an escape in most buffers (code): each is looked at, at memchr speed in between,
     # which is cheaper than finding every keyword line first (one pass over the buffer per keyword it holds). Past
-    # one such byte per `_SPARSE_STARTS` they are dense, and the rest of the buffer is searched the other way.
-    resume = yield from _from_escape_starts(data, keyword_lines, len(data) // _SPARSE_STARTS)
+    # one such place per `_SPARSE_STARTS` bytes they are dense, and the rest of the buffer is searched the other way.
+    resume = yield from _from_escape_starts(data, keyword_lines, len(data) // _SPARSE_STARTS, forms)
     if resume is None:
         return
     few = keyword_lines.few_lines(resume)
@@ -234,19 +245,28 @@ lines instead (see `_lines_with_escapes`)."""
 
 
 def _from_escape_starts(
-    data: bytes, keyword_lines: KeywordLines, budget: int | None = None
+    data: bytes, keyword_lines: KeywordLines, budget: int | None = None, forms: EscapeForms | None = None
 ) -> Generator[tuple[int, int], None, int | None]:
-    """`_lines_with_escapes` from each `%` and backslash: the lines where one starts an escape, if they hold a
-    keyword, each line once, in order. One cursor per byte, each moved only once passed: a buffer without a
-    backslash is not searched for one again at every `%`.
+    """`_lines_with_escapes` from each place where one of `forms` may start (`\\u00`, `\\/`, `%`; all unless
+    given): the lines where an escape starts, if they hold a keyword, each line once, in order. One cursor per form,
+    each moved only once passed: a buffer of LaTeX (a backslash in every line) is not visited at each backslash,
+    and one without `\\/` is not searched for one again at every `%`.
 
-    Returns None when done, or, when more than `budget` bytes were looked at, the start of the line where the
+    Returns None when done, or, when more than `budget` places were looked at, the start of the line where the
     search stopped (no line from there on was yielded).
     """
-    percent, backslash = data.find(b"%"), data.find(b"\\")
+    unicode, slash, percent = forms or ALL_FORMS
+    none = len(data)
+
+    def after(needle: bytes, pos: int) -> int:
+        at = data.find(needle, pos)
+        return none if at == -1 else at
+
+    u = after(b"\\u00", 0) if unicode else none
+    s = after(b"\\/", 0) if slash else none
+    p = after(b"%", 0) if percent else none
     looked = 0
-    while percent != -1 or backslash != -1:
-        at = percent if backslash == -1 or (percent != -1 and percent < backslash) else backslash
+    while (at := min(u, s, p)) != none:
         looked += 1
         if budget is not None and looked > budget:
             return data.rfind(b"\n", 0, at) + 1
@@ -258,10 +278,12 @@ def _from_escape_starts(
             if keyword_lines.holds_keyword(start, end):
                 yield start, end
             pos = end + 1
-        if percent != -1 and percent < pos:
-            percent = data.find(b"%", pos)
-        if backslash != -1 and backslash < pos:
-            backslash = data.find(b"\\", pos)
+        if u < pos:
+            u = after(b"\\u00", pos)
+        if s < pos:
+            s = after(b"\\/", pos)
+        if p < pos:
+            p = after(b"%", pos)
     return None
 
 
@@ -269,20 +291,25 @@ ESCAPE_GATES = (rb"\\u00[0-7][0-9a-f]", rb"\\/", rb"%[2-7][0-9a-f]", rb"://", rb
 """`_ESCAPE`'s three forms, then the two marks of a URL's line, as matcher gates (see `may_escape`)."""
 
 
-def may_escape(hit: Sequence[bool]) -> bool:
-    """Whether an escape can decode in a buffer, from which of `ESCAPE_GATES` it holds (in their order): a `%XX`
-    decodes only on a URL's line (`_decoded_line`), the others anywhere. `_may_hold_escape` asks the same of the
+EscapeForms = tuple[bool, bool, bool]
+"""Which forms of escape may decode in a buffer: `\\u00XX`, `\\/`, `%XX` (on a URL's line)."""
+ALL_FORMS: EscapeForms = (True, True, True)
+
+
+def may_escape(hit: Sequence[bool]) -> EscapeForms:
+    """Which forms of escape may decode in a buffer, from which of `ESCAPE_GATES` it holds (in their order): a
+    `%XX` decodes only on a URL's line (`_decoded_line`), the others anywhere. `_escape_forms` asks the same of the
     bytes themselves."""
     unicode, slash, percent, scheme, query = hit
-    return unicode or slash or (percent and (scheme or query))
+    return unicode, slash, percent and (scheme or query)
 
 
-def _may_hold_escape(data: bytes) -> bool:
-    """False when no escape can decode: each of its forms starts with `%`, `\\/` or `\\u00`, and a memchr-speed
-    search for those rules out most buffers (a regex search for the escapes themselves costs 5 ns a byte)."""
+def _escape_forms(data: bytes) -> EscapeForms:
+    """`may_escape` from the bytes: each form starts with `\\u00`, `\\/` or `%`, and a memchr-speed search for
+    those rules out most buffers (a regex search for the escapes themselves costs 5 ns a byte)."""
     # NOTE: `%XX` decodes only on a line holding a URL (`_decoded_line`), so without `://` or `?` in the buffer a
     # `%` cannot start a decodable escape: a flood of `%2F token` lines costs three memchr passes.
-    return b"\\/" in data or b"\\u00" in data or (b"%" in data and (b"://" in data or b"?" in data))
+    return b"\\u00" in data, b"\\/" in data, b"%" in data and (b"://" in data or b"?" in data)
 
 
 def map_span(span: DecodedSpan, start: int, end: int) -> tuple[int, int]:

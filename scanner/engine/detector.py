@@ -14,7 +14,7 @@ from msgspec import Struct
 from msgspec.structs import replace
 
 from scanner.engine import placeholders
-from scanner.engine.decoders import BASE64_GATES, ESCAPE_GATES, may_escape
+from scanner.engine.decoders import BASE64_GATES, ESCAPE_GATES, EscapeForms, may_escape
 from scanner.engine.entropy import shannon_entropy
 from scanner.engine.glue import Glue, HeadingIndex, glue_readings
 from scanner.engine.guards import candidate_regex, dense_regex, gate_for, guarded_regex
@@ -64,8 +64,8 @@ class Detection(Struct, frozen=True):
     matches: list[Match]
     masked: list[MaskedRef]
     keyword_lines: KeywordLines
-    escapes: bool | None = None
-    """Whether the buffer may hold an escape the decoders undo (None: not known, they look for themselves)."""
+    escapes: EscapeForms | None = None
+    """Which forms of escape the decoders undo the buffer may hold (None: not known, they look for themselves)."""
     base64: bool | None = None
     """Whether it may hold a value the base64 decoders read (None: not known)."""
 
@@ -149,7 +149,7 @@ class Detector:
         keywords = sorted(i for i in present if i < count)
         if not keywords:
             # NOTE: most buffers hold no keyword at all: they are not even lower-cased.
-            return Detection([], [], KeywordLines(b"", ()), False, self._may_base64(present))
+            return Detection([], [], KeywordLines(b"", ()), (False, False, False), self._may_base64(present))
         lines = KeywordLines(data, tuple(self._keywords[i] for i in keywords))
         escapes = self._may_escape(present)
         masked = masked_refs(data) if present & self._mask_keywords and self._may_mask(present, data) else []
@@ -206,7 +206,7 @@ class Detector:
     def _may_base64(self, present: frozenset[int]) -> bool | None:
         return bool(present & self._base64_gates) if self.matcher.tells_gates else None
 
-    def _may_escape(self, present: frozenset[int]) -> bool | None:
+    def _may_escape(self, present: frozenset[int]) -> EscapeForms | None:
         if not self.matcher.tells_gates:
             return None
         return may_escape([gate in present for gate in self._escape_gates])

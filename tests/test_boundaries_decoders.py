@@ -315,3 +315,21 @@ def test_decoding_only_the_forms_a_buffer_holds_changes_nothing(pieces: list[str
     every = [(s.data, s.starts, s.origins, s.how) for s in decoded_spans(data, Everywhere(), (True, True, True))]
     held = [(s.data, s.starts, s.origins, s.how) for s in decoded_spans(data, Everywhere(), _escape_forms(data))]
     assert held == every
+
+
+def test_past_its_budget_the_search_goes_on_from_the_few_keyword_lines_left() -> None:
+    from scanner.engine import decoders
+    from scanner.engine.lines import KeywordLines
+
+    # 40 lines that each start an escape (no keyword), then a keyword line without one and a keyword line with one:
+    # the budget (len // 256 = 28 places) runs out in the first part; the keyword lines after it are few, and each
+    # is searched for an escape of its own.
+    head = b"%2F\n" * 40
+    line = b"token https://h/?q=%2F"
+    data = head + b"x" * 3000 + b"\ntoken, no escape here\n" + line + b"\n" + b"y" * 3000 + b"\n"
+    start = data.index(line)
+    lines = KeywordLines(data, _KEYWORDS)
+    assert lines.few_lines(0) is not None and len(data) // decoders._SPARSE_STARTS < 40
+
+    assert list(decoders._lines_with_escapes(data, lines, look=True)) == [(start, start + len(line))]
+    assert _escape_lines(data, starts=True) == [(start, start + len(line))]

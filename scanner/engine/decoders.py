@@ -149,7 +149,7 @@ def _b64(value: bytes) -> bytes | None:
 
 
 def _escaped_lines(
-    data: bytes, keyword_lines: KeywordLines, *, look: bool = True, forms: EscapeForms | None = None
+    data: bytes, keyword_lines: KeywordLines, *, look: bool, forms: EscapeForms | None = None
 ) -> Iterator[DecodedSpan]:
     """The lines holding a keyword and an escape, decoded; a line where nothing decodes yields nothing.
 

@@ -163,6 +163,18 @@ def test_a_search_that_runs_out_of_starts_midway_finds_the_same_lines(pieces: li
     assert found == _escape_lines(data, starts=True) == _escape_lines(data, starts=False)
 
 
+def test_running_out_of_starts_resumes_at_the_line_it_stopped_in_not_an_earlier_one() -> None:
+    from scanner.engine import decoders
+    from scanner.engine.lines import KeywordLines
+
+    data = b"first\ntoken https://h/?a=%2F\npass %% %% https://h/?b=%2F\n"
+    search = decoders._from_escape_starts(data, KeywordLines(data, _KEYWORDS), 3)
+    assert next(search) == (6, 28)
+    with pytest.raises(StopIteration) as stop:
+        next(search)  # the third line's `%`s: the second and third place looked at, then one too many
+    assert stop.value.value == 29
+
+
 def test_running_out_of_starts_resumes_at_the_start_of_the_line_it_stopped_in() -> None:
     from scanner.engine import decoders
     from scanner.engine.lines import KeywordLines

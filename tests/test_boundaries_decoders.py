@@ -329,16 +329,17 @@ def test_decoding_only_the_forms_a_buffer_holds_changes_nothing(pieces: list[str
     assert held == every
 
 
-def test_past_its_budget_the_search_goes_on_from_the_few_keyword_lines_left() -> None:
+@pytest.mark.parametrize("after", [b"\n" + b"y" * 3000 + b"\n", b""])  # the keyword line last, with no newline
+def test_past_its_budget_the_search_goes_on_from_the_few_keyword_lines_left(after: bytes) -> None:
     from scanner.engine import decoders
     from scanner.engine.lines import KeywordLines
 
     # 40 lines that each start an escape (no keyword), then a keyword line without one and a keyword line with one:
-    # the budget (len // 256 = 28 places) runs out in the first part; the keyword lines after it are few, and each
+    # the budget (len // 256: 24 or 35 places) runs out in the first part; the keyword lines after it are few, and each
     # is searched for an escape of its own.
     head = b"%2F\n" * 40
     line = b"token https://h/?q=%2F"
-    data = head + b"x" * 3000 + b"\ntoken, no escape here\n" + line + b"\n" + b"y" * 3000 + b"\n"
+    data = head + b"x" * 6000 + b"\ntoken, no escape here\n" + line + after
     start = data.index(line)
     lines = KeywordLines(data, _KEYWORDS)
     assert lines.few_lines(0) is not None and len(data) // decoders._SPARSE_STARTS < 40

@@ -100,8 +100,8 @@ def find_config(start: Path) -> Path | None:
 
 def locate_config(start: Path) -> ConfigFound:
     """The nearest folder from `start` up (to the repository root, a bare one's too) with a `.keysweep.toml` or a
-    `pyproject.toml`
-    with `[tool.keysweep]`; when it has both, `.keysweep.toml` wins and the other is named as shadowed."""
+    `pyproject.toml` with `[tool.keysweep]`; when it has both, `.keysweep.toml` wins and the other is named as
+    shadowed."""
     folder = Path(os.path.realpath(start))  # NOTE: never raises, even on a link loop (Path.resolve does)
     if not folder.is_dir():
         folder = folder.parent

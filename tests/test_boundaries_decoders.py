@@ -112,7 +112,7 @@ def _escape_lines(data: bytes, *, starts: bool) -> list[tuple[int, int]]:
     saved = decoders._SPARSE_STARTS
     try:
         decoders._SPARSE_STARTS = 10**9  # NOTE: no byte may be looked at: the keyword-line path runs from the start
-        return list(decoders._lines_with_escapes(data, lines, look=False))
+        return list(decoders._lines_with_escapes(data, lines, (True, True, True)))
     finally:
         decoders._SPARSE_STARTS = saved
 
@@ -140,7 +140,7 @@ def test_escapes_are_found_from_their_starts_up_to_one_start_per_256_bytes(
     real_few = KeywordLines.few_lines
     monkeypatch.setattr(KeywordLines, "few_lines", lambda self, start=0: asked.append(start) or real_few(self, start))
 
-    found = list(decoders._lines_with_escapes(data, KeywordLines(data, _KEYWORDS), look=True))
+    found = list(decoders._lines_with_escapes(data, KeywordLines(data, _KEYWORDS)))
 
     assert found == [(0, 25)]
     # past 4 starts (1024 / 256), the keyword lines are searched from the line of the fifth on (here the second)
@@ -157,7 +157,7 @@ def test_a_search_that_runs_out_of_starts_midway_finds_the_same_lines(pieces: li
     saved = decoders._SPARSE_STARTS
     try:
         decoders._SPARSE_STARTS = per_start  # a budget of len(data) // per_start starts: run out anywhere, or never
-        found = list(decoders._lines_with_escapes(data, KeywordLines(data, _KEYWORDS), look=False))
+        found = list(decoders._lines_with_escapes(data, KeywordLines(data, _KEYWORDS), (True, True, True)))
     finally:
         decoders._SPARSE_STARTS = saved
     assert found == _escape_lines(data, starts=True) == _escape_lines(data, starts=False)
@@ -315,7 +315,7 @@ def test_only_places_where_an_escape_form_may_start_are_looked_at() -> None:
         ((True, False, False), [unicode_line]),
         ((False, False, False), []),
     ]:
-        assert list(decoders._lines_with_escapes(data, lines, look=False, forms=forms)) == found
+        assert list(decoders._lines_with_escapes(data, lines, forms)) == found
 
 
 @settings(max_examples=400, deadline=None, database=None)
@@ -344,5 +344,5 @@ def test_past_its_budget_the_search_goes_on_from_the_few_keyword_lines_left(afte
     lines = KeywordLines(data, _KEYWORDS)
     assert lines.few_lines(0) is not None and len(data) // decoders._SPARSE_STARTS < 40
 
-    assert list(decoders._lines_with_escapes(data, lines, look=True)) == [(start, start + len(line))]
+    assert list(decoders._lines_with_escapes(data, lines)) == [(start, start + len(line))]
     assert _escape_lines(data, starts=True) == [(start, start + len(line))]

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 
 from msgspec import Struct
 
+from scanner import re_cache
 from scanner.findings import Finding
 
 # NOTE: these prefixes publish a variable into browser bundles (Next.js, Vite, CRA, Nuxt, Expo, Gatsby,
@@ -29,18 +30,18 @@ PUBLIC_PREFIXES = (
     "PUBLIC_",
 )
 
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_ENV_NAME = re_cache.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # The text right before a literal that names it: `NAME=`, `export NAME="`, `NAME: '`, `- NAME=`, `ENV NAME `,
 # `const NAME = "`, `NAME = "` (Python constant).
-_NAMED_BEFORE = re.compile(
+_NAMED_BEFORE = re_cache.compile(
     r"""(?:^|[\s{,(])["']?(?:export\s+|ENV\s+|ARG\s+|const\s+|let\s+|var\s+|readonly\s+)?"""
     r"""([A-Z][A-Z0-9]*_[A-Z0-9_]*[A-Z0-9])["']?\s*(?:=|:|\s)\s*["'`]?$"""
 )
 # A code identifier assigned the literal: `db_password = "`, `password: `, `"auth_token": "`, `apiKey: '`.
-_ASSIGNED_TO = re.compile(r"""(?:^|[\s{,(])["']?([a-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*)["']?\s*(?:=|:)\s*["'`]?$""")
+_ASSIGNED_TO = re_cache.compile(r"""(?:^|[\s{,(])["']?([a-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*)["']?\s*(?:=|:)\s*["'`]?$""")
 # Kubernetes: `- name: NAME` on the line above `value: <literal>`.
-_K8S_VALUE = re.compile(r"""^\s*value:\s*["']?$""")
-_K8S_NAME = re.compile(r"""^\s*-?\s*name:\s*["']?([A-Za-z_][A-Za-z0-9_]*)["']?\s*$""")
+_K8S_VALUE = re_cache.compile(r"""^\s*value:\s*["']?$""")
+_K8S_NAME = re_cache.compile(r"""^\s*-?\s*name:\s*["']?([A-Za-z_][A-Za-z0-9_]*)["']?\s*$""")
 _KIND_SUFFIX = {"org-id": "ORG_ID", "webhook-secret": "WEBHOOK_SECRET"}
 
 

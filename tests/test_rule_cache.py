@@ -182,7 +182,7 @@ def test_cache_keys_are_the_same_blake2b_without_cpythons_own_module(monkeypatch
     import hashlib
     import sys
 
-    from scanner.engine.disk_cache import key_hash
+    from scanner.disk_cache import key_hash
 
     own = key_hash(b"rules").hexdigest()
     monkeypatch.setitem(sys.modules, "_blake2", None)  # NOTE: `import _blake2` now raises ImportError

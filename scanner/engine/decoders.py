@@ -12,9 +12,11 @@ from typing import Protocol
 
 from msgspec import Struct
 
-_B64_VALUE = re.compile(rb"^(\s*)([\w.-]+):\s*[\"']?([A-Za-z0-9+/]{12,}={0,2})[\"']?\s*$")
-_BLOCK = re.compile(rb"^(\s*)(?:data|stringData|binaryData):\s*$")
-_SECRET_KIND = re.compile(rb"^kind:\s*[\"']?Secret[\"']?\s*$", re.MULTILINE)
+from scanner import re_cache
+
+_B64_VALUE = re_cache.compile(rb"^(\s*)([\w.-]+):\s*[\"']?([A-Za-z0-9+/]{12,}={0,2})[\"']?\s*$")
+_BLOCK = re_cache.compile(rb"^(\s*)(?:data|stringData|binaryData):\s*$")
+_SECRET_KIND = re_cache.compile(rb"^kind:\s*[\"']?Secret[\"']?\s*$", re.MULTILINE)
 # base64 of "-----BEGIN" at the start of a value: a PEM block (a private key, most often) stored encoded.
 _PEM_B64 = b"LS0tLS1CRUdJTi"
 BASE64_MARKS = (b"Secret", _PEM_B64)
@@ -22,12 +24,12 @@ BASE64_MARKS = (b"Secret", _PEM_B64)
 BASE64_GATES = (rb"kind:\s*[\"']?Secret", re.escape(_PEM_B64))
 """Where the base64 decoders may find something, as matcher gates (hyperscan expressions, matched ASCII
 case-insensitively): a Kubernetes Secret's kind line (`SECRET_KEY` in code is not one), or an encoded PEM header."""
-_B64_RUN = re.compile(rb"[A-Za-z0-9+/]+={0,2}")
+_B64_RUN = re_cache.compile(rb"[A-Za-z0-9+/]+={0,2}")
 # The next line of a wrapped value: base64 and nothing else on it.
-_WRAPPED = re.compile(rb"[ \t]*\r?\n[ \t]*[\"']?([A-Za-z0-9+/]{4,}={0,2})(?=[\"']?[ \t]*(?:\r?\n|$))")
+_WRAPPED = re_cache.compile(rb"[ \t]*\r?\n[ \t]*[\"']?([A-Za-z0-9+/]{4,}={0,2})(?=[\"']?[ \t]*(?:\r?\n|$))")
 _MAX_DECODED = 64 * 1024
-_ESCAPE = re.compile(rb"\\u00[0-7][0-9a-fA-F]|\\/|%[2-7][0-9a-fA-F]")
-_JSON_ESCAPE = re.compile(rb"\\u00[0-7][0-9a-fA-F]|\\/")
+_ESCAPE = re_cache.compile(rb"\\u00[0-7][0-9a-fA-F]|\\/|%[2-7][0-9a-fA-F]")
+_JSON_ESCAPE = re_cache.compile(rb"\\u00[0-7][0-9a-fA-F]|\\/")
 """`_ESCAPE` off a URL's line: its forms but `%XX` (none of them can start inside a `%XX`, nor a `%XX` inside one)."""
 _HEX = [bytes([c]) for c in b"0123456789abcdefABCDEF"]
 _UNESCAPED = {

@@ -13,10 +13,11 @@ import re
 
 from msgspec import Struct
 
+from scanner import re_cache
 from scanner.engine.rule import Rule
 from scanner.findings import shown_repr
 
-_GLUED_WORDS = re.compile(r"(?:[A-Z][a-z]+)+")
+_GLUED_WORDS = re_cache.compile(r"(?:[A-Z][a-z]+)+")
 _MAX_HEADING = 80
 # NOTE: each lookup is one linear search of the buffer; past this many distinct candidates in one buffer only
 # the cross-scan evidence applies, so a file of glued-looking values cannot make the scan quadratic.

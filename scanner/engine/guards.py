@@ -13,6 +13,7 @@ from re import _constants as _sre  # type: ignore[attr-defined]
 from re import _parser as _sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
+from scanner import re_cache
 from scanner.engine.lazy_regex import LazyPattern
 from scanner.engine.lines import WORDISH
 from scanner.engine.prefilter import gate_source
@@ -117,7 +118,7 @@ def guarded_regex(rule: Rule) -> re.Pattern[bytes] | None:
     guard = b"(?:(?<!" + cls + literal + b")|(?<=\\\\[nrtbf]" + literal + b")|(?<=%[0-9A-Fa-f]{2}" + literal + b"))"
     rest = rests[0] if len(rests) == 1 else b"(?:" + b"|".join(rests) + b")"
     try:
-        return re.compile(literal + guard + rest, rule.regex.flags)
+        return re_cache.compile(literal + guard + rest, rule.regex.flags)
     except re.error:
         return None
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import re
 
-_KEYSWEEP = re.compile(r"keysweep:allow(?:[ \t]+([^\r\n]*))?", re.IGNORECASE)
-_SAME_LINE = re.compile(r"pragma:\s*allowlist[ -]secret|gitleaks:allow", re.IGNORECASE)
-_NEXT_LINE = re.compile(r"pragma:\s*allowlist[ -]nextline[ -]secret", re.IGNORECASE)
-_ID = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+from scanner import re_cache
+
+_KEYSWEEP = re_cache.compile(r"keysweep:allow(?:[ \t]+([^\r\n]*))?", re.IGNORECASE)
+_SAME_LINE = re_cache.compile(r"pragma:\s*allowlist[ -]secret|gitleaks:allow", re.IGNORECASE)
+_NEXT_LINE = re_cache.compile(r"pragma:\s*allowlist[ -]nextline[ -]secret", re.IGNORECASE)
+_ID = re_cache.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 # The short names people write for the families whose rule ids they do not remember.
 _ALIASES = {
     "sk-proj": "openai-project-key",

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from scanner import re_cache
 from scanner.errors import RuleError
 
 
@@ -42,7 +43,7 @@ class LazyPattern:
 
     def compiled(self) -> re.Pattern[Any]:
         if self._compiled is None:
-            compiled = re.compile(self.pattern)
+            compiled = re_cache.compile(self.pattern)
             if compiled.groups != self.groups:
                 raise RuleError(f"regex {self.pattern!r}: counted {self.groups} groups, `re` found {compiled.groups}")
             self._compiled = compiled

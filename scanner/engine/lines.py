@@ -9,6 +9,7 @@ import itertools
 import re
 from collections.abc import Iterator
 
+from scanner import re_cache
 from scanner.engine.lazy_regex import LazyPattern
 from scanner.engine.rule import RegexMatch, Rule
 
@@ -83,7 +84,7 @@ def _one_pass_regex(rule: Rule) -> re.Pattern[bytes] | None:
 def _multiline(pattern: bytes, flags: int) -> re.Pattern[bytes] | None:
     if flags & re.MULTILINE or _has_text_anchor(pattern):
         return None
-    return re.compile(pattern, flags | re.MULTILINE)
+    return re_cache.compile(pattern, flags | re.MULTILINE)
 
 
 def _has_text_anchor(pattern: bytes) -> bool:

@@ -9,14 +9,15 @@ from collections.abc import Iterator
 
 from msgspec import Struct
 
+from scanner import re_cache
 from scanner.engine.lines import SPARSE, WORDISH, line_of
 
 # A masked key as it appears in key tables and provider listings: prefix, a mask, optionally the last chars.
-_MASKED = re.compile(
+_MASKED = re_cache.compile(
     r"((?:sk-(?:proj-|svcacct-|admin-)?|whsec_)[A-Za-z0-9]{0,16})"
     r"(?:•+|\*{3,}|…|\.\.\.)(?:[•*]*)([A-Za-z0-9]{0,8})(?![A-Za-z0-9])".encode()
 )
-_TABLE_ROW_NAME = re.compile(r"^\s*\|?\s*([^|]+?)\s*\|")
+_TABLE_ROW_NAME = re_cache.compile(r"^\s*\|?\s*([^|]+?)\s*\|")
 MASK_MARKS = ("•".encode(), "…".encode(), b"***", b"...")
 """The marks a masked key needs, one of them at least."""
 MASK_GATES: tuple[bytes, ...] = (

@@ -16,7 +16,7 @@ from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from scanner.engine.disk_cache import default_cache_dir, key_hash, write_atomically
+from scanner.disk_cache import default_cache_dir, key_hash, write_atomically
 
 _FORMAT = "keysweep-hyperscan-2"
 

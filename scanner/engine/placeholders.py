@@ -17,36 +17,37 @@ import itertools
 import re
 import string
 
+from scanner import re_cache
 from scanner.engine.entropy import is_repetitive, is_sequential
 
 # NOTE: `*` masks come in runs (`sk-…****abcd`, `********`); a lone `*` is one character of a Django or
 # WordPress key.
-_MASK = re.compile(r"[•…]|\*{3,}|\.\.\.|#{4,}")
+_MASK = re_cache.compile(r"[•…]|\*{3,}|\.\.\.|#{4,}")
 # NOTE: `xxxx` masks short values; inside long random bodies such runs happen by chance (one RSA key in
 # ~700 holds `xXxX`), so the run a mask needs grows with the body.
-_X_RUN = re.compile(r"[xX]{4,}|0{8,}")
+_X_RUN = re_cache.compile(r"[xX]{4,}|0{8,}")
 # NOTE: a word counts only between non-letters, so a random 48-character body that happens to spell
 # `here` between two letters is still a key; `sk-proj-your-key-here` and `REPLACE_ME` are not.
-_WORDS = re.compile(
+_WORDS = re_cache.compile(
     r"(?<![a-z])(?:your|example|placeholder|replace|changeme|change_me|dummy|redacted|sample|insert"
     r"|here|todo|fixme|fake|notreal|not_real|secret_value|my_?key|none|null|undefined)(?![a-z])",
     re.IGNORECASE,
 )
-_TEMPLATE = re.compile(r"^\$|\$\{|\$\(|#\{|%\{|<%|\{\{|\}\}|^<.*>$|^%\(|%s$|^\{.*\}$|^\[.*\]$")
+_TEMPLATE = re_cache.compile(r"^\$|\$\{|\$\(|#\{|%\{|<%|\{\{|\}\}|^<.*>$|^%\(|%s$|^\{.*\}$|^\[.*\]$")
 # The whole value is a template's field, filled in at run time: `{password}` (str.format, f-strings),
 # `{{ db_password }}` (Jinja, Handlebars), `${DB_PASSWORD}`, `%(password)s`.
-_TEMPLATE_FIELD = re.compile(
+_TEMPLATE_FIELD = re_cache.compile(
     r"^(?:\{\{?[ \t]*[A-Za-z_.][\w.\[\]'\"-]*[ \t]*\}?\}|\$\{[A-Za-z_][\w.:-]*\}|%\([A-Za-z_]\w*\)s)$"
 )
-_REFERENCE = re.compile(
+_REFERENCE = re_cache.compile(
     r"process\.env\.|os\.environ|os\.getenv|getenv\(|secrets\.|vars\.|env\(|ENV\[|\.Values\.|System\.getenv"
 )
 # NOTE: the name reading of the generic rules. A name is split into words (`NextContinuationToken` → next,
 # continuation, token; `app.signing.key` → app, signing, key); lower-case run-together names
 # (`csrfmiddlewaretoken`, `secrethash`) are matched by their parts.
-_TRAILING_NAME = re.compile(r"([A-Za-z0-9_.-]*[A-Za-z0-9_])[^A-Za-z0-9_.$@-]*$")
+_TRAILING_NAME = re_cache.compile(r"([A-Za-z0-9_.-]*[A-Za-z0-9_])[^A-Za-z0-9_.$@-]*$")
 _NOT_NAMES = frozenset({"str", "string", "bytes", "value", "bearer", "basic"})
-_WORD = re.compile(r"[A-Z]{2,}(?=[A-Z][a-z]|[^A-Za-z]|$)|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+_WORD = re_cache.compile(r"[A-Z]{2,}(?=[A-Z][a-z]|[^A-Za-z]|$)|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 _PROPERTY_WORDS = frozenset({
     "id", "ids", "arn", "arns", "name", "names", "path", "paths", "file", "files", "filename", "dir", "url", "urls",
     "uri", "uris", "endpoint", "host", "type", "types", "kind", "length", "len", "size", "count", "version",
@@ -71,15 +72,17 @@ _TOKEN_KINDS = frozenset({
 # A form's or an API call's password fields (`NewPassword`, `old_password`, `confirmPassword`), not a stored one.
 _FORM_WORDS = frozenset({"new", "old", "current", "confirm", "confirmation", "previous", "retype", "repeat"})
 _PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "pass"})
-_NON_SECRET_PARTS = re.compile(r"hash|digest|checksum|integrity|csrf|xsrf|nexttoken|pagetoken|continuation|idempot")
+_NON_SECRET_PARTS = re_cache.compile(
+    r"hash|digest|checksum|integrity|csrf|xsrf|nexttoken|pagetoken|continuation|idempot"
+)
 # A value that is a resource name or a link, not a credential.
-_RESOURCE = re.compile(r"^(?:arn|urn):|://")
+_RESOURCE = re_cache.compile(r"^(?:arn|urn):|://")
 # A regular expression, not a value (`([a-f0-9]{48}(?![a-f0-9]))` under `password =` in a scanner's plugin).
-_REGEX_SYNTAX = re.compile(r"\(\?[:!=<P]|\[[^\]\s]{1,30}\][*+?{]|\\[dswbDSWB]")
+_REGEX_SYNTAX = re_cache.compile(r"\(\?[:!=<P]|\[[^\]\s]{1,30}\][*+?{]|\\[dswbDSWB]")
 # A value that names its own kind is documentation (`SomeKindOfPassword123!@#`, `my-secret-token`, `P@ssw0rd`).
-_OWN_KIND = re.compile(r"p[a@4][s5$]{2}w[o0]r[dt]|passwd|secret|token|api[_-]?key|credential", re.IGNORECASE)
-_INTEGRITY = re.compile(r"^(?:sha1|sha256|sha384|sha512)-", re.IGNORECASE)
-_DATA_URI = re.compile(r"data:[\w/+.-]+;base64,", re.IGNORECASE)
+_OWN_KIND = re_cache.compile(r"p[a@4][s5$]{2}w[o0]r[dt]|passwd|secret|token|api[_-]?key|credential", re.IGNORECASE)
+_INTEGRITY = re_cache.compile(r"^(?:sha1|sha256|sha384|sha512)-", re.IGNORECASE)
+_DATA_URI = re_cache.compile(r"data:[\w/+.-]+;base64,", re.IGNORECASE)
 _LOCK_FILES = (
     "package-lock.json", "yarn.lock", "pnpm-lock.yaml", "poetry.lock", "Pipfile.lock", "Cargo.lock",
     "composer.lock", "Gemfile.lock", "go.sum", "uv.lock", "npm-shrinkwrap.json", "bun.lock",

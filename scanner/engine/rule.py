@@ -11,11 +11,12 @@ from typing import Any, Protocol
 
 from msgspec import Struct
 
+from scanner import re_cache
 from scanner.engine.rule_schema import KNOWN_KEYS, MAX_NEAR_LINES, MAX_WINDOW, RuleTable
 from scanner.findings import Severity, shown_repr
 
-_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_ENV = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_ID = re_cache.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_ENV = re_cache.compile(r"^[A-Z][A-Z0-9_]*$")
 _DEFAULT_TOKEN = "A-Za-z0-9_-"
 VALIDATORS = frozenset({"jwt"})
 

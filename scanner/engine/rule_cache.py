@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from scanner.engine.disk_cache import default_cache_dir, key_hash, write_atomically
+from scanner.disk_cache import default_cache_dir, key_hash, write_atomically
 from scanner.engine.rule import Rule
 from scanner.engine.ruleset import compile_rule_file, parse_rule_file, read_rule_bytes
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from msgspec.structs import replace
 
+from scanner import re_cache
 from scanner.engine.locate import Located, locate
 from scanner.engine.masked import MaskedRef
 from scanner.findings import CommitsRead, Deferred, Fragment, Note, Skipped
@@ -231,11 +232,14 @@ _WORKER: dict[str, Detector] = {}
 
 def _adopt(detector: Detector) -> None:
     import signal
+    from multiprocessing.util import Finalize
 
     # NOTE: Ctrl-C reaches the whole process group: the parent stops the pool and exits 130; a worker that
     # raised KeyboardInterrupt too would print a traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER["detector"] = detector
+    # NOTE: a worker's exit skips `atexit`; the regexes it compiled are kept on disk when its pool stops it
+    Finalize(None, re_cache.save, exitpriority=0)
 
 
 def _locate_batch(batch: list[Fragment]) -> _Found:

@@ -18,6 +18,7 @@ from typing import Protocol
 
 from msgspec import Struct
 
+from scanner import re_cache
 from scanner.errors import BaselineError
 from scanner.filters import Filtered, ScanScope
 from scanner.findings import Finding, ScanResult
@@ -48,7 +49,7 @@ GITLEAKS_RULE_IDS: dict[str, frozenset[str]] = {
     "slack-config-refresh-token": frozenset({"slack-refresh-token"}),
     "stripe-access-token": frozenset({"stripe-secret-key", "stripe-restricted-key", "stripe-test-secret-key"}),
 }
-_FINGERPRINT = re.compile(r"^(?:(?P<commit>[0-9a-f]{7,64}):)?(?P<path>.+):(?P<rule>[^:\s]+):(?P<line>\d+)$")
+_FINGERPRINT = re_cache.compile(r"^(?:(?P<commit>[0-9a-f]{7,64}):)?(?P<path>.+):(?P<rule>[^:\s]+):(?P<line>\d+)$")
 
 
 class Entry(Protocol):

@@ -3,10 +3,10 @@ and the escapes that keep any file name from breaking a report."""
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 
+from scanner import re_cache
 from scanner.config import Settings
 from scanner.findings import Finding, ScanResult
 
@@ -36,7 +36,7 @@ def is_failing(finding: Finding, result: ScanResult, settings: Settings) -> bool
     return verification is not None and verification.is_possibly_live
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = re_cache.compile("[\ud800-\udfff]")
 _NAMED = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 

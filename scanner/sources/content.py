@@ -4,11 +4,11 @@ LF (UTF-8 BOM, UTF-16/32, CR-only line ends), and big content cut into overlappi
 from __future__ import annotations
 
 import codecs
-import re
 from collections.abc import Callable, Iterable, Iterator
 
 from msgspec.structs import replace
 
+from scanner import re_cache
 from scanner.findings import Chunk, Commit, Fragment, Skipped
 from scanner.sources import BINARY_SNIFF, too_large
 
@@ -25,7 +25,7 @@ _ALIGN = CHUNK_SIZE // 4
 """How far back a cut looks for a line start, so that chunks begin and end on whole lines where they can."""
 _MIN_UTF16 = 4
 """Characters a head must hold before its NUL pattern can say UTF-16 without a BOM."""
-_LONE_CR = re.compile(rb"\r(?!\n)")
+_LONE_CR = re_cache.compile(rb"\r(?!\n)")
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
     (codecs.BOM_UTF32_BE, "utf-32-be"),

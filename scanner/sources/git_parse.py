@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from msgspec import Struct
 
+from scanner import re_cache
 from scanner.findings import Commit
 
 EMPTY_BLOB = "0" * 40
@@ -15,9 +16,9 @@ SYMLINK_MODE = "120000"
 COMMIT_FORMAT = "%H%x1f%an%x1f%ae%x1f%aI"
 """The `--format` of a commit header that `parse_commit` reads (fields split by 0x1f)."""
 
-_BINARY_MARKS = re.compile(rb"^\x01(\S+)$|^index [0-9a-f,]+\.\.([0-9a-f]+)|^(Binary files )", re.M)
-_HUNK = re.compile(rb"^@@+ (?:-\S+ )+\+(\d+)(?:,(\d+))? @@+")
-_IDENT = re.compile(r"^(.*) <(.*)> (\d+) ([+-]\d{4})$")
+_BINARY_MARKS = re_cache.compile(rb"^\x01(\S+)$|^index [0-9a-f,]+\.\.([0-9a-f]+)|^(Binary files )", re.M)
+_HUNK = re_cache.compile(rb"^@@+ (?:-\S+ )+\+(\d+)(?:,(\d+))? @@+")
+_IDENT = re_cache.compile(r"^(.*) <(.*)> (\d+) ([+-]\d{4})$")
 
 
 class BlobRef(Struct, frozen=True):

@@ -148,3 +148,47 @@ def test_keysweeps_own_rule_files_are_never_reported(tmp_path: Path) -> None:
 
     assert result.findings == [] and [s.reason for s in result.skipped] == ["keysweep's own rule files"]
     assert not any(f.path.startswith(bundled_rules_dir().name + "/") for f in around.findings)
+
+
+def test_a_submodule_in_a_work_tree_is_listed_by_its_own_git(work_tree: Path, make_key) -> None:  # type: ignore[no-untyped-def]
+    from scanner.sources.walk import list_folder
+
+    library = work_tree.parent / "library"
+    library.mkdir()
+    (library / "client.py").write_text(f"k = '{make_key()}'\n")
+    (library / "notes.local").write_text(f"k = '{make_key()}'\n")  # ignored by the submodule's own .gitignore
+    (library / ".gitignore").write_text("*.local\n")
+    git(library, "init", "-q")
+    git(library, "add", "-A")
+    git(library, "-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "lib")
+    git(work_tree, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(library), "vendored")
+
+    listed = [p for p in list_folder(work_tree, str) if isinstance(p, str)]
+
+    # NOTE: git lists the submodule as one entry, a folder: it is listed again by its own git, not read as a file
+    assert "vendored" not in listed
+    assert {"vendored/client.py", "vendored/.gitignore"} <= set(listed)
+    assert "vendored/notes.local" not in listed
+    assert paths_found(keysweep("scan", ".", "--format", "json", cwd=work_tree)) == [
+        "draft.py",
+        "tracked.py",
+        "vendored/client.py",
+    ]
+
+
+def test_a_tracked_link_to_a_folder_is_a_file_not_followed(work_tree: Path, make_key) -> None:  # type: ignore[no-untyped-def]
+    from scanner.sources.walk import list_folder
+
+    outside = work_tree.parent / "elsewhere"
+    outside.mkdir()
+    (outside / "keys.py").write_text(f"k = '{make_key()}'\n")
+    (work_tree / "linked").symlink_to(outside, target_is_directory=True)
+    git(work_tree, "add", "linked")
+
+    listed = [p for p in list_folder(work_tree, str) if isinstance(p, str)]
+
+    assert "linked" in listed and not any(p.startswith("linked/") for p in listed)
+    run = keysweep("scan", ".", "--format", "json", cwd=work_tree)
+    assert paths_found(run) == ["draft.py", "tracked.py"]
+    skipped = json.loads(run.stdout)["summary"]["skipped"]
+    assert {"path": "linked", "reason": "symbolic link (not followed)", "incomplete": False} in skipped

@@ -5,6 +5,7 @@ and listed."""
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -37,6 +38,7 @@ def list_folder(
         yield Skipped(show("."), OWN_RULES, incomplete=False)
         return
     queue = [""]
+    root = os.fspath(top)
     while queue:
         prefix = queue.pop(0)
         folder = top / prefix if prefix else top
@@ -58,7 +60,7 @@ def list_folder(
                     passed.add(where)
                     yield Skipped(show(where), DEPENDENCY if reason else OWN_RULES, incomplete=False)
                 continue
-            if name.endswith("/") or ((top / relative).is_dir() and not (top / relative).is_symlink()):
+            if name.endswith("/") or _is_folder(os.path.join(root, relative)):
                 queue.append(relative.rstrip("/"))  # a nested repository or a submodule: its own git lists it
                 continue
             yield relative
@@ -132,6 +134,14 @@ def _dependency(name: str, venvs: set[str]) -> str | None:
         if part in DEPENDENCY_FOLDERS or folder in venvs:
             return folder
     return None
+
+
+def _is_folder(path: str) -> bool:
+    """A folder itself, not a link to one (one `lstat`, no pathlib: it runs for every file git lists)."""
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:  # listed by git but deleted from the working tree
+        return False
 
 
 def _is_under(path: str, folder: str) -> bool:

@@ -4,6 +4,8 @@ then each finding attributed to the commits that introduced it."""
 from __future__ import annotations
 
 import contextlib
+import os
+import stat
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -69,6 +71,7 @@ class HistorySource:
 
     def _working_tree(self, seen: set[str]) -> Iterator[Item]:
         limit = self.settings.max_file_size
+        root = os.fspath(self.repo)
         names = [(mode, path) for mode, _, path in git_runner.tracked_files(self.repo)]
         names += [("100644", path) for path in git_runner.untracked_files(self.repo)]
         for mode, path in names:
@@ -78,15 +81,25 @@ class HistorySource:
             if mode == GITLINK_MODE:
                 yield Skipped(path, "submodule (its history lives in another repository)", incomplete=False)
                 continue
-            file = self.repo / path
-            if mode == SYMLINK_MODE or file.is_symlink() or not file.is_file():
+            if mode == SYMLINK_MODE:
                 continue
+            # NOTE: one lstat and one read of the path's string (no pathlib): it runs for every file of the tree
+            file = os.path.join(root, path)
             try:
-                size = file.stat().st_size
-                if limit is not None and size > limit:
-                    yield Skipped(path, too_large(size, limit), incomplete=False)
+                info = os.lstat(file)
+            except (FileNotFoundError, NotADirectoryError):
+                continue  # deleted from the working tree: its history still has it
+            except OSError as exc:
+                yield Skipped(path, f"unreadable: {exc.strerror}", incomplete=True)
+                continue
+            if not stat.S_ISREG(info.st_mode):
+                continue  # a link, or a folder where the index has a file
+            try:
+                if limit is not None and info.st_size > limit:
+                    yield Skipped(path, too_large(info.st_size, limit), incomplete=False)
                     continue
-                data = file.read_bytes()
+                with open(file, "rb", buffering=0) as stream:
+                    data = stream.read()
             except OSError as exc:
                 yield Skipped(path, f"unreadable: {exc.strerror}", incomplete=True)
                 continue

@@ -6,10 +6,11 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
 from gitrepo import Recorded, Repo, author_of, commit_of, drain, fake_key, stand_in_scan
 
 from scanner.config import Settings
-from scanner.findings import Note
+from scanner.findings import Note, Skipped
 from scanner.sources import git_parse, git_runner
 from scanner.sources.git_history import HistorySource, UnscannedHistory
 
@@ -292,3 +293,30 @@ def test_a_folder_scan_counts_the_history_it_leaves_out_while_it_scans(repo: Rep
     assert notes == ["2 commits in this repository's history were not scanned; add --history to include them"]
     (tmp_path / "plain").mkdir()
     assert list(UnscannedHistory(tmp_path / "plain").read()) == []  # not a repository: no note, no error
+
+
+def test_the_working_tree_reads_regular_files_only_and_says_what_it_could_not_read(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scanner.sources import git_history
+
+    repo.commit("init", {"app.py": "x = 1\n", "gone.py": "y = 2\n", "shadowed.py": "z = 3\n", "locked.py": "w\n"})
+    repo.write("app.py", f"x = '{KEY}'\n")
+    os.remove(repo.path / "gone.py")  # deleted from the tree: its history still has it, nothing to say
+    os.remove(repo.path / "shadowed.py")
+    (repo.path / "shadowed.py").mkdir()  # a folder where the index has a file: not a file to read
+    os.symlink(repo.path / "app.py", repo.path / "alias.py")  # untracked link: never followed
+    real_lstat = os.lstat
+
+    def refused(path: str) -> os.stat_result:
+        if os.fspath(path).endswith("locked.py"):
+            raise PermissionError(13, "Permission denied")
+        return real_lstat(path)
+
+    monkeypatch.setattr(git_history.os, "lstat", refused)
+    items = list(history(repo)._working_tree(set()))
+
+    read = sorted({i.path for i in items if not isinstance(i, Skipped)})
+    skipped = [(i.path, i.reason, i.incomplete) for i in items if isinstance(i, Skipped)]
+    assert read == ["app.py"]
+    assert skipped == [("locked.py", "unreadable: Permission denied", True)]

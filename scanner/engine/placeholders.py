@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import string
 
 from scanner import re_cache
 from scanner.engine.entropy import is_repetitive, is_sequential
@@ -89,13 +88,15 @@ _LOCK_FILES = (
 )  # fmt: skip
 
 
+_UPPER, _DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0123456789"
+"""`string`'s constants, spelled out: importing `string` compiles a regex for its Template class (the hook's path)."""
 _SEQUENCES = (
-    string.ascii_uppercase * 2 + string.digits + "+/",
-    string.digits + string.ascii_uppercase * 2 + "+/",
-    (string.digits + string.ascii_uppercase) * 2,
-    string.digits * 2,
-    string.hexdigits.upper() * 2,
-    string.ascii_uppercase + "=/",
+    _UPPER * 2 + _DIGITS + "+/",
+    _DIGITS + _UPPER * 2 + "+/",
+    (_DIGITS + _UPPER) * 2,
+    _DIGITS * 2,
+    (_DIGITS + "ABCDEF" + "ABCDEF") * 2,
+    _UPPER + "=/",
 )
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
+
+import pytest
 from msgspec.structs import replace
 
 from scanner.findings import Commit, Finding, Severity, secret_id
@@ -59,3 +62,22 @@ def test_a_working_tree_finding_has_null_provenance_and_a_staged_one_an_author_w
     assert (on_disk["commit"], on_disk["author"], on_disk["email"], on_disk["date"]) == (None, None, None, None)
     assert (staged["commit"], staged["author"]) == (None, "Ada")
     assert "secret" not in staged and finding().to_dict(reveal=True)["secret"] == KEY
+
+
+@pytest.mark.parametrize("own_module", ["_sha2", "_sha256", None])
+@pytest.mark.parametrize("secret", [KEY, "", "p\u00e4ss\u2603word", "lone \udcff surrogate"])
+def test_a_secret_id_is_the_first_16_hex_of_its_sha256_from_any_module(
+    monkeypatch: pytest.MonkeyPatch, own_module: str | None, secret: str
+) -> None:
+    import hashlib
+    import sys
+
+    # NOTE: the interpreter's own SHA-256 module (`_sha2` since 3.12, `_sha256` before), or hashlib's without it
+    for name in ("_sha2", "_sha256"):
+        if name != own_module:
+            monkeypatch.setitem(sys.modules, name, None)  # an import of it fails, as if not built
+
+    expected = hashlib.sha256(secret.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    if own_module is not None and importlib.util.find_spec(own_module) is None:
+        pytest.skip(f"{own_module} is not this interpreter's")
+    assert secret_id(secret) == expected

@@ -41,7 +41,7 @@ def scan(
     `root` and `partial` are what the filters know of the sources (see `ScanScope`).
     """
     started = time.perf_counter()
-    ruleset = ruleset or load_ruleset(settings.rule_paths, settings.disabled_rules)
+    ruleset = ruleset or load_ruleset(settings.rule_paths, settings.disabled_rules, examples=False)
     detector = Detector(ruleset, backend)
     located: list[list[Located]] = []
     masked: list[MaskedRef] = []

@@ -189,3 +189,44 @@ def test_cache_keys_are_the_same_blake2b_without_cpythons_own_module(monkeypatch
 
     assert key_hash(b"rules").hexdigest() == own == hashlib.blake2b(b"rules").hexdigest()
     assert key_hash(b"rules!").hexdigest() != own
+
+
+def test_a_scan_reads_the_rules_without_their_examples_from_an_entry_of_its_own(
+    tmp_path: Path, compiles: list[str]
+) -> None:
+    files = _rules(tmp_path / "rules", a=_RULE)
+    [full] = rule_cache.bundled_rules(files, tmp_path / "cache")
+    [lean] = rule_cache.bundled_rules(files, tmp_path / "cache", examples=False)
+    (tmp_path / "cache" / "rules" / f"{_full_entry(tmp_path).stem}.pickle").unlink()  # the full entry is gone...
+
+    [again] = rule_cache.bundled_rules(files, tmp_path / "cache", examples=False)  # ...and not needed
+
+    assert (full.match[0].text, full.no_match[0].text) == ("t = acme_0123456789ab", "acme_short")
+    # NOTE: rules compare by identity (eq=False): compare what they hold
+    fields = [f for f in full.__struct_fields__ if f not in ("match", "no_match")]
+    assert (
+        [getattr(lean, f) for f in fields] == [getattr(again, f) for f in fields] == [getattr(full, f) for f in fields]
+    )
+    assert (lean.match, lean.no_match, again.match, again.no_match) == ((), (), (), ())
+    assert again.regex.search(b"x acme_0123456789ab y").group() == b"acme_0123456789ab"
+    assert compiles == ["a.toml"]
+
+
+def test_a_damaged_scan_entry_is_made_again_from_the_full_one(tmp_path: Path, compiles: list[str]) -> None:
+    files = _rules(tmp_path / "rules", a=_RULE)
+    rule_cache.bundled_rules(files, tmp_path / "cache", examples=False)
+    [scan_entry] = (tmp_path / "cache" / "rules").glob("*.scan.pickle")
+    scan_entry.write_bytes(b"\x80\x05K\x01.")  # a pickled int
+
+    [rule] = rule_cache.bundled_rules(files, tmp_path / "cache", examples=False)
+    [with_examples] = rule_cache.bundled_rules(files, tmp_path / "cache")
+
+    assert (rule.id, rule.match, rule.no_match) == ("acme-token", (), ())
+    assert len(with_examples.match) == len(with_examples.no_match) == 1  # the full entry keeps them
+    assert compiles == ["a.toml"]
+    assert scan_entry.read_bytes() != b"\x80\x05K\x01."
+
+
+def _full_entry(tmp_path: Path) -> Path:
+    [entry] = [p for p in (tmp_path / "cache" / "rules").glob("*.pickle") if not p.name.endswith(".scan.pickle")]
+    return entry

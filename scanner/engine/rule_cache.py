@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from msgspec.structs import replace
+
 from scanner.disk_cache import default_cache_dir, key_hash, write_atomically
 from scanner.engine.rule import Rule
 from scanner.engine.ruleset import compile_rule_file, parse_rule_file, read_rule_bytes
@@ -24,9 +26,10 @@ _CODE = ("rule.py", "rule_schema.py", "lazy_regex.py", "ruleset.py", "validators
 """The modules whose code decides what a compiled rule is: a change to any of them misses the pickled rules."""
 
 
-def bundled_rules(files: Sequence[Path], cache_dir: Path | None = None) -> list[Rule]:
+def bundled_rules(files: Sequence[Path], cache_dir: Path | None = None, *, examples: bool = True) -> list[Rule]:
     """The rules of `files` compiled (bundled rules: `user=False`), from the cache when these exact files were
-    compiled before by this exact code."""
+    compiled before by this exact code. Without `examples` their `match` and `no_match` lists are left out: a scan
+    never reads them, and they were two thirds of the entry a scan read."""
     raws = [read_rule_bytes(file) for file in files]
     digest = key_hash(_COMPILED)
     here = Path(__file__).parent
@@ -36,19 +39,35 @@ def bundled_rules(files: Sequence[Path], cache_dir: Path | None = None) -> list[
         # NOTE: the whole path: a compiled rule names the file it came from (`rules list`, error messages), so a
         # second installation of the same rules has its own entry (the path as the rule names it: no resolve())
         digest.update(str(file.absolute()).encode() + b"\0" + key_hash(raw).digest())
-    entry = (cache_dir or default_cache_dir()) / "rules" / f"{digest.hexdigest()[:32]}.pickle"
+    name = digest.hexdigest()[:32]
+    entry = (cache_dir or default_cache_dir()) / "rules" / f"{name}.pickle"
+    lean = entry.with_name(f"{name}.scan.pickle")
+    if not examples and (rules := _read_rules(lean)) is not None:
+        return rules
+    rules = _read_rules(entry)
+    if rules is None:
+        parsed = parsed_rule_files(files, cache_dir)
+        rules = [r for f, data in zip(files, parsed, strict=True) for r in compile_rule_file(f, data, user=False)]
+        _write_rules(entry, rules)
+    if examples:
+        return rules
+    rules = [replace(rule, match=(), no_match=()) for rule in rules]
+    _write_rules(lean, rules)
+    return rules
+
+
+def _read_rules(entry: Path) -> list[Rule] | None:
     try:
         rules = pickle.loads(entry.read_bytes())
-        if isinstance(rules, list) and all(isinstance(r, Rule) for r in rules):
-            return rules
     except Exception:
-        pass
-    parsed = parsed_rule_files(files, cache_dir)
-    rules = [r for file, data in zip(files, parsed, strict=True) for r in compile_rule_file(file, data, user=False)]
+        return None
+    return rules if isinstance(rules, list) and all(isinstance(r, Rule) for r in rules) else None
+
+
+def _write_rules(entry: Path, rules: list[Rule]) -> None:
     # NOTE: a rule that cannot be pickled is simply compiled each time
     with contextlib.suppress(pickle.PicklingError, TypeError, AttributeError):
         write_atomically(entry, pickle.dumps(rules, protocol=pickle.HIGHEST_PROTOCOL))
-    return rules
 
 
 def parsed_rule_files(files: Sequence[Path], cache_dir: Path | None = None) -> list[dict[str, Any]]:

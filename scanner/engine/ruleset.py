@@ -93,8 +93,11 @@ def parse_rule_file(path: Path, raw: bytes) -> dict[str, Any]:
         raise RuleError(f"{path}: not valid TOML: {exc}") from None
 
 
-def load_ruleset(extra: Iterable[Path] = (), disabled: Iterable[str] = (), *, bundled: bool = True) -> RuleSet:
-    """The bundled rules plus `extra` files or folders, without the `disabled` ids.
+def load_ruleset(
+    extra: Iterable[Path] = (), disabled: Iterable[str] = (), *, bundled: bool = True, examples: bool = True
+) -> RuleSet:
+    """The bundled rules plus `extra` files or folders, without the `disabled` ids (and without the bundled rules'
+    `match`/`no_match` examples unless `examples`: a scan never reads them).
 
     An extra rule with a bundled rule's id replaces it (a team's stricter `generic-api-key`, or a gitleaks
     config that copies gitleaks' defaults); two extra rules with one id are an error.
@@ -104,7 +107,7 @@ def load_ruleset(extra: Iterable[Path] = (), disabled: Iterable[str] = (), *, bu
     if bundled:
         from scanner.engine.rule_cache import bundled_rules
 
-        for rule in bundled_rules(rule_files(bundled_rules_dir())):
+        for rule in bundled_rules(rule_files(bundled_rules_dir()), examples=examples):
             rules[rule.id] = rule
     for path in extra:
         for file in rule_files(path) if path.is_dir() else [path]:

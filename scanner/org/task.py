@@ -169,7 +169,7 @@ def _rules(paths: tuple[Path, ...], disabled: frozenset[str]) -> RuleSet:
     """
     from scanner.engine.ruleset import load_ruleset
 
-    return load_ruleset(paths, disabled)
+    return load_ruleset(paths, disabled, examples=False)
 
 
 def default_cache_dir(environ: os._Environ[str] | dict[str, str]) -> Path:

@@ -17,13 +17,17 @@ import _sre  # type: ignore[import-not-found]
 import re
 import sys
 from array import array
-from typing import Any, AnyStr, overload
+from typing import TYPE_CHECKING, Any, AnyStr, overload
 
 from scanner.disk_cache import default_cache_dir, key_hash, write_atomically
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 _WORD = next((t for t in "IL" if array(t).itemsize == _sre.CODESIZE), "")
 """The array type of one `_sre` code word (4 bytes where CPython is built as usual; none: nothing is kept)."""
 _FORMAT = "keysweep-regex-programs-2"
+"""What the file holds: another format names another file, so an old one is never read as this one."""
 _MOST = 4096
 """Programs kept at most: past this, a save starts the file again from what its process compiled."""
 _state: dict[str, Any] = {}
@@ -90,7 +94,7 @@ def _programs() -> dict[tuple[Any, int], tuple[Any, ...]]:
     return programs
 
 
-def _read(entry: Any) -> dict[tuple[Any, int], tuple[Any, ...]]:
+def _read(entry: Path) -> dict[tuple[Any, int], tuple[Any, ...]]:
     import marshal
 
     try:

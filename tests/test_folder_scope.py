@@ -192,3 +192,18 @@ def test_a_tracked_link_to_a_folder_is_a_file_not_followed(work_tree: Path, make
     assert paths_found(run) == ["draft.py", "tracked.py"]
     skipped = json.loads(run.stdout)["summary"]["skipped"]
     assert {"path": "linked", "reason": "symbolic link (not followed)", "incomplete": False} in skipped
+
+
+def test_git_lists_a_folder_only_inside_a_work_tree_and_not_ignored(tmp_path: Path, work_tree: Path) -> None:
+    from scanner.sources.git_runner import work_tree_files
+
+    bare = tmp_path / "mirror.git"
+    git(tmp_path, "init", "-q", "--bare", str(bare))
+    outside = tmp_path / "plain"
+    outside.mkdir()
+
+    assert sorted(work_tree_files(work_tree) or []) == [".gitignore", "draft.py", "tracked.py"]
+    assert work_tree_files(work_tree / "build") is None  # ignored: the user named it, all of it is read
+    assert work_tree_files(work_tree / ".git") is None  # git's own folder: no work tree
+    assert work_tree_files(bare) is None
+    assert work_tree_files(outside) is None

@@ -174,13 +174,13 @@ def work_tree_files(folder: Path) -> list[str] | None:
     None when `folder` is not inside a git work tree, is ignored itself (the user named it: all of it is
     scanned), or git is not installed: then the folder is walked as plain files.
     """
+    # NOTE: one git answers both questions: check-ignore exits 0 (the folder is ignored), 1 (it is not, so it is
+    # inside a work tree) or 128 (no work tree: outside any repository, in a bare one or in a `.git` folder)
     try:
-        inside = run(folder, "rev-parse", "--is-inside-work-tree")
+        ignored = run(folder, "check-ignore", "-q", "--", ".")
     except GitError:
         return None
-    if inside.returncode != 0 or inside.stdout.strip() != b"true":
-        return None
-    if run(folder, "check-ignore", "-q", "--", ".").returncode == 0:
+    if ignored.returncode != 1:
         return None
     listed = run(folder, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--deduplicate")
     if listed.returncode != 0:

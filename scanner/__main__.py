@@ -1,6 +1,6 @@
 """`python -m scanner` runs the keysweep command line."""
 
-from scanner.cli import main
+from scanner.cli import entry
 
 if __name__ == "__main__":
-    main()
+    entry()

@@ -3,6 +3,7 @@ with --debug, exit 141 and silence when the reader of the output goes away, exit
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -205,3 +206,57 @@ def test_ctrl_c_while_scanning_is_one_line_and_exit_130() -> None:
         os.close(write_end)
 
     assert (scan.returncode, out, err) == (INTERRUPTED, "", "keysweep: interrupted\n")
+
+
+def _ended(code: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """A real process that sets sys.argv to `keysweep ARGS`, runs `code`, then `scanner.cli.entry()`."""
+    program = f"import sys\nsys.argv = ['keysweep', *{list(args)!r}]\n{code}\nfrom scanner.cli import entry\nentry()\n"
+    return subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=120, env=env or os.environ.copy()
+    )
+
+
+def test_a_scan_ends_without_teardown_but_with_its_exit_handlers_and_whole_output(
+    tmp_path: Path, make_key: Callable[..., str]
+) -> None:
+    (tmp_path / "keys.env").write_text("".join(f"KEY_{i}={make_key()}\n" for i in range(300)))
+    marker = tmp_path / "handler-ran"
+    # NOTE: an exit handler registered before the run, and a buffered write to stdout after the report (both
+    # would be lost by an exit that skipped them); the regex cache is written by keysweep's own handler
+    code = (
+        "import atexit\n"
+        f"atexit.register(lambda: open({str(marker)!r}, 'w').write('yes'))\n"
+        "atexit.register(lambda: print('LAST LINE'))\n"
+    )
+    env = _env(XDG_CACHE_HOME=str(tmp_path / "cache"), PYTHONUNBUFFERED=None)  # NOTE: buffered, as in a pipeline
+    run = _ended(code, "scan", str(tmp_path), "--format", "json", env=env)
+
+    report, _, last = run.stdout.rpartition("}\n")
+    assert run.returncode == 1, run.stderr
+    document = json.loads(report + "}")  # the report arrived whole
+    assert document["summary"]["findings"] == len(document["findings"]) >= 300
+    assert last == "LAST LINE\n" and marker.read_text() == "yes"
+    assert list((tmp_path / "cache" / "keysweep" / "regex").glob("*.marshal"))
+
+
+def test_a_thread_still_running_gets_the_usual_ending_which_waits_for_it(tmp_path: Path) -> None:
+    done = tmp_path / "thread-done"
+    code = (
+        "import threading, time\n"
+        "def late():\n"
+        "    time.sleep(0.3)\n"
+        f"    open({str(done)!r}, 'w').write('yes')\n"
+        "threading.Thread(target=late).start()\n"
+    )
+    run = _ended(code, "scan", str(tmp_path))
+
+    assert run.returncode == 0, run.stderr
+    assert done.read_text() == "yes"  # os._exit would have ended the process first
+
+
+@pytest.mark.parametrize(("args", "expected"), [(["rules", "list"], 0), (["scan", "--no-such-option"], 2)])
+def test_other_commands_and_errors_end_with_their_own_exit_code(args: list[str], expected: int) -> None:
+    run = _ended("", *args)
+
+    assert run.returncode == expected
+    assert "Traceback" not in run.stderr

@@ -34,8 +34,8 @@ def peak():
     status = open("/proc/self/status").read()
     sys.stderr.write("peak-kib " + status.split("VmHWM:")[1].split()[0] + "\\n")
 atexit.register(peak)
-from scanner.cli import main
-main(sys.argv[1:])
+from scanner.cli import entry
+entry()
 """
 
 

@@ -7,6 +7,7 @@ import importlib.util
 import pytest
 from msgspec.structs import replace
 
+from scanner import findings
 from scanner.findings import Commit, Finding, Severity, secret_id
 
 KEY = "sk-proj-Qw3rTy7UiOp9AsDfGh2JkLzXcVbNm4Pq8RsTuVwXyZ01AbCd"
@@ -80,4 +81,20 @@ def test_a_secret_id_is_the_first_16_hex_of_its_sha256_from_any_module(
     expected = hashlib.sha256(secret.encode("utf-8", "surrogateescape")).hexdigest()[:16]
     if own_module is not None and importlib.util.find_spec(own_module) is None:
         pytest.skip(f"{own_module} is not this interpreter's")
+    monkeypatch.setattr(findings, "_SHA256", [])  # a fresh process: nothing looked up yet
     assert secret_id(secret) == expected
+    found = findings._SHA256[0]
+    assert found.__module__ == (own_module or "_hashlib")
+
+
+def test_the_sha256_module_is_looked_up_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setattr(findings, "_SHA256", [])
+    first = secret_id(KEY)
+    found = findings._SHA256[0]
+    for name in ("_sha2", "_sha256", "hashlib"):
+        monkeypatch.setitem(sys.modules, name, None)  # any import from here on would fail
+
+    assert secret_id(KEY) == first
+    assert findings._SHA256 == [found]  # noqa: SIM300

@@ -54,6 +54,7 @@ class HistorySource:
         """Working-tree path -> blob id of its current content."""
         self._reader = BlobReader(self.repo, settings.max_file_size)
         self._log: git_runner.LogLater | None = None
+        self._count: git_runner.CountLater | None = None
 
     # -- scanning ------------------------------------------------------------------------------------
 
@@ -111,7 +112,7 @@ class HistorySource:
                 yield item
 
     def _history(self, seen: set[str]) -> Iterator[Item]:
-        count = git_runner.count_later(self.repo, ("--all", *(f"^{oid}" for oid in self.covered)))
+        self._count = count = git_runner.CountLater(self.repo, ("--all", *(f"^{oid}" for oid in self.covered)))
         yield from self._shallow_boundary()
         missing: list[str] = []
         unread: dict[str, BlobRef] = {}
@@ -173,7 +174,9 @@ class HistorySource:
         """Start reading the commit graph's changes now, beside the scan (`scan` calls this at the first finding):
         a clean history never reads them."""
         if self._log is None:
-            self._log = git_runner.LogLater(self.repo, self.covered)
+            # NOTE: split between gits when the history's size is known by then (see `LogLater`)
+            commits = self._count.ready() if self._count is not None else None
+            self._log = git_runner.LogLater(self.repo, self.covered, commits)
 
     def _all_changes(self, oids: Iterable[str]) -> list[Change]:
         """The tree changes of every commit that names one of `oids`, read only when needed.

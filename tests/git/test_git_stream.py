@@ -144,8 +144,8 @@ def test_commits_are_counted_beside_the_listing(repo: Repo) -> None:
     drained = drain(HistorySource(repo.path, Settings()))
 
     assert drained.commits == 5
-    assert git_runner.count_later(repo.path, ("--all",))() == 5
-    assert git_runner.count_later(repo.path, ("no-such-ref",))() == 0
+    assert git_runner.CountLater(repo.path, ("--all",))() == 5
+    assert git_runner.CountLater(repo.path, ("no-such-ref",))() == 0
 
 
 def test_the_log_is_parsed_only_for_the_commits_naming_the_blobs_asked_about(repo: Repo) -> None:
@@ -162,6 +162,97 @@ def test_the_log_is_parsed_only_for_the_commits_naming_the_blobs_asked_about(rep
         assert {c.path for c in everything} == {"a.txt", "c.txt"}  # both commits naming it, whole
     finally:
         log.close()
+
+
+@pytest.mark.parametrize(
+    ("commits", "cores", "parts"),
+    [
+        (None, 8, 1),  # the history's size not known yet: one git
+        (0, 8, 1),
+        (2 * git_runner.LOG_PART_COMMITS - 1, 8, 1),  # below two parts' worth
+        (2 * git_runner.LOG_PART_COMMITS, 8, 2),  # at it
+        (2 * git_runner.LOG_PART_COMMITS + 1, 8, 2),
+        (100 * git_runner.LOG_PART_COMMITS, 2, 2),  # one a core
+        (100 * git_runner.LOG_PART_COMMITS, 1, 1),
+        (100 * git_runner.LOG_PART_COMMITS, git_runner.LOG_PARTS + 1, git_runner.LOG_PARTS),  # at most LOG_PARTS
+        (100 * git_runner.LOG_PART_COMMITS, git_runner.LOG_PARTS - 1, git_runner.LOG_PARTS - 1),
+    ],
+)
+def test_the_log_is_split_one_git_a_core_each_with_enough_commits(commits: int | None, cores: int, parts: int) -> None:
+    assert git_runner.log_parts(commits, cores) == parts
+
+
+def _history_with_merges(repo: Repo) -> None:
+    repo.commit("init", {"a.txt": "a\n", "b.txt": "b\n"})
+    for n in range(3):
+        repo.git("checkout", "-q", "-b", f"topic{n}")
+        repo.commit(f"topic {n}", {f"t{n}.txt": f"t{n}\n", "a.txt": f"a{n}\n"})
+        repo.git("checkout", "-q", "main")
+        repo.commit(f"main {n}", {"b.txt": f"b{n}\n"})
+        repo.git("merge", "-q", "--no-ff", "-m", f"merge {n}", f"topic{n}")
+    repo.git("mv", "b.txt", "c.txt")
+    repo.commit("rename", {"d.txt": "b2\n"})
+
+
+@pytest.mark.parametrize(("parts", "counted_as"), [(2, None), (3, None), (4, None), (3, 5), (3, 40)])
+def test_a_log_split_between_gits_names_the_same_changes_as_one_git(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch, parts: int, counted_as: int | None
+) -> None:
+    _history_with_merges(repo)
+    commits = int(repo.git("rev-list", "--count", "--all"))
+    listed = repo.git("rev-list", "--objects", "--all", "--filter=object:type=blob", "--filter-provided-objects")
+    blobs = {line.split()[0] for line in listed.splitlines()}
+    whole = git_runner.LogLater(repo.path)
+    started: list[int] = []
+    monkeypatch.setattr(git_runner, "log_parts", lambda count: started.append(count) or parts)
+    # NOTE: a count that is off (the refs moved since it was taken) shifts the parts, never loses a commit
+    split = git_runner.LogLater(repo.path, commits=counted_as or commits)
+    try:
+        assert started == [counted_as or commits]
+        assert len(split._runs) == parts
+        outputs = [run.output(repo.path) for run in split._runs]
+        assert b"".join(outputs) == whole._runs[0].output(repo.path)
+        assert all(out.startswith(b"\x01") for out in outputs if out)
+        share = -(-(counted_as or commits) // parts)
+        assert [bool(out) for out in outputs] == [part * share < commits for part in range(parts)]  # past the end: none
+        named = 0
+        for blob in sorted(blobs):
+            assert split.changes({blob}) == whole.changes({blob})
+            named += bool(whole.changes({blob}))
+        assert named == len(blobs)
+        assert split.changes(blobs) == whole.changes(blobs)
+    finally:
+        whole.close()
+        split.close()
+
+
+def test_the_history_splits_its_log_once_it_knows_how_many_commits_it_has(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scanner.scan import scan_target
+    from scanner.sources.targets import in_repository
+
+    _history_with_merges(repo)
+    repo.commit("leak", {"old.py": f'OPENAI_API_KEY = "{KEY}"\n'})
+    repo.commit("unleak", {"old.py": None})
+    asked: list[int | None] = []
+    real = git_runner.log_parts
+
+    def parts(commits: int | None) -> int:
+        asked.append(commits)
+        return real(commits, 2)
+
+    monkeypatch.setattr(git_runner, "LOG_PART_COMMITS", 4)
+    monkeypatch.setattr(git_runner, "log_parts", parts)
+    monkeypatch.setattr(git_runner.CountLater, "ready", git_runner.CountLater.__call__)  # counted by the first finding
+    split = scan_target(in_repository(repo.path, Settings(jobs=1), history=True), Settings(jobs=1))
+    monkeypatch.setattr(git_runner.CountLater, "ready", lambda self: None)  # still counting: one git
+    one = scan_target(in_repository(repo.path, Settings(jobs=1), history=True), Settings(jobs=1))
+
+    assert asked == [int(repo.git("rev-list", "--count", "--all")), None]
+    [finding] = split.findings
+    assert [(f.path, f.line, f.commit) for f in split.findings] == [(f.path, f.line, f.commit) for f in one.findings]
+    assert finding.commit is not None and finding.commit.oid == repo.git("rev-parse", "HEAD~1")
 
 
 def test_a_failing_log_is_an_error_naming_git_s_complaint(tmp_path: Path) -> None:

@@ -59,6 +59,18 @@ class DecodedSpan(Struct, frozen=True):
     are then (0, len(data)) from (start, end) of that span."""
 
 
+ESCAPE_STARTS = ((rb"\\u00[0-7][0-9a-fA-F]", 6), (rb"\\/", 2), (rb"%[2-7][0-9a-fA-F]", 3))
+"""`_ESCAPE`'s forms in `EscapeForms`' order, each with its width: what an `EscapeStarts` finds (case-sensitive)."""
+
+
+class EscapeStarts(Protocol):
+    """Where the escapes of `ESCAPE_STARTS` start in a buffer, found in one pass (hyperscan's, `matcher.py`)."""
+
+    def __call__(self, data: bytes, forms: EscapeForms, most: int) -> list[int] | None:
+        """The starts of the escapes of `forms` in `data`, in order; None when there are more than `most`."""
+        ...
+
+
 class KeywordLines(Protocol):
     """Which spans of the buffer hold a rule keyword."""
 
@@ -75,20 +87,22 @@ def decoded_spans(
     keyword_lines: KeywordLines | None = None,
     escapes: EscapeForms | None = None,
     base64: bool | None = None,
+    finder: EscapeStarts | None = None,
 ) -> Iterator[DecodedSpan]:
     """Every span of `data` that needs decoding before it can be scanned.
 
     Escapes are undone only on lines that hold a keyword (`keyword_lines`; none when not given): a secret whose
     keyword itself is escaped is out of reach, and every other line is spared the work. `escapes` says which
     forms of escape may decode (`may_escape`, from the matcher's pass), and `base64` False that no `Secret` and no
-    encoded PEM header is there (None: look).
+    encoded PEM header is there (None: look). `finder` finds the escapes in one pass (without it, one search per
+    form of escape).
     """
     if base64 is not False and b"Secret" in data and _SECRET_KIND.search(data):
         yield from _kubernetes_secret_values(data)
     if base64 is not False and _PEM_B64 in data:
         yield from _base64_pem(data)  # a Kubernetes value decoded twice yields the same span: locate keeps one
     if keyword_lines is not None and (escapes is None or any(escapes)):
-        yield from _escaped_lines(data, keyword_lines, escapes)
+        yield from _escaped_lines(data, keyword_lines, escapes, finder)
 
 
 def _kubernetes_secret_values(data: bytes) -> Iterator[DecodedSpan]:
@@ -151,14 +165,16 @@ def _b64(value: bytes) -> bytes | None:
     return decoded if text.translate(_LAYOUT).isprintable() else None
 
 
-def _escaped_lines(data: bytes, keyword_lines: KeywordLines, forms: EscapeForms | None) -> Iterator[DecodedSpan]:
+def _escaped_lines(
+    data: bytes, keyword_lines: KeywordLines, forms: EscapeForms | None, finder: EscapeStarts | None = None
+) -> Iterator[DecodedSpan]:
     """The lines holding a keyword and an escape, decoded; a line where nothing decodes yields nothing.
 
     Consecutive lines decoded the same way make one span, joined by their newlines: a file of thousands of escaped
     lines costs a few detections, not one a line.
     """
     out, starts, origins, how, run_end = bytearray(), list[int](), list[int](), "", -1
-    for start, end in _lines_with_escapes(data, keyword_lines, forms):
+    for start, end in _lines_with_escapes(data, keyword_lines, forms, finder):
         line = _decoded_line(data, start, end)
         if line is None:
             continue
@@ -207,7 +223,7 @@ def _unescaped(escape: re.Match[bytes]) -> bytes:
 
 
 def _lines_with_escapes(
-    data: bytes, keyword_lines: KeywordLines, forms: EscapeForms | None = None
+    data: bytes, keyword_lines: KeywordLines, forms: EscapeForms | None = None, finder: EscapeStarts | None = None
 ) -> Iterator[tuple[int, int]]:
     """(start, end) of each line that holds an escape and a keyword, each line once, one search per line; `forms`
     are the forms of escape that may decode (None: looked for in `data` itself)."""
@@ -218,7 +234,11 @@ def _lines_with_escapes(
     # NOTE: few places can start an escape in most buffers (code): each is looked at, at memchr speed in between,
     # which is cheaper than finding every keyword line first (one pass over the buffer per keyword it holds). Past
     # one such place per `_SPARSE_STARTS` bytes they are dense, and the rest of the buffer is searched the other way.
-    resume = yield from _from_escape_starts(data, keyword_lines, len(data) // _SPARSE_STARTS, forms)
+    if finder is not None:
+        found = finder(data, forms, len(data) // _SPARSE_FOUND)
+        resume = yield from _from_found_starts(data, keyword_lines, found)
+    else:
+        resume = yield from _from_escape_starts(data, keyword_lines, len(data) // _SPARSE_STARTS, forms)
     if resume is None:
         return
     few = keyword_lines.few_lines(resume)
@@ -242,6 +262,37 @@ def _lines_with_escapes(
 _SPARSE_STARTS = 256
 """Bytes per place where an escape may start (`%`, `\\/`, `\\u00`) looked at, at most, before the rest of a buffer's
 escapes are found from its keyword lines instead (see `_lines_with_escapes`)."""
+
+
+_SPARSE_FOUND = 1024
+"""Bytes per escape an `EscapeStarts` finds, at most, before the buffer is searched from its keyword lines instead:
+each one found is a Python call (at one per 256 bytes, a 10 MB line of minified JSON took 15 ms more; sympy's
+history has far fewer)."""
+
+
+def _from_found_starts(
+    data: bytes, keyword_lines: KeywordLines, found: list[int] | None
+) -> Generator[tuple[int, int], None, int | None]:
+    """`_from_escape_starts` from the escapes an `EscapeStarts` found: the lines holding one and a keyword, each once,
+    in order, then None; or, when there were too many to look at one by one, nothing and 0 (the whole buffer is
+    searched from its keyword lines instead).
+
+    NOTE: one pass finds them all (sympy's history: a third of the time of one `bytes.find` per form and per place,
+    the backslashes of LaTeX making `\\/` slow to look for); a line's other escapes are passed over in Python.
+    """
+    if found is None:
+        return 0
+    pos = 0
+    for at in found:
+        if at < pos:
+            continue
+        start = data.rfind(b"\n", 0, at) + 1
+        end = data.find(b"\n", at)
+        end = len(data) if end == -1 else end
+        if keyword_lines.holds_keyword(start, end):
+            yield start, end
+        pos = end + 1
+    return None
 
 
 def _from_escape_starts(

@@ -14,7 +14,7 @@ from msgspec import Struct
 from msgspec.structs import replace
 
 from scanner.engine import placeholders
-from scanner.engine.decoders import BASE64_GATES, ESCAPE_GATES, EscapeForms, may_escape
+from scanner.engine.decoders import BASE64_GATES, ESCAPE_GATES, ESCAPE_STARTS, EscapeForms, EscapeStarts, may_escape
 from scanner.engine.entropy import shannon_entropy
 from scanner.engine.glue import Glue, HeadingIndex, glue_readings
 from scanner.engine.guards import candidate_regex, dense_regex, gate_for, guarded_regex
@@ -141,6 +141,16 @@ class Detector:
         self._base64_gates = frozenset(range(after_escapes, after_base64))
         self._mask_gates = frozenset(range(after_base64, first + len(_SIDE_GATES)))
         self.matcher: KeywordMatcher = make_matcher(keywords, backend, (*gates, *_SIDE_GATES), later)
+        self._starts: EscapeStarts | None = None
+
+    def escape_starts(self) -> EscapeStarts | None:
+        """The decoders' one-pass search for escapes, built on first need (hyperscan's); None with the Python
+        matcher (the decoders then search for each form of escape themselves)."""
+        if self._starts is None and self.matcher.name == "hyperscan":
+            from scanner.engine.matcher import HyperscanStarts
+
+            self._starts = HyperscanStarts(ESCAPE_STARTS)
+        return self._starts
 
     def detect(self, data: bytes, path: str = "") -> Detection:
         """Every secret in `data` (specific rules win over generic ones on the same span), and masked keys."""

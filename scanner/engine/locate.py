@@ -31,7 +31,9 @@ def locate(detector: Detector, fragment: Fragment) -> tuple[list[Located], list[
     data = fragment.data
     detection = detector.detect(data, fragment.path)
     matches, masked = detection.matches, detection.masked
-    for span in decoded_spans(data, detection.keyword_lines, detection.escapes, detection.base64):
+    escapes = detection.escapes
+    finder = detector.escape_starts() if escapes is None or any(escapes) else None
+    for span in decoded_spans(data, detection.keyword_lines, escapes, detection.base64, finder):
         inside: list[Match] = []
         for m in detector.detect(span.data, fragment.path).matches:
             start, end = map_span(span, m.start, m.end)

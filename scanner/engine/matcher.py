@@ -119,24 +119,75 @@ class HyperscanMatcher:
 def _cached_database(keywords: Sequence[str], gates: Sequence[bytes], cache_dir: Path) -> Any:
     """The database of these keywords and gates, read from `cache_dir` when it was compiled before (by this version
     of hyperscan); a missing or damaged entry is compiled again and rewritten, never an error."""
+    digest = _digest()
+    for keyword in keywords:
+        digest.update(keyword.encode() + b"\0")
+    for gate in gates:
+        digest.update(b"\1" + gate + b"\0")
+    return _cached(digest.hexdigest(), lambda: compile_database(keywords, gates), cache_dir)
+
+
+def _digest() -> Any:
     import hyperscan
 
     from scanner.engine.prefilter import VERSION
 
     version = f"{_FORMAT}.{VERSION}"
-    digest = key_hash(f"{version}\0{getattr(hyperscan, '__version__', '?')}\0{os.uname().machine}".encode())
-    for keyword in keywords:
-        digest.update(keyword.encode() + b"\0")
-    for gate in gates:
-        digest.update(b"\1" + gate + b"\0")
-    entry = cache_dir / "hyperscan" / f"{digest.hexdigest()[:32]}.db"
+    return key_hash(f"{version}\0{getattr(hyperscan, '__version__', '?')}\0{os.uname().machine}".encode())
+
+
+def _cached(digest: str, compile: Callable[[], Any], cache_dir: Path) -> Any:
+    import hyperscan
+
+    entry = cache_dir / "hyperscan" / f"{digest[:32]}.db"
     try:
         return hyperscan.loadb(entry.read_bytes(), hyperscan.HS_MODE_BLOCK)
     except Exception:
         pass
-    db = compile_database(keywords, gates)
+    db = compile()
     write_atomically(entry, bytes(hyperscan.dumpb(db)))
     return db
+
+
+class HyperscanStarts:
+    """Where each occurrence of some fixed-width patterns starts (`decoders.EscapeStarts`), by one hyperscan pass:
+    case-sensitive, every occurrence reported, and the pass stopped one past the most asked for (a flood of escapes
+    costs a bounded number of Python calls)."""
+
+    def __init__(self, patterns: Sequence[tuple[bytes, int]], cache_dir: Path | None = None) -> None:
+        import hyperscan
+
+        digest = _digest()
+        digest.update(b"starts\0" + b"\0".join(pattern for pattern, _ in patterns))
+        expressions = [pattern for pattern, _ in patterns]
+
+        def compile() -> Any:
+            db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+            db.compile(expressions=expressions, ids=list(range(len(expressions))), flags=[0] * len(expressions))
+            return db
+
+        self._db = _cached(digest.hexdigest(), compile, cache_dir or default_cache_dir())
+        self._scratch = hyperscan.Scratch(self._db)
+        self._widths = tuple(width for _, width in patterns)
+        self._stopped = hyperscan.ScanTerminated
+
+    def __call__(self, data: bytes, forms: Sequence[bool], most: int) -> list[int] | None:
+        starts: list[int] = []
+        widths = self._widths
+
+        def on_match(index: int, _from: int, to: int, _flags: int, _ctx: object) -> bool:
+            if not forms[index]:
+                return False
+            starts.append(to - widths[index])
+            return len(starts) > most  # NOTE: True stops the scan
+
+        try:
+            self._db.scan(data, match_event_handler=on_match, scratch=self._scratch)
+        except self._stopped:
+            return None
+        # NOTE: hyperscan reports by where a match ends: a wider form's start can come after a narrower one's
+        starts.sort()
+        return starts
 
 
 def compile_database(keywords: Sequence[str], gates: Sequence[bytes] = ()) -> Any:

@@ -11,6 +11,7 @@ import subprocess
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
+from scanner import re_cache
 from scanner.errors import GitError
 from scanner.findings import Commit
 from scanner.sources import git_parse
@@ -309,13 +310,7 @@ class LogLater:
     def changes(self, oids: Iterable[str]) -> list[Change]:
         """The changes (newest first) of every commit whose changes name one of `oids`, old or new."""
         out = b"".join(run.output(self._repo) for run in self._runs)
-        starts: set[int] = set()
-        for oid in oids:
-            needle = oid.encode()
-            at = out.find(needle)
-            while at != -1:
-                starts.add(out.rfind(b"\x01", 0, at))
-                at = out.find(needle, at + len(needle))
+        starts = {out.rfind(b"\x01", 0, at) for at in _places(out, {oid.encode() for oid in oids})}
         ends = {start: out.find(b"\x01", start + 1) for start in starts}
         picked = b"".join(out[s : e if e != -1 else len(out)] for s, e in sorted(ends.items()) if s != -1)
         return list(git_parse.parse_log_changes(picked))
@@ -323,6 +318,28 @@ class LogLater:
     def close(self) -> None:
         for run in self._runs:
             run.close()
+
+
+_FINDS = 128
+"""Blob ids looked for one `bytes.find` pass each, at most; past them, one regex pass over the log lists every id in
+it (sympy's 25 MB log: 3 ms a find, 0.45 s for the regex pass, whatever the number of ids)."""
+_OBJECT_ID = re_cache.compile(rb"(?<![0-9a-f])[0-9a-f]{40}(?![0-9a-f])")
+"""An object id on its own, as the raw lines print them: between spaces, or a field's first or last word."""
+
+
+def _places(out: bytes, needles: set[bytes]) -> Iterator[int]:
+    """Where the ids of `needles` occur in the log `out`, each standing on its own (as raw lines print them).
+
+    NOTE: a file whose history holds a key in each of its thousand versions asks for a thousand ids: one search each
+    would read the log a thousand times."""
+    if len(needles) > _FINDS:
+        yield from (m.start() for m in _OBJECT_ID.finditer(out) if m.group() in needles)
+        return
+    for needle in needles:
+        at = out.find(needle)
+        while at != -1:
+            yield at
+            at = out.find(needle, at + len(needle))
 
 
 class _LogRun:

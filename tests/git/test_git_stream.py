@@ -226,6 +226,57 @@ def test_a_log_split_between_gits_names_the_same_changes_as_one_git(
         split.close()
 
 
+@pytest.mark.parametrize("finds", [0, 1, 3, 1000])
+def test_many_blobs_are_looked_for_in_one_pass_over_the_log_with_the_same_changes(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch, finds: int
+) -> None:
+    _history_with_merges(repo)
+    listed = repo.git("rev-list", "--objects", "--all", "--filter=object:type=blob", "--filter-provided-objects")
+    blobs = sorted(line.split()[0] for line in listed.splitlines())
+    log = git_runner.LogLater(repo.path)
+    try:
+        by_find = {blob: log.changes({blob}) for blob in blobs}
+        every = log.changes(blobs)
+        monkeypatch.setattr(git_runner, "_FINDS", finds)
+        for blob in blobs:
+            assert log.changes({blob}) == by_find[blob] != []
+        assert log.changes(blobs) == every
+    finally:
+        log.close()
+
+
+@pytest.mark.parametrize(("ids", "one_pass"), [(3, False), (4, True)])
+def test_past_so_many_blob_ids_the_log_is_read_once(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch, ids: int, one_pass: bool
+) -> None:
+    _history_with_merges(repo)
+    listed = repo.git("rev-list", "--objects", "--all", "--filter=object:type=blob", "--filter-provided-objects")
+    blobs = sorted(line.split()[0] for line in listed.splitlines())[:ids]
+    passes: list[int] = []
+    real = git_runner._OBJECT_ID
+
+    class Counted:
+        def finditer(self, data: bytes):  # type: ignore[no-untyped-def]
+            passes.append(len(data))
+            return real.finditer(data)
+
+    monkeypatch.setattr(git_runner, "_FINDS", 3)
+    monkeypatch.setattr(git_runner, "_OBJECT_ID", Counted())
+    log = git_runner.LogLater(repo.path)
+    try:
+        assert log.changes(blobs) != []
+    finally:
+        log.close()
+    assert len(passes) == (1 if one_pass else 0)
+
+
+def test_an_id_within_a_longer_run_of_hex_digits_is_not_that_blob(monkeypatch: pytest.MonkeyPatch) -> None:
+    blob = "ab" * 20
+    out = f"x {blob} y\0a{blob}\0{blob}f\0{blob}".encode()
+    monkeypatch.setattr(git_runner, "_FINDS", 0)
+    assert list(git_runner._places(out, {blob.encode()})) == [2, len(out) - 40]
+
+
 def test_the_history_splits_its_log_once_it_knows_how_many_commits_it_has(
     repo: Repo, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -5,6 +5,7 @@ counts as dense."""
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -84,6 +85,28 @@ def test_escapes_of_the_forms_asked_for_are_found_in_order(finder: HyperscanStar
     assert finder(b"%9F %2 \\u0080 \\u00 \\ /", (True, True, True), 10) == []  # near-misses of each form
 
 
+_EVERY_ESCAPE = re.compile(rb"(?=\\u00[0-7][0-9a-fA-F]|\\/|%[2-7][0-9a-fA-F])")
+
+
+@pytest.mark.parametrize("escape", [b"\\/", b"%2F", b"\\u0041"])
+def test_an_escape_is_found_at_every_place_of_buffers_of_every_length_up_to_140(
+    finder: HyperscanStarts, escape: bytes
+) -> None:
+    # NOTE: hyperscan alone misses a `\/` ending a buffer of 17 to 34 bytes (the finder checks the end itself)
+    for length in range(len(escape), 140):
+        for at in range(length - len(escape) + 1):
+            data = b"a" * at + escape + b"a" * (length - at - len(escape))
+            assert finder(data, (True, True, True), length) == [at], (length, at)
+
+
+@settings(max_examples=2000, deadline=None, database=None)
+@given(st.lists(st.sampled_from(["a", "\\", "/", "%", "2", "F", "f", "7", "u", "0", "\n", " "]), max_size=120))
+def test_the_one_pass_finds_every_escape_re_finds(finder: HyperscanStarts, chars: list[str]) -> None:
+    data = "".join(chars).encode()
+
+    assert finder(data, (True, True, True), len(data)) == [m.start() for m in _EVERY_ESCAPE.finditer(data)]
+
+
 @pytest.mark.parametrize(("most", "found"), [(3, [0, 3]), (2, [0, 3]), (1, None), (0, None)])
 def test_more_escapes_than_the_most_asked_for_are_not_listed(
     finder: HyperscanStarts, most: int, found: list[int] | None
@@ -91,6 +114,15 @@ def test_more_escapes_than_the_most_asked_for_are_not_listed(
     data = b"\\/ \\u0041 %3a"  # a slash and a unicode escape, and a `%XX` not asked about (not counted either)
 
     assert finder(data, (True, True, False), most) == found
+
+
+@pytest.mark.parametrize(("most", "found"), [(1, [18]), (0, None)])
+def test_the_escape_ending_the_buffer_counts_towards_the_most_asked_for(
+    finder: HyperscanStarts, most: int, found: list[int] | None
+) -> None:
+    data = b"a" * 18 + b"\\/"  # 20 bytes: a `\/` hyperscan alone misses
+
+    assert finder(data, (False, True, False), most) == found
 
 
 def test_a_dense_buffer_is_searched_from_its_keyword_lines(

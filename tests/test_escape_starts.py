@@ -125,6 +125,36 @@ def test_the_escape_ending_the_buffer_counts_towards_the_most_asked_for(
     assert finder(data, (False, True, False), most) == found
 
 
+def test_a_finder_compiled_afresh_is_case_sensitive(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    fresh = HyperscanStarts(ESCAPE_STARTS, tmp_path)  # an empty cache: the database is compiled here
+    data = b"\\U0041 \\u0041 %2f %2F \\/"
+
+    assert fresh(data, (True, True, True), 10) == [7, 14, 18, 22]  # `\U0041` is no escape
+    assert list((tmp_path / "hyperscan").iterdir())  # and kept for the next process
+    assert HyperscanStarts(ESCAPE_STARTS, tmp_path)(data, (True, True, True), 10) == [7, 14, 18, 22]
+
+
+@pytest.mark.parametrize(
+    ("data", "lines"),
+    [
+        (b"\ntoken \\/\n", [(1, 9)]),  # the buffer starts with a newline
+        (b"token \\/\n\\/ pass\n", [(0, 8), (9, 16)]),  # an escape starts the next line
+        (b"token \\/ \\/\\/\nx\n", [(0, 13)]),  # a line's other escapes are passed over
+    ],
+)
+def test_lines_found_from_one_pass_start_and_end_where_the_lines_do(
+    finder: HyperscanStarts, monkeypatch: pytest.MonkeyPatch, data: bytes, lines: list[tuple[int, int]]
+) -> None:
+    monkeypatch.setattr(decoders, "_SPARSE_FOUND", 1)  # however short the buffer, its escapes are looked at
+    asked: list[int] = []
+    real = KeywordLines.few_lines
+    monkeypatch.setattr(KeywordLines, "few_lines", lambda self, start=0: asked.append(start) or real(self, start))
+    found = list(decoders._lines_with_escapes(data, KeywordLines(data, _KEYWORDS), (True, True, True), finder))
+
+    assert asked == []
+    assert found == lines == list(decoders._lines_with_escapes(data, KeywordLines(data, _KEYWORDS), (True, True, True)))
+
+
 def test_a_dense_buffer_is_searched_from_its_keyword_lines(
     finder: HyperscanStarts, monkeypatch: pytest.MonkeyPatch
 ) -> None:

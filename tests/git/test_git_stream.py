@@ -148,6 +148,25 @@ def test_commits_are_counted_beside_the_listing(repo: Repo) -> None:
     assert git_runner.CountLater(repo.path, ("no-such-ref",))() == 0
 
 
+def test_a_count_is_ready_once_git_has_counted_and_never_waits_before(repo: Repo) -> None:
+    for n in range(3):
+        repo.commit(f"c{n}", {"a.txt": f"{n}\n"})
+    done = git_runner.CountLater(repo.path, ("--all",))
+    done._proc.wait()
+    assert done.ready() == 3 == done()
+
+    running = git_runner.CountLater(repo.path, ("--all",))
+    finished = running._proc.poll
+    running._proc.poll = lambda: None  # type: ignore[method-assign]  # still counting
+    try:
+        assert running.ready() is None
+    finally:
+        running._proc.poll = finished  # type: ignore[method-assign]
+    assert running() == 3
+    running._proc.poll = lambda: None  # type: ignore[method-assign]
+    assert running.ready() == 3  # counted: known whatever git says now
+
+
 def test_the_log_is_parsed_only_for_the_commits_naming_the_blobs_asked_about(repo: Repo) -> None:
     repo.commit("a", {"a.txt": "a\n"})
     b = repo.commit("b", {"b.txt": "b\n"})
@@ -180,6 +199,21 @@ def test_the_log_is_parsed_only_for_the_commits_naming_the_blobs_asked_about(rep
 )
 def test_the_log_is_split_one_git_a_core_each_with_enough_commits(commits: int | None, cores: int, parts: int) -> None:
     assert git_runner.log_parts(commits, cores) == parts
+
+
+@pytest.mark.parametrize(("affinity", "parts"), [(3, 3), (1, 1), (None, 2)])
+def test_the_log_has_a_git_for_each_core_this_process_may_run_on(
+    monkeypatch: pytest.MonkeyPatch, affinity: int | None, parts: int
+) -> None:
+    import os
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)  # the machine's
+    if affinity is None:
+        monkeypatch.delattr(os, "sched_getaffinity")  # not Linux: the machine's cores
+    else:
+        monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(affinity)))  # taskset, a container's CPUs
+
+    assert git_runner.log_parts(100 * git_runner.LOG_PART_COMMITS) == parts
 
 
 def _history_with_merges(repo: Repo) -> None:
@@ -309,7 +343,7 @@ def test_the_history_splits_its_log_once_it_knows_how_many_commits_it_has(
 def test_a_failing_log_is_an_error_naming_git_s_complaint(tmp_path: Path) -> None:
     log = git_runner.LogLater(tmp_path)
     try:
-        with pytest.raises(GitError, match="git log failed"):
+        with pytest.raises(GitError, match=f"git log failed in {tmp_path}: not a git repository"):
             log.changes({"0" * 40})
     finally:
         log.close()

@@ -251,9 +251,7 @@ def _lines_with_escapes(
         return
     pos = resume
     while (esc := _ESCAPE.search(data, pos)) is not None:
-        start = data.rfind(b"\n", 0, esc.start()) + 1
-        end = data.find(b"\n", esc.start())
-        end = len(data) if end == -1 else end
+        start, end = _line_at(data, esc.start())
         if keyword_lines.holds_keyword(start, end):
             yield start, end
         pos = end + 1
@@ -262,6 +260,12 @@ def _lines_with_escapes(
 _SPARSE_STARTS = 256
 """Bytes per place where an escape may start (`%`, `\\/`, `\\u00`) looked at, at most, before the rest of a buffer's
 escapes are found from its keyword lines instead (see `_lines_with_escapes`)."""
+
+
+def _line_at(data: bytes, at: int) -> tuple[int, int]:
+    """(start, end) of the line holding offset `at`, its newline excluded."""
+    end = data.find(b"\n", at)
+    return data.rfind(b"\n", 0, at) + 1, len(data) if end == -1 else end
 
 
 _SPARSE_FOUND = 1024
@@ -286,9 +290,7 @@ def _from_found_starts(
     for at in found:
         if at < pos:
             continue
-        start = data.rfind(b"\n", 0, at) + 1
-        end = data.find(b"\n", at)
-        end = len(data) if end == -1 else end
+        start, end = _line_at(data, at)
         if keyword_lines.holds_keyword(start, end):
             yield start, end
         pos = end + 1
@@ -323,9 +325,7 @@ def _from_escape_starts(
             return data.rfind(b"\n", 0, at) + 1
         pos = at + 1
         if _ESCAPE.match(data, at) is not None:
-            start = data.rfind(b"\n", 0, at) + 1
-            end = data.find(b"\n", at)
-            end = len(data) if end == -1 else end
+            start, end = _line_at(data, at)
             if keyword_lines.holds_keyword(start, end):
                 yield start, end
             pos = end + 1

@@ -15,7 +15,7 @@ from msgspec.structs import replace
 
 from scanner.config import Settings
 from scanner.findings import Commit, CommitsRead, Finding, Note, Skipped
-from scanner.sources import ALLOWED, Item, git_runner, too_large
+from scanner.sources import ALLOWED, Item, git_log, git_runner, too_large
 from scanner.sources.content import as_text, fragments_of_bytes
 from scanner.sources.git_blobs import BlobReader, read_blobs
 from scanner.sources.git_lanes import Aside, by_lane, skipped
@@ -53,7 +53,7 @@ class HistorySource:
         self._tree: dict[str, str] = {}
         """Working-tree path -> blob id of its current content."""
         self._reader = BlobReader(self.repo, settings.max_file_size)
-        self._log: git_runner.LogLater | None = None
+        self._log: git_log.LogLater | None = None
         self._count: git_runner.CountLater | None = None
 
     # -- scanning ------------------------------------------------------------------------------------
@@ -176,7 +176,7 @@ class HistorySource:
         if self._log is None:
             # NOTE: split between gits when the history's size is known by then (see `LogLater`)
             commits = self._count.ready() if self._count is not None else None
-            self._log = git_runner.LogLater(self.repo, self.covered, commits)
+            self._log = git_log.LogLater(self.repo, self.covered, commits)
 
     def _all_changes(self, oids: Iterable[str]) -> list[Change]:
         """The tree changes of every commit that names one of `oids`, read only when needed.

@@ -132,18 +132,18 @@ def test_workers_start_only_past_the_in_process_share_and_miss_nothing(
 
 
 def test_a_clean_history_never_walks_the_commit_graph(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
-    from scanner.sources import git_runner
+    from scanner.sources import git_log
 
     repo.commit("init", {f"src/mod{n}.py": _filler(n) for n in range(3)})
     repo.commit("edit", {"src/mod1.py": _filler(1) + "# edited\n"})
     walks: list[object] = []
 
-    class Counted(git_runner.LogLater):
+    class Counted(git_log.LogLater):
         def __init__(self, *args: object) -> None:
             walks.append(args)
             super().__init__(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(git_runner, "LogLater", Counted)
+    monkeypatch.setattr(git_log, "LogLater", Counted)
 
     clean = scan_target(in_repository(repo.path, Settings(jobs=1), history=True), Settings(jobs=1))
     assert (clean.findings, clean.files_scanned, clean.blobs_scanned, walks) == ([], 3, 1, [])

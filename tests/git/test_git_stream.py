@@ -11,7 +11,7 @@ from gitrepo import Recorded, Repo, commit_of, drain, fake_key, stand_in_scan
 
 from scanner.config import Settings
 from scanner.errors import GitError
-from scanner.sources import git_runner
+from scanner.sources import git_log, git_runner
 from scanner.sources.git_blobs import BlobReader, read_blobs
 from scanner.sources.git_history import HistorySource
 
@@ -172,7 +172,7 @@ def test_the_log_is_parsed_only_for_the_commits_naming_the_blobs_asked_about(rep
     b = repo.commit("b", {"b.txt": "b\n"})
     repo.commit("c", {"c.txt": "c\n", "a.txt": "a2\n"})
     blob = repo.git("rev-parse", f"{b}:b.txt")
-    log = git_runner.LogLater(repo.path)
+    log = git_log.LogLater(repo.path)
     try:
         changes = log.changes({blob})
         assert [(c.commit.oid, c.path) for c in changes] == [(b, "b.txt")]
@@ -188,17 +188,17 @@ def test_the_log_is_parsed_only_for_the_commits_naming_the_blobs_asked_about(rep
     [
         (None, 8, 1),  # the history's size not known yet: one git
         (0, 8, 1),
-        (2 * git_runner.LOG_PART_COMMITS - 1, 8, 1),  # below two parts' worth
-        (2 * git_runner.LOG_PART_COMMITS, 8, 2),  # at it
-        (2 * git_runner.LOG_PART_COMMITS + 1, 8, 2),
-        (100 * git_runner.LOG_PART_COMMITS, 2, 2),  # one a core
-        (100 * git_runner.LOG_PART_COMMITS, 1, 1),
-        (100 * git_runner.LOG_PART_COMMITS, git_runner.LOG_PARTS + 1, git_runner.LOG_PARTS),  # at most LOG_PARTS
-        (100 * git_runner.LOG_PART_COMMITS, git_runner.LOG_PARTS - 1, git_runner.LOG_PARTS - 1),
+        (2 * git_log.LOG_PART_COMMITS - 1, 8, 1),  # below two parts' worth
+        (2 * git_log.LOG_PART_COMMITS, 8, 2),  # at it
+        (2 * git_log.LOG_PART_COMMITS + 1, 8, 2),
+        (100 * git_log.LOG_PART_COMMITS, 2, 2),  # one a core
+        (100 * git_log.LOG_PART_COMMITS, 1, 1),
+        (100 * git_log.LOG_PART_COMMITS, git_log.LOG_PARTS + 1, git_log.LOG_PARTS),  # at most LOG_PARTS
+        (100 * git_log.LOG_PART_COMMITS, git_log.LOG_PARTS - 1, git_log.LOG_PARTS - 1),
     ],
 )
 def test_the_log_is_split_one_git_a_core_each_with_enough_commits(commits: int | None, cores: int, parts: int) -> None:
-    assert git_runner.log_parts(commits, cores) == parts
+    assert git_log.log_parts(commits, cores) == parts
 
 
 @pytest.mark.parametrize(("affinity", "parts"), [(3, 3), (1, 1), (None, 2)])
@@ -213,7 +213,7 @@ def test_the_log_has_a_git_for_each_core_this_process_may_run_on(
     else:
         monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(affinity)))  # taskset, a container's CPUs
 
-    assert git_runner.log_parts(100 * git_runner.LOG_PART_COMMITS) == parts
+    assert git_log.log_parts(100 * git_log.LOG_PART_COMMITS) == parts
 
 
 def _history_with_merges(repo: Repo) -> None:
@@ -236,11 +236,11 @@ def test_a_log_split_between_gits_names_the_same_changes_as_one_git(
     commits = int(repo.git("rev-list", "--count", "--all"))
     listed = repo.git("rev-list", "--objects", "--all", "--filter=object:type=blob", "--filter-provided-objects")
     blobs = {line.split()[0] for line in listed.splitlines()}
-    whole = git_runner.LogLater(repo.path)
+    whole = git_log.LogLater(repo.path)
     started: list[int] = []
-    monkeypatch.setattr(git_runner, "log_parts", lambda count: started.append(count) or parts)
+    monkeypatch.setattr(git_log, "log_parts", lambda count: started.append(count) or parts)
     # NOTE: a count that is off (the refs moved since it was taken) shifts the parts, never loses a commit
-    split = git_runner.LogLater(repo.path, commits=counted_as or commits)
+    split = git_log.LogLater(repo.path, commits=counted_as or commits)
     try:
         assert started == [counted_as or commits]
         assert len(split._runs) == parts
@@ -267,11 +267,11 @@ def test_many_blobs_are_looked_for_in_one_pass_over_the_log_with_the_same_change
     _history_with_merges(repo)
     listed = repo.git("rev-list", "--objects", "--all", "--filter=object:type=blob", "--filter-provided-objects")
     blobs = sorted(line.split()[0] for line in listed.splitlines())
-    log = git_runner.LogLater(repo.path)
+    log = git_log.LogLater(repo.path)
     try:
         by_find = {blob: log.changes({blob}) for blob in blobs}
         every = log.changes(blobs)
-        monkeypatch.setattr(git_runner, "_FINDS", finds)
+        monkeypatch.setattr(git_log, "_FINDS", finds)
         for blob in blobs:
             assert log.changes({blob}) == by_find[blob] != []
         assert log.changes(blobs) == every
@@ -287,16 +287,16 @@ def test_past_so_many_blob_ids_the_log_is_read_once(
     listed = repo.git("rev-list", "--objects", "--all", "--filter=object:type=blob", "--filter-provided-objects")
     blobs = sorted(line.split()[0] for line in listed.splitlines())[:ids]
     passes: list[int] = []
-    real = git_runner._OBJECT_ID
+    real = git_log._OBJECT_ID
 
     class Counted:
         def finditer(self, data: bytes):  # type: ignore[no-untyped-def]
             passes.append(len(data))
             return real.finditer(data)
 
-    monkeypatch.setattr(git_runner, "_FINDS", 3)
-    monkeypatch.setattr(git_runner, "_OBJECT_ID", Counted())
-    log = git_runner.LogLater(repo.path)
+    monkeypatch.setattr(git_log, "_FINDS", 3)
+    monkeypatch.setattr(git_log, "_OBJECT_ID", Counted())
+    log = git_log.LogLater(repo.path)
     try:
         assert log.changes(blobs) != []
     finally:
@@ -307,8 +307,8 @@ def test_past_so_many_blob_ids_the_log_is_read_once(
 def test_an_id_within_a_longer_run_of_hex_digits_is_not_that_blob(monkeypatch: pytest.MonkeyPatch) -> None:
     blob = "ab" * 20
     out = f"x {blob} y\0a{blob}\0{blob}f\0{blob}".encode()
-    monkeypatch.setattr(git_runner, "_FINDS", 0)
-    assert list(git_runner._places(out, {blob.encode()})) == [2, len(out) - 40]
+    monkeypatch.setattr(git_log, "_FINDS", 0)
+    assert list(git_log._places(out, {blob.encode()})) == [2, len(out) - 40]
 
 
 def test_the_history_splits_its_log_once_it_knows_how_many_commits_it_has(
@@ -321,14 +321,14 @@ def test_the_history_splits_its_log_once_it_knows_how_many_commits_it_has(
     repo.commit("leak", {"old.py": f'OPENAI_API_KEY = "{KEY}"\n'})
     repo.commit("unleak", {"old.py": None})
     asked: list[int | None] = []
-    real = git_runner.log_parts
+    real = git_log.log_parts
 
     def parts(commits: int | None) -> int:
         asked.append(commits)
         return real(commits, 2)
 
-    monkeypatch.setattr(git_runner, "LOG_PART_COMMITS", 4)
-    monkeypatch.setattr(git_runner, "log_parts", parts)
+    monkeypatch.setattr(git_log, "LOG_PART_COMMITS", 4)
+    monkeypatch.setattr(git_log, "log_parts", parts)
     monkeypatch.setattr(git_runner.CountLater, "ready", git_runner.CountLater.__call__)  # counted by the first finding
     split = scan_target(in_repository(repo.path, Settings(jobs=1), history=True), Settings(jobs=1))
     monkeypatch.setattr(git_runner.CountLater, "ready", lambda self: None)  # still counting: one git
@@ -341,7 +341,7 @@ def test_the_history_splits_its_log_once_it_knows_how_many_commits_it_has(
 
 
 def test_a_failing_log_is_an_error_naming_git_s_complaint(tmp_path: Path) -> None:
-    log = git_runner.LogLater(tmp_path)
+    log = git_log.LogLater(tmp_path)
     try:
         with pytest.raises(GitError, match=f"git log failed in {tmp_path}: not a git repository"):
             log.changes({"0" * 40})

@@ -1,5 +1,5 @@
 # Short aliases; README gives the full commands.
-.PHONY: test lint mutants bench bench-breadth bench-noise bench-org bench-pathological docs-example
+.PHONY: test lint mutants bench bench-bound bench-breadth bench-noise bench-org bench-pathological docs-example
 test:
 	python3 -m venv .venv && .venv/bin/pip install -q -e '.[test]' && .venv/bin/python -m pytest
 lint:
@@ -17,6 +17,8 @@ mutants:
 bench:
 	.venv/bin/python bench/bench_scan.py && .venv/bin/python bench/bench_hook.py && .venv/bin/python bench/bench_history.py \
 		&& .venv/bin/python bench/bench_repos.py --no-jobs-1
+bench-bound:
+	.venv/bin/python bench/bench_bound.py --peers
 bench-breadth:
 	.venv/bin/python bench/bench_breadth.py
 bench-noise:

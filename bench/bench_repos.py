@@ -76,6 +76,17 @@ def measure(command: list[str]) -> tuple[float, float, int]:
     return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024
 
 
+def peer_commands(repo: Path, out: Path) -> dict[str, list[str]]:
+    """gitleaks' and kingfisher's history scans of `repo`, reports written under `out`."""
+    gitleaks, kingfisher = peer_bin("gitleaks"), peer_bin("kingfisher")
+    return {
+        "gitleaks 8.30.1 git": [str(gitleaks), "git", str(repo), "--no-banner", "--exit-code", "0",
+                                "-f", "json", "-r", str(out / "gl.json")],
+        "kingfisher 2.14.0": [str(kingfisher), "scan", str(repo), "--git-history", "full", "--no-validate",
+                              "--no-update-check", "--format", "json", "-o", str(out / "kf.json")],
+    }  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repo", action="append", default=[], metavar="NAME=SOURCE")
@@ -84,7 +95,6 @@ def main() -> None:
     parser.add_argument("--config", type=Path, help="keysweep config file for the scans")
     args = parser.parse_args()
     repos = dict(r.split("=", 1) for r in args.repo) if args.repo else DEFAULT_REPOS
-    gitleaks, kingfisher = peer_bin("gitleaks"), peer_bin("kingfisher")
     out = Path(tempfile.mkdtemp())
     # NOTE: the clones live under bench/.work, inside keysweep's own repository, whose .keysweep.toml (allowing
     # tests/ and examples/) would apply to them: an empty config file keeps every path in the measured work.
@@ -101,10 +111,7 @@ def main() -> None:
         commands = {
             "keysweep --history": keysweep,
             "keysweep --history --jobs 1": [*keysweep, "--jobs", "1"],
-            "gitleaks 8.30.1 git": [str(gitleaks), "git", str(repo), "--no-banner", "--exit-code", "0",
-                                    "-f", "json", "-r", str(out / "gl.json")],
-            "kingfisher 2.14.0": [str(kingfisher), "scan", str(repo), "--git-history", "full", "--no-validate",
-                                  "--no-update-check", "--format", "json", "-o", str(out / "kf.json")],
+            **peer_commands(repo, out),
         }  # fmt: skip
         if args.no_jobs_1:
             del commands["keysweep --history --jobs 1"]

@@ -1,11 +1,11 @@
 """Content that scans slowly for its size (a flood of a rule's keyword) goes to the workers before `IN_PROCESS_BYTES`:
-big fragments are timed, and once they have taken `COSTLY_SECONDS` at less than `COSTLY_RATE` on the whole, the
-rest is scanned on every core. The clock is the test's: each big fragment takes exactly what the test says, and the
-rate and the seconds are set to binary fractions so that the boundaries are exact."""
+big fragments are timed, and when the first `COSTLY_SECONDS` spent on them (the first fragment aside) ran at less
+than `COSTLY_RATE`, the rest goes to every core. The clock is the test's: each big fragment takes exactly what the
+test says, and the rate and the seconds are set to binary fractions so that the boundaries are exact."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -28,15 +28,20 @@ def detector() -> Detector:
 
 
 class Clock:
-    """`perf_counter` for the engine: every second call (the end of a timed fragment) is `took` seconds later."""
+    """`thread_time` for the engine: the end of the n-th timed fragment is `took[n]` seconds after its start
+    (the last of `took` for all the fragments after)."""
 
-    def __init__(self, took: float) -> None:
-        self.took = took
+    def __init__(self, took: Sequence[float]) -> None:
+        self.took = list(took)
         self.calls = 0
+        self.now = 0.0
 
-    def perf_counter(self) -> float:
+    def thread_time(self) -> float:
+        if self.calls % 2:
+            fragment = self.calls // 2
+            self.now += self.took[min(fragment, len(self.took) - 1)]
         self.calls += 1
-        return (self.calls // 2) * self.took
+        return self.now
 
 
 @pytest.fixture
@@ -64,51 +69,40 @@ def _fragments(count: int, size: int = SIZE, key: str = "") -> list[Fragment]:
     return out
 
 
-def _run(detector: Detector, fragments: list[Fragment], took: float, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    clock = Clock(took)
-    monkeypatch.setattr(workers, "time", clock)
+def _run(detector: Detector, fragments: list[Fragment], took: Sequence[float], monkeypatch: Any) -> list[Any]:
+    monkeypatch.setattr(workers, "time", Clock(took))
     return list(workers.locate_all(detector, fragments, jobs=2))
 
 
-def _timed_to(seconds: float) -> int:
-    """Fragments of `SIZE` whose times add up to `COSTLY_SECONDS` when each takes `seconds`."""
-    return round(SECONDS / seconds)
+WINDOW = 8
+"""Fragments of `2 * SLOW` seconds in one window of `SECONDS`."""
 
 
-def test_slow_big_fragments_start_the_workers_once_they_took_costly_seconds(
+def test_a_slow_window_after_the_first_fragment_starts_the_workers(
     detector: Detector, started: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    took = 2 * SLOW  # half the rate
-    needed = _timed_to(took)
+    results = _run(detector, _fragments(1 + WINDOW + 2), [2 * SLOW], monkeypatch)
 
-    results = _run(detector, _fragments(needed + 4), took, monkeypatch)
-
+    # the two after the window fill a batch (BATCH_FRAGMENTS); had one more been scanned here, one would not
     assert started == [2]
-    assert len(results) == needed + 4
+    assert len(results) == 1 + WINDOW + 2
 
 
-def test_one_fragment_short_of_costly_seconds_keeps_the_scan_here(
+def test_the_first_fragment_is_not_counted(
     detector: Detector, started: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    took = 2 * SLOW
-    needed = _timed_to(took)
-
-    _run(detector, _fragments(needed - 1), took, monkeypatch)
+    """However slow the first big fragment (compiling regexes), it does not make the window."""
+    _run(detector, _fragments(WINDOW + 2), [100 * SLOW, 2 * SLOW], monkeypatch)
 
     assert started == []
 
 
-def test_the_first_fragment_past_costly_seconds_decides(
+def test_one_fragment_short_of_a_window_keeps_the_scan_here(
     detector: Detector, started: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """At `COSTLY_SECONDS` exactly the workers start; the fragments after it are theirs."""
-    took = SECONDS / 4
+    _run(detector, _fragments(1 + WINDOW - 1), [2 * SLOW], monkeypatch)
 
-    results = _run(detector, _fragments(4 + 2), took, monkeypatch)
-
-    # the two after the fourth fill a batch (BATCH_FRAGMENTS); had the fifth been scanned here, one would not
-    assert started == [2]
-    assert len(results) == 6
+    assert started == []
 
 
 @pytest.mark.parametrize(("factor", "start"), [(0.99, False), (1.0, False), (1.01, True)])
@@ -116,22 +110,31 @@ def test_the_rate_decides_at_below_and_above_costly_rate(
     detector: Detector, started: list[int], monkeypatch: pytest.MonkeyPatch, factor: float, start: bool
 ) -> None:
     """Fragments taking `factor` times what `COSTLY_RATE` allows: only slower than the rate is costly."""
-    took = SLOW * factor
-    count = _timed_to(took) + 4
+    count = round(SECONDS / (SLOW * factor)) + 4
 
-    _run(detector, _fragments(count), took, monkeypatch)
+    _run(detector, _fragments(count), [SLOW * factor], monkeypatch)
 
     assert started == ([2] if start else [])
+
+
+def test_only_the_first_window_is_judged(
+    detector: Detector, started: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fast first window keeps the scan here however slow what follows: workers started late cost more than they
+    save."""
+    fast = [SLOW / 2] * 32  # one window of 32 fragments at twice the rate
+    took = [SLOW, *fast, *([4 * SLOW] * 3 * WINDOW)]
+
+    _run(detector, _fragments(1 + 32 + 3 * WINDOW), took, monkeypatch)
+
+    assert started == []
 
 
 @pytest.mark.parametrize(("size", "start"), [(SIZE - 1, False), (SIZE, True)])
 def test_only_fragments_of_costly_size_are_timed(
     detector: Detector, started: list[int], monkeypatch: pytest.MonkeyPatch, size: int, start: bool
 ) -> None:
-    took = 2 * SLOW
-    count = _timed_to(took) + 4
-
-    _run(detector, _fragments(count, size), took, monkeypatch)
+    _run(detector, _fragments(1 + WINDOW + 4, size), [2 * SLOW], monkeypatch)
 
     assert started == ([2] if start else [])
 
@@ -139,7 +142,7 @@ def test_only_fragments_of_costly_size_are_timed(
 def test_one_job_never_starts_workers_however_slow(
     detector: Detector, started: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(workers, "time", Clock(10 * SLOW))
+    monkeypatch.setattr(workers, "time", Clock([10 * SLOW]))
 
     results = list(workers.locate_all(detector, _fragments(40), jobs=1))
 
@@ -151,9 +154,9 @@ def test_a_key_after_the_switch_is_found_as_it_is_in_one_process(
     detector: Detector, started: list[int], monkeypatch: pytest.MonkeyPatch, make_key: Callable[..., str]
 ) -> None:
     key = make_key()
-    fragments = _fragments(_timed_to(2 * SLOW) + 4, key=key)
+    fragments = _fragments(1 + WINDOW + 4, key=key)
 
-    split = _run(detector, fragments, 2 * SLOW, monkeypatch)
+    split = _run(detector, fragments, [2 * SLOW], monkeypatch)
     one = list(workers.locate_all(detector, fragments, jobs=1))
 
     assert started == [2]

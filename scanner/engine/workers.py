@@ -32,14 +32,15 @@ IN_PROCESS_BYTES = 64 << 20
 """Bytes scanned in this process before any worker starts: below that, the workers' cost (fork, pickling every
 batch to them, results back) outweighs what they save on a machine whose other cores are not idle."""
 COSTLY_SIZE = 64 << 10
-"""Fragments at least this big are timed: when they have taken `COSTLY_SECONDS` and scanned slower than
-`COSTLY_RATE` on the whole, the content costs more than its size says and the workers start."""
-COSTLY_RATE = 40_000_000
-"""Bytes a second. Source code scans at several times this; a flood of a rule's keyword at 20 to 35 MB/s, where
-both cores of a 2-core machine take 0.1 to 0.15 s off 10 MB. Above 40, what the cores save is what starting the
-workers costs (a flood of `sk-`, ~65 MB/s, took 0.32 s alone and 0.37 s with the workers)."""
+"""Fragments at least this big are timed (this thread's CPU time): when the first `COSTLY_SECONDS` spent on them
+scanned slower than `COSTLY_RATE`, the content costs more than its size says and the workers start (`_Pace`)."""
+COSTLY_RATE = 30_000_000
+"""Bytes a second. Source code scans at several times this; a flood of a rule's keyword at 13 to 25 MB/s, where
+both cores of a 2-core machine take 0.1 to 0.2 s off 10 MB. At 30 to 40 MB/s what the cores save is about what
+starting them costs, and a late start costs more (a flood of `vci_`: 0.36 s alone, 0.50 s with workers started
+at 0.26 s)."""
 COSTLY_SECONDS = 0.05
-"""Seconds spent on big fragments before their rate decides (the first, scanned while regexes compile, is slow)."""
+"""Seconds of big fragments whose rate decides."""
 BATCH_BYTES = 4 << 20
 """Bytes of content per batch: enough that a batch's pickling is small beside its scan."""
 BATCH_FRAGMENTS = 2048
@@ -75,30 +76,30 @@ def locate_all(detector: Detector, items: Iterable[Item | Deferred], jobs: int) 
 
     With `jobs` 1, in a daemonic process (a Dask worker), or for the first `IN_PROCESS_BYTES` of fragments and a
     batch, everything runs in this process: a hook or a folder of a few thousand files starts no worker (and
-    imports no multiprocessing). Past that, once big fragments scan slowly (`COSTLY_RATE`), or from
-    the first batch of deferred work on, `jobs` workers scan while this process reads the next batches.
+    imports no multiprocessing). Past that, once big fragments scan slowly (`_Pace`), or from the first batch of
+    deferred work on, `jobs` workers scan while this process reads the next batches.
     """
     stream = iter(items)
     first: list[Item | Deferred] = []
     if jobs > 1:
-        alone = big = 0
-        timed = 0.0
+        alone = 0
+        pace = _Pace()
         for item in stream:
             if not isinstance(item, Fragment | Skipped | Note | CommitsRead):
                 # NOTE: deferred work costs the workers no pickled bytes, only a fork: they take it from the
                 # first batch on (a history big enough to fill one).
                 first.append(item)
                 break
+            slow = False
             if not isinstance(item, Fragment) or len(item.data) < COSTLY_SIZE:
                 yield from _here(detector, item)
             else:
-                started = time.perf_counter()
+                started = time.thread_time()
                 done = list(_here(detector, item))
-                timed += time.perf_counter() - started
-                big += len(item.data)
+                slow = pace.slow(len(item.data), time.thread_time() - started)
                 yield from done
             alone += len(item.data) if isinstance(item, Fragment) else 0
-            if alone >= IN_PROCESS_BYTES or (timed >= COSTLY_SECONDS and big < timed * COSTLY_RATE):
+            if alone >= IN_PROCESS_BYTES or slow:
                 break
         size, pieces = 0, sum(map(_pieces, first))
         enough = BATCH_FRAGMENTS if not first else DEFERRED_PIECES
@@ -111,6 +112,32 @@ def locate_all(detector: Detector, items: Iterable[Item | Deferred], jobs: int) 
             return
     for item in itertools.chain(first, stream):
         yield from _here(detector, item)
+
+
+class _Pace:
+    """Whether big fragments scan slowly, judged once, on the first window of `COSTLY_SECONDS` spent on them: a late
+    start leaves the workers too little to pay for their start (measured: floods near the rate, whose windows
+    differ, took 0.47 s alone and 0.55 s with workers started half-way). The first big fragment is not counted: it
+    pays for compiling the regexes of the rules it meets."""
+
+    def __init__(self) -> None:
+        self.first = True
+        self.judged = False
+        self.seconds = 0.0
+        self.bytes = 0
+
+    def slow(self, size: int, seconds: float) -> bool:
+        if self.first:
+            self.first = False
+            return False
+        if self.judged:
+            return False
+        self.seconds += seconds
+        self.bytes += size
+        if self.seconds < COSTLY_SECONDS:
+            return False
+        self.judged = True
+        return self.bytes < self.seconds * COSTLY_RATE
 
 
 def lane_worker(current: int, unfinished: list[int]) -> int:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import random
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,3 +40,19 @@ def make_key() -> Callable[..., str]:
         return prefix + "".join(rng.choice(alphabet) for _ in range(length))
 
     return make
+
+
+@pytest.fixture
+def handed_first(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many items the engine handed its workers first, each time it started them (the list fills)."""
+    from scanner.engine import workers
+
+    seen: list[int] = []
+    real: Callable[..., Iterator[workers.Result]] = workers._on_workers
+
+    def counted(detector: Any, first: list[Any], rest: Any, jobs: int) -> Iterator[workers.Result]:
+        seen.append(len(first))
+        return real(detector, first, rest, jobs)
+
+    monkeypatch.setattr(workers, "_on_workers", counted)
+    return seen

@@ -5,7 +5,7 @@ test says, and the rate and the seconds are set to binary fractions so that the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
@@ -45,20 +45,12 @@ class Clock:
 
 
 @pytest.fixture
-def started(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """How many items the workers were handed first, each time they started (the list fills)."""
-    seen: list[int] = []
-    real: Callable[..., Iterator[workers.Result]] = workers._on_workers
-
-    def counted(detector: Any, first: list[Any], rest: Any, jobs: int) -> Iterator[workers.Result]:
-        seen.append(len(first))
-        return real(detector, first, rest, jobs)
-
-    monkeypatch.setattr(workers, "_on_workers", counted)
+def started(monkeypatch: pytest.MonkeyPatch, handed_first: list[int]) -> list[int]:
+    """How many items the workers were handed first, each time they started, with the test's rate and seconds."""
     monkeypatch.setattr(workers, "BATCH_FRAGMENTS", 2)
     monkeypatch.setattr(workers, "COSTLY_RATE", RATE)
     monkeypatch.setattr(workers, "COSTLY_SECONDS", SECONDS)
-    return seen
+    return handed_first
 
 
 def _fragments(count: int, size: int = SIZE, key: str = "") -> list[Fragment]:

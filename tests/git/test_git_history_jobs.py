@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -108,25 +107,17 @@ def test_a_scan_smaller_than_one_batch_starts_no_worker(repo: Repo, monkeypatch:
 
 
 def test_workers_start_only_past_the_in_process_share_and_miss_nothing(
-    repo: Repo, monkeypatch: pytest.MonkeyPatch
+    repo: Repo, monkeypatch: pytest.MonkeyPatch, handed_first: list[int]
 ) -> None:
     """The first `IN_PROCESS_BYTES` are scanned here, the rest on workers: every key is found once either way."""
     _build(repo)
     monkeypatch.setattr(workers, "BATCH_FRAGMENTS", 2)
     monkeypatch.setattr(workers, "IN_PROCESS_BYTES", 3000)
-    started: list[int] = []
-    real: Callable[..., Iterator[workers.Result]] = workers._on_workers
-
-    def counted(detector: Any, first: list[Any], rest: Any, jobs: int) -> Iterator[workers.Result]:
-        started.append(len(first))
-        return real(detector, first, rest, jobs)
-
-    monkeypatch.setattr(workers, "_on_workers", counted)
 
     split = scan_target(in_repository(repo.path, Settings(jobs=2), history=True), Settings(jobs=2))
     one = scan_target(in_repository(repo.path, Settings(jobs=1), history=True), Settings(jobs=1))
 
-    assert started == [2]
+    assert handed_first == [2]
     assert _facts(split.findings) == _facts(one.findings)
     assert split.bytes_scanned == one.bytes_scanned
 

@@ -5,7 +5,7 @@ test says, and the rate and the seconds are set to binary fractions so that the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -109,6 +109,17 @@ def test_the_rate_decides_at_below_and_above_costly_rate(
     assert started == ([2] if start else [])
 
 
+def test_one_byte_short_of_the_rate_is_slow(
+    detector: Detector, started: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A window whose seconds at the rate would have scanned one byte more than it did is slow."""
+    took = [SLOW, *([SLOW] * 15), SLOW + 1 / RATE]
+
+    _run(detector, _fragments(1 + 16 + 2), took, monkeypatch)
+
+    assert started == [2]
+
+
 def test_only_the_first_window_is_judged(
     detector: Detector, started: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -156,3 +167,51 @@ def test_a_key_after_the_switch_is_found_as_it_is_in_one_process(
         (r[0].path, [x.finding.secret for x in r[1]]) for r in one
     ]
     assert [x.finding.secret for r in split for x in r[1]] == [key]
+
+
+# -- the in-process share in bytes, and the first batch's bytes (the older thresholds beside the new one) ----------
+
+
+def _scanned_here(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths this process scans itself (a worker's calls happen in its own, forked, copy of this list)."""
+    here: list[str] = []
+    real = workers._here
+
+    def spied(detector: Detector, item: Any) -> Iterator[workers.Result]:
+        here.append(getattr(item, "path", ""))
+        return real(detector, item)
+
+    monkeypatch.setattr(workers, "_here", spied)
+    return here
+
+
+@pytest.mark.parametrize(("share", "alone"), [(199, 2), (200, 2), (201, 3)])
+def test_the_in_process_share_ends_on_the_fragment_that_reaches_it(
+    detector: Detector, monkeypatch: pytest.MonkeyPatch, handed_first: list[int], share: int, alone: int
+) -> None:
+    """Fragments of 100 bytes: with a share of 199 or 200 bytes the second one ends it, with 201 the third."""
+    monkeypatch.setattr(workers, "IN_PROCESS_BYTES", share)
+    monkeypatch.setattr(workers, "BATCH_FRAGMENTS", 2)
+    here = _scanned_here(monkeypatch)
+
+    results = list(workers.locate_all(detector, _fragments(alone + 2, size=100), jobs=2))
+
+    assert handed_first == [2]
+    assert here == [f"f{n}.txt" for n in range(alone)]
+    assert len(results) == alone + 2
+
+
+@pytest.mark.parametrize(("batch", "start"), [(299, True), (300, True), (301, False)])
+def test_the_first_batch_is_full_at_batch_bytes(
+    detector: Detector, monkeypatch: pytest.MonkeyPatch, handed_first: list[int], batch: int, start: bool
+) -> None:
+    """Past the share, three fragments of 100 bytes fill a batch of 299 or 300 bytes, not one of 301: then the
+    rest is scanned here."""
+    monkeypatch.setattr(workers, "IN_PROCESS_BYTES", 100)
+    monkeypatch.setattr(workers, "BATCH_BYTES", batch)
+    here = _scanned_here(monkeypatch)
+
+    list(workers.locate_all(detector, _fragments(1 + 3, size=100), jobs=2))
+
+    assert handed_first == ([3] if start else [])
+    assert len(here) == (1 if start else 4)

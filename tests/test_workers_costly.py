@@ -13,7 +13,7 @@ import pytest
 from scanner.engine import workers
 from scanner.engine.detector import Detector
 from scanner.engine.ruleset import load_ruleset
-from scanner.findings import Fragment
+from scanner.findings import Fragment, Note, Skipped
 
 SIZE = workers.COSTLY_SIZE
 RATE = SIZE * 16
@@ -215,3 +215,34 @@ def test_the_first_batch_is_full_at_batch_bytes(
 
     assert handed_first == ([3] if start else [])
     assert len(here) == (1 if start else 4)
+
+
+def test_what_is_skipped_counts_no_bytes_toward_the_share(
+    detector: Detector, monkeypatch: pytest.MonkeyPatch, handed_first: list[int]
+) -> None:
+    """A skipped file or a note in the stream is passed on, and weighs nothing: the share of 201 bytes still ends
+    on the third fragment of 100."""
+    monkeypatch.setattr(workers, "IN_PROCESS_BYTES", 201)
+    monkeypatch.setattr(workers, "BATCH_FRAGMENTS", 2)
+    here = _scanned_here(monkeypatch)
+    a, b, c, d, e = _fragments(5, size=100)
+    items = [a, Skipped("big.bin", "binary", incomplete=False), b, Note("a note"), c, d, e]
+
+    results = list(workers.locate_all(detector, items, jobs=2))
+
+    assert handed_first == [2]
+    assert here == ["f0.txt", "big.bin", "f1.txt", "", "f2.txt"]
+    assert [r[0] for r in results] == items
+
+
+def test_what_is_skipped_counts_no_bytes_toward_the_first_batch(
+    detector: Detector, monkeypatch: pytest.MonkeyPatch, handed_first: list[int]
+) -> None:
+    """Three fragments of 100 and a skipped file do not fill a batch of 301 bytes."""
+    monkeypatch.setattr(workers, "IN_PROCESS_BYTES", 100)
+    monkeypatch.setattr(workers, "BATCH_BYTES", 301)
+    a, b, c, d = _fragments(4, size=100)
+
+    list(workers.locate_all(detector, [a, b, Skipped("big.bin", "binary", incomplete=False), c, d], jobs=2))
+
+    assert handed_first == []

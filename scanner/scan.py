@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING
 from msgspec.structs import replace
 
 from scanner.config import Settings
+from scanner.cores import cpu_count
 from scanner.engine.detector import Detector
 from scanner.engine.locate import Located, resolve_glue
 from scanner.engine.masked import MaskedRef
 from scanner.engine.ruleset import RuleSet, load_ruleset
-from scanner.engine.workers import cpu_count, locate_all
+from scanner.engine.workers import locate_all
 from scanner.errors import RuleError
 from scanner.filters import Filter, ScanScope, default_filters
 from scanner.findings import Chunk, CommitsRead, Finding, Fragment, Note, ScanResult, Skipped

@@ -9,7 +9,6 @@ behind the others (`MOVE_BEHIND`), and then moves to the least busy one.
 from __future__ import annotations
 
 import itertools
-import os
 import time
 import warnings
 from collections import deque
@@ -61,14 +60,6 @@ Result = tuple[Item, list[Located], list[MaskedRef], int]
 """An item with its findings and masked keys (none but for fragments), and how many bytes of it were scanned.
 A fragment read by a worker comes back without its bytes."""
 _Found = list[tuple[list[Located], list[MaskedRef]]]
-
-
-def cpu_count() -> int:
-    """The cores this process may run on (its affinity, not the machine's count)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def locate_all(detector: Detector, items: Iterable[Item | Deferred], jobs: int) -> Iterator[Result]:

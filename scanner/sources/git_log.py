@@ -4,11 +4,11 @@ about (`HistorySource.attribute`)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from scanner import re_cache
+from scanner.cores import cpu_count
 from scanner.errors import GitError
 from scanner.sources import git_parse, git_runner
 from scanner.sources.git_parse import Change
@@ -25,7 +25,7 @@ def log_parts(commits: int | None, cores: int | None = None) -> int:
     at most `LOG_PARTS`, each with at least `LOG_PART_COMMITS` commits."""
     if commits is None:
         return 1
-    cores = cores or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    cores = cores or cpu_count()
     return max(1, min(cores, LOG_PARTS, commits // LOG_PART_COMMITS))
 
 

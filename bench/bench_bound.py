@@ -36,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench_repos import DEFAULT_REPOS, bare_clone, measure, peer_commands
+from bench_repos import DEFAULT_REPOS, bare_clone, blob_listing, floor, measure, peer_commands
 
 _LOG = ["log", "--raw", "-c", "-z", "--root", "--no-abbrev", "--no-renames", "--no-color",
         "--format=%x01%H%x1f%an%x1f%ae%x1f%aI", "--all", "--"]  # fmt: skip
@@ -49,36 +49,19 @@ _FLOOR_TARGETS = {"sympy": 1.5}
 """And how close to git's floor keysweep must come."""
 
 
-def git_cpu(repo: Path, args: list[str], feed: bytes | None = None, keep: bool = True) -> tuple[float, float, bytes]:
-    """Wall and CPU seconds of one git, and its output (thrown away unread unless `keep`)."""
-    with tempfile.TemporaryFile() as stdin, tempfile.TemporaryFile() as stdout:
-        stdin.write(feed or b"")
-        stdin.seek(0)
-        started = time.perf_counter()
-        proc = subprocess.Popen(["git", *args], cwd=repo, stdin=stdin, stdout=stdout if keep else subprocess.DEVNULL)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - started
-        if os.waitstatus_to_exitcode(status) != 0:
-            sys.exit(f"git {args[0]} failed in {repo}")
-        stdout.seek(0)
-        return wall, usage.ru_utime + usage.ru_stime, stdout.read()
+def git_cpu(repo: Path, args: list[str]) -> float:
+    """CPU seconds of one git, its output thrown away unread."""
+    proc = subprocess.Popen(["git", *args], cwd=repo, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"git {args[0]} failed in {repo}")
+    return usage.ru_utime + usage.ru_stime
 
 
-def listing(repo: Path) -> tuple[float, dict[str, str], list[str]]:
-    """CPU seconds of the listing, each blob's path, and the blobs in pack order."""
+def listing_cpu(repo: Path) -> float:
+    """CPU seconds of the listing the scan runs (blobs only; its output thrown away)."""
     args = ["rev-list", "--objects", "--all", "--missing=print", "--filter=object:type=blob"]
-    _, listed_cpu, out = git_cpu(repo, args)
-    paths: dict[str, str] = {}
-    for line in out.splitlines():
-        oid, _, path = line.decode("utf-8", "surrogateescape").partition(" ")
-        if not oid.startswith("?"):
-            paths.setdefault(oid, path)
-    feed = "".join(oid + "\n" for oid in paths).encode()
-    _, _, out = git_cpu(repo, ["cat-file", "--batch-check=%(objectname) %(objecttype)"], feed)
-    blobs = {line.split()[0].decode() for line in out.splitlines() if line.endswith(b" blob")}
-    _, _, packed = git_cpu(repo, ["cat-file", "--batch-all-objects", "--unordered", "--batch-check=%(objectname)"])
-    order = [oid for oid in packed.decode().split() if oid in blobs]
-    return listed_cpu, {oid: paths[oid] for oid in order}, order
+    return git_cpu(repo, args)
 
 
 def stream(repo: Path, order: list[str], each: Callable[[str, bytes], object]) -> tuple[float, float]:
@@ -114,9 +97,10 @@ def parts(repo: Path) -> dict[str, float]:
         config.touch()
         started = measure([sys.executable, "-m", "scanner", "scan", empty, "-q", "--config", str(config)])[1]
     detector = Detector(load_ruleset(examples=False))
-    listed, paths, order = listing(repo)
-    feed = "".join(oid + "\n" for oid in order).encode()
-    floor = git_cpu(repo, ["cat-file", "--batch"], feed, keep=False)[0]
+    listed = listing_cpu(repo)
+    paths = blob_listing(repo)[1]
+    order = list(paths)
+    base = floor(repo, order)
     reading, inflating = stream(repo, order, lambda oid, data: None)
 
     def hyperscan(oid: str, data: bytes) -> None:
@@ -130,9 +114,9 @@ def parts(repo: Path) -> dict[str, float]:
 
     scanned = stream(repo, order, hyperscan)[0]
     detected = stream(repo, order, rules)[0]
-    _, logged, _ = git_cpu(repo, _LOG)
+    logged = git_cpu(repo, _LOG)
     return {
-        "floor wall": floor,
+        "floor wall": base,
         "start-up": started,
         "listing": listed,
         "inflating": inflating,
@@ -154,8 +138,8 @@ def main() -> None:
     for name, source in repos.items():
         repo = bare_clone(name, source)
         measured = parts(repo)
-        floor = measured.pop("floor wall")
-        print(f"\n{name}: CPU seconds of each part, measured alone (floor: {floor:.2f} s wall)")
+        base = measured.pop("floor wall")
+        print(f"\n{name}: CPU seconds of each part, measured alone (floor: {base:.2f} s wall)")
         for part, seconds in measured.items():
             print(f"  {part:12} {seconds:6.2f}")
         needed = sum(measured.values())
@@ -166,10 +150,10 @@ def main() -> None:
             "no per-blob work past hyperscan, with a finding": needed - measured["rules"],
         }
         for label, cpu in bounds.items():
-            print(f"  bound on {args.cores} cores, {label}: {max(floor, cpu / args.cores):.2f} s")
+            print(f"  bound on {args.cores} cores, {label}: {max(base, cpu / args.cores):.2f} s")
         if name in _FLOOR_TARGETS:
             print(f"  issue 12's floor target ({_FLOOR_TARGETS[name]}x the floor) asks for "
-                  f"{_FLOOR_TARGETS[name] * floor:.2f} s")  # fmt: skip
+                  f"{_FLOOR_TARGETS[name] * base:.2f} s")  # fmt: skip
         if args.peers:
             for tool, command in peer_commands(repo, out).items():
                 wall = measure(command)[0]

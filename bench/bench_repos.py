@@ -32,22 +32,29 @@ def bare_clone(name: str, source: str) -> Path:
     return dest
 
 
-def blob_listing(repo: Path) -> tuple[int, list[str], int]:
-    """Commits, the blobs reachable from any ref (as a scan reads them) in pack order, and their total bytes."""
+def blob_listing(repo: Path) -> tuple[int, dict[str, str], int]:
+    """Commits, the blobs reachable from any ref (as a scan reads them) in pack order with a path each (the first
+    `rev-list` gives), and their total bytes."""
 
     def git(*args: str, feed: str | None = None) -> str:
-        return subprocess.run(["git", *args], cwd=repo, input=feed, capture_output=True, text=True, check=True).stdout
+        return subprocess.run(
+            ["git", *args], cwd=repo, input=feed, capture_output=True, check=True,
+            encoding="utf-8", errors="surrogateescape",
+        ).stdout  # fmt: skip
 
     commits = int(git("rev-list", "--all", "--count"))
-    reachable = "".join(line[:40] + "\n" for line in git("rev-list", "--objects", "--all").splitlines())
+    paths: dict[str, str] = {}
+    for line in git("rev-list", "--objects", "--all").splitlines():
+        paths.setdefault(line[:40], line[41:])
     sizes = {}
-    for line in git("cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)", feed=reachable).splitlines():
+    feed = "".join(oid + "\n" for oid in paths)
+    for line in git("cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)", feed=feed).splitlines():
         oid, kind, size = line.split()
         if kind == "blob":
             sizes[oid] = int(size)
     # NOTE: `--batch-all-objects --unordered` lists objects in pack order, the order git inflates fastest.
     packed = git("cat-file", "--batch-all-objects", "--unordered", "--batch-check=%(objectname)").split()
-    return commits, [oid for oid in packed if oid in sizes], sum(sizes.values())
+    return commits, {oid: paths[oid] for oid in packed if oid in sizes}, sum(sizes.values())
 
 
 def floor(repo: Path, oids: list[str]) -> float:
@@ -102,7 +109,8 @@ def main() -> None:
     config.touch()
     for name, source in repos.items():
         repo = bare_clone(name, source)
-        commits, oids, size = blob_listing(repo)
+        commits, blobs, size = blob_listing(repo)
+        oids = list(blobs)
         base = floor(repo, oids)
         shape = f"{commits} commits, {len(oids)} blobs, {size / 1e9:.2f} GB"
         print(f"\n{name}: {shape}; floor {base:.2f} s (cat-file --batch)")
